@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The taxonomy's reading of POSIX `errno` values and `getaddrinfo` results, shared by every
+/// classifier that meets a raw error number (NIO's `IOError`, Foundation's `POSIXError`, ...).
+public enum Errno {
+    /// glibc's EAI_NODATA ("no address associated with hostname"), hidden behind _GNU_SOURCE.
+    private static let eaiNoData: Int32 = -5
+
+    /// The failure an `errno` stands for, or `nil` for numbers that say nothing about the network.
+    ///
+    /// - Parameter duringConnect: `true` when the number came from `connect(2)`; there EINVAL and
+    ///   EACCES mean a blackhole or prohibit route (`network.unreachable`), elsewhere they mean nothing here.
+    public static func failure(errno code: Int32, duringConnect: Bool = false, underlying: (any Error)? = nil) -> Failure? {
+        switch code {
+        case ECONNREFUSED:
+            return Failure(.connectRefused, underlying: underlying, detail: "ECONNREFUSED")
+        case ECONNRESET:
+            return Failure(.connectionReset, underlying: underlying, detail: "ECONNRESET")
+        case EPIPE:
+            return Failure(.connectionReset, underlying: underlying, detail: "EPIPE")
+        case ECONNABORTED:
+            return Failure(.connectionReset, underlying: underlying, detail: "ECONNABORTED")
+        case ENETRESET:
+            return Failure(.connectionReset, underlying: underlying, detail: "ENETRESET")
+        case ENOTCONN:
+            return Failure(.connectionClosed, underlying: underlying, detail: "ENOTCONN")
+        case ETIMEDOUT:
+            // The kernel gives up on an unanswered SYN with ETIMEDOUT; on an established connection it
+            // means retransmissions went unacknowledged.
+            return duringConnect
+                ? Failure(.connectTimeout, underlying: underlying, detail: "ETIMEDOUT")
+                : Failure(.responseTimeout, underlying: underlying, detail: "ETIMEDOUT")
+        case ENETUNREACH:
+            return Failure(.networkUnreachable, underlying: underlying, detail: "ENETUNREACH")
+        case EHOSTUNREACH:
+            return Failure(.networkUnreachable, underlying: underlying, detail: "EHOSTUNREACH")
+        case ENETDOWN:
+            return Failure(.networkUnreachable, underlying: underlying, detail: "ENETDOWN")
+        case EHOSTDOWN:
+            return Failure(.networkUnreachable, underlying: underlying, detail: "EHOSTDOWN")
+        case EADDRNOTAVAIL:
+            return Failure(.networkUnreachable, underlying: underlying, detail: "EADDRNOTAVAIL")
+        #if os(Linux)
+        case ENONET:
+            return Failure(.networkUnreachable, underlying: underlying, detail: "ENONET")
+        #endif
+        case EINVAL where duringConnect:
+            return Failure(.networkUnreachable, underlying: underlying, detail: "EINVAL from connect")
+        case EACCES where duringConnect, EPERM where duringConnect:
+            return Failure(.networkUnreachable, underlying: underlying, detail: "EACCES from connect")
+        case ECANCELED:
+            return Failure(.cancelled, underlying: underlying, detail: "ECANCELED")
+        default:
+            return nil
+        }
+    }
+
+    /// The failure a `getaddrinfo` result stands for: EAI_NONAME (and EAI_NODATA) mean the name does
+    /// not exist (`dns.notFound`); EAI_AGAIN, EAI_FAIL and the rest mean the resolver failed (`dns.failure`).
+    public static func failure(getaddrinfo code: Int32, underlying: (any Error)? = nil) -> Failure {
+        switch code {
+        case EAI_NONAME:
+            return Failure(.dnsNotFound, underlying: underlying, detail: "EAI_NONAME")
+        case eaiNoData:
+            return Failure(.dnsNotFound, underlying: underlying, detail: "EAI_NODATA")
+        case EAI_AGAIN:
+            return Failure(.dnsFailure, underlying: underlying, detail: "EAI_AGAIN")
+        case EAI_FAIL:
+            return Failure(.dnsFailure, underlying: underlying, detail: "EAI_FAIL")
+        default:
+            return Failure(.dnsFailure, underlying: underlying, detail: "getaddrinfo failed")
+        }
+    }
+}

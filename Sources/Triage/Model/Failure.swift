@@ -1,0 +1,73 @@
+/// One classified failure: what it was, whether the server could have acted on it, and what to do now.
+///
+/// A `Failure` is itself an `Error`, so Triage's APIs throw it; the original error is kept in
+/// ``underlying``. Classification builds it without allocating when the detail is a string literal.
+public struct Failure: Error, Sendable, CustomStringConvertible {
+    /// What the failure was.
+    public var kind: FailureKind
+    /// What the caller should do. Starts as the kind's default, adjusted for a named delay.
+    public var decision: Decision
+    /// Whether the server could have acted on the request.
+    public var delivery: Delivery
+    /// A delay somebody named (Retry-After, Kubernetes `retryAfterSeconds`, an open breaker), if any.
+    public var retryAfter: Duration?
+    /// The HTTP status, when a response arrived.
+    public var status: Int?
+    /// The API error decoded from the response body, when there was one.
+    public var api: APIErrorInfo?
+    /// The error that was classified, when there was one (`nil` for a bare HTTP response).
+    public var underlying: (any Error)?
+    /// What the classifier saw, in a few words (`"ECONNREFUSED"`, `"CERTIFICATE_VERIFY_FAILED"`); may be empty.
+    public var detail: String
+
+    /// Creates a failure; `decision` and `delivery` default to the kind's, and a named delay on a
+    /// kind whose default is `retry` (or on `http.payloadTooLarge`) turns the decision into `retryAfter`.
+    public init(
+        _ kind: FailureKind,
+        decision: Decision? = nil,
+        delivery: Delivery? = nil,
+        retryAfter: Duration? = nil,
+        status: Int? = nil,
+        api: APIErrorInfo? = nil,
+        underlying: (any Error)? = nil,
+        detail: String = ""
+    ) {
+        self.kind = kind
+        self.decision = decision ?? Failure.defaultDecision(for: kind, retryAfter: retryAfter)
+        self.delivery = delivery ?? kind.defaultDelivery
+        self.retryAfter = retryAfter
+        self.status = status
+        self.api = api
+        self.underlying = underlying
+        self.detail = detail
+    }
+
+    /// The taxonomy rule for a named delay: `retry` becomes `retryAfter`; so does 413's `fail`.
+    public static func defaultDecision(for kind: FailureKind, retryAfter: Duration?) -> Decision {
+        guard retryAfter != nil else { return kind.defaultDecision }
+        if kind.defaultDecision == .retry || kind == .httpPayloadTooLarge { return .retryAfter }
+        return kind.defaultDecision
+    }
+
+    /// `true` when the decision is `retry` or `retryAfter`.
+    public var isRetryable: Bool { decision.isRetryable }
+
+    /// One line for people: `connection refused (ECONNREFUSED): retry, notSent`.
+    public var explanation: String {
+        var text = kind.summary
+        if !detail.isEmpty { text += " (\(detail))" }
+        text += ": \(decision), \(delivery)"
+        if let retryAfter { text += ", retry after \(retryAfter.triageSeconds) s" }
+        return text
+    }
+
+    public var description: String { "\(kind.id): \(explanation)" }
+}
+
+extension Duration {
+    /// The duration in seconds as a `Double` (attoseconds included).
+    public var triageSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
