@@ -1,0 +1,59 @@
+import NIOCore
+
+/// What a ``FaultServer`` does with a request. Every behaviour is a real socket-level event.
+public enum FaultBehaviour: Sendable {
+    /// A complete response (keep-alive), e.g. `.respond(status: 503, headers: [("Retry-After", "2")])`.
+    case respond(status: Int, headers: [(String, String)] = [], body: String = "")
+    /// Read the request, then close cleanly (FIN) without answering.
+    case closeAfterRequest
+    /// Read the request, then reset the connection (SO_LINGER 0: RST).
+    case resetAfterRequest
+    /// Close as soon as the connection is accepted, before reading anything.
+    case closeOnAccept
+    /// Read the request and never answer (the client's read timeout fires).
+    case stall
+    /// Send the head with `Content-Length: declared`, then `sent` bytes of body, then close.
+    case truncatedBody(declared: Int = 100, sent: Int = 10)
+    /// Send a chunked head and one chunk, then nothing more (a stalled stream).
+    case chunkedStall
+    /// Send a chunked head and one chunk, then close without the final chunk.
+    case chunkedEndsWithFIN
+    /// Send a chunked head and one chunk, then reset.
+    case chunkedEndsWithReset
+    /// Answer with bytes that are not HTTP.
+    case garbage
+    /// `302` between `/loop/a` and `/loop/b` forever.
+    case redirectLoop
+    /// `302` from `/chain/N` to `/chain/N+1` forever.
+    case redirectChain
+    /// A chunked stream of `events` newline-terminated JSON lines, one every `interval`, then the end.
+    case stream(events: Int, interval: TimeAmount)
+    /// Choose the behaviour by the request (method and path).
+    case route(@Sendable (_ method: String, _ path: String) -> FaultBehaviour)
+}
+
+/// The status line texts the servers use.
+enum ReasonPhrase {
+    static func text(for status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 201: "Created"
+        case 204: "No Content"
+        case 302: "Found"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 409: "Conflict"
+        case 410: "Gone"
+        case 412: "Precondition Failed"
+        case 422: "Unprocessable Content"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        default: "Status"
+        }
+    }
+}
