@@ -87,6 +87,18 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "TriageTestKit"]),
+        .testTarget(
+            name: "TriageLabTests",
+            dependencies: [
+                "Triage", "TriageNIO", "TriageHTTP", "TriageFoundation", "TriageChaos",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

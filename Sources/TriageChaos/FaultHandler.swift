@@ -33,6 +33,12 @@ final class FaultHandler: ChannelInboundHandler {
     }
 
     private func handlePending(context: ChannelHandlerContext) {
+        // Not HTTP (a TLS ClientHello sent to a plain port, say): answer as real servers do.
+        if !busy, let first = pending.first, !(65...90).contains(first) {
+            busy = true
+            write(Self.response(status: 400, headers: [("Connection", "close")], body: ""), context: context, thenClose: true)
+            return
+        }
         while !busy, let end = headEnd() {
             let head = String(decoding: pending[..<end], as: UTF8.self)
             let bodyLength = Self.contentLength(head)
