@@ -39,6 +39,10 @@ public struct URLErrorClassifier: FailureClassifier {
         case .cancelled:
             return Failure(.cancelled, underlying: error, detail: "URLError.cancelled")
         case .badURL, .unsupportedURL:
+            // libcurl reports a response that is not HTTP as "unsupported": "Received HTTP/0.9 when not allowed".
+            if text(of: error).lowercased().contains("http/0.9") {
+                return Failure(.responseMalformed, underlying: error, detail: "not HTTP (HTTP/0.9)")
+            }
             return Failure(.requestInvalidURL, underlying: error, detail: "URLError")
         case .cannotFindHost:
             return Failure(.dnsNotFound, underlying: error, detail: "URLError.cannotFindHost")
