@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TriageFoundation", targets: ["TriageFoundation"]),
         .library(name: "TriageChaos", targets: ["TriageChaos"]),
         .library(name: "TriageTestKit", targets: ["TriageTestKit"]),
+        .library(name: "TriageProbe", targets: ["TriageProbe"]),
         .executable(name: "triage", targets: ["triage"]),
     ],
     dependencies: [
@@ -75,18 +76,26 @@ let package = Package(
             ]
         ),
         .target(name: "TriageTestKit", dependencies: ["Triage"]),
-        .executableTarget(
-            name: "triage",
+        .target(
+            name: "TriageProbe",
             dependencies: [
-                "Triage", "TriageNIO", "TriageHTTP", "TriageFoundation", "TriageChaos",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Triage", "TriageNIO", "TriageHTTP", "TriageChaos",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .executableTarget(
+            name: "triage",
+            dependencies: [
+                "Triage", "TriageProbe", "TriageChaos",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TriageTests", dependencies: ["Triage", "TriageTestKit"]),
+        .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageChaos"]),
         .testTarget(
             name: "TriageLabTests",
             dependencies: [

@@ -82,8 +82,12 @@ public enum TLSDiagnosis {
 
     /// Every certificate in a PEM file.
     public static func loadPEMCertificates(path: String) throws -> [Certificate] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        return try PEMDocument.parseMultiple(pemString: text)
+        try parsePEMCertificates(String(contentsOfFile: path, encoding: .utf8))
+    }
+
+    /// Every certificate in PEM text (other PEM blocks are skipped).
+    public static func parsePEMCertificates(_ text: String) throws -> [Certificate] {
+        try PEMDocument.parseMultiple(pemString: text)
             .filter { $0.discriminator == "CERTIFICATE" }
             .map { try Certificate(pemDocument: $0) }
     }

@@ -1,10 +1,10 @@
 import ArgumentParser
 
-@main
+/// The root command: `triage probe`, `triage demo`.
 struct TriageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "triage",
         abstract: "Classify network failures, explain them, and show what to do next.",
-        subcommands: []
+        subcommands: [ProbeCommand.self, DemoCommand.self]
     )
 }

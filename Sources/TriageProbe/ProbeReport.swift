@@ -1,0 +1,146 @@
+import Triage
+
+/// What `triage probe` found: the fields of probe-json.md, before rendering.
+public struct ProbeReport: Sendable {
+    /// One attempt.
+    public struct Attempt: Sendable {
+        public var number: Int
+        public var kind: String
+        public var status: Int?
+        public var elapsedSeconds: Double
+        /// The wait before the next attempt; `nil` on the last.
+        public var delaySeconds: Double?
+        public var reason: String
+    }
+
+    public var url: String
+    public var method: String
+    /// `true` for a 2xx, a 3xx not followed, or a stream that ended after its expected duration.
+    public var succeeded: Bool
+    public var status: Int?
+    /// The final failure (`nil` on success, except a watch's normal end, `stream.ended`).
+    public var failure: Failure?
+    public var attempts: [Attempt]
+    public var explanation: String
+    /// A one-line description of the final error, or `nil` on success.
+    public var error: String?
+
+    /// The process exit status: 0 success, 1 failure.
+    public var exitCode: Int32 { succeeded ? 0 : 1 }
+
+    /// The kind id printed: `"ok"` on success without a failure.
+    public var kindID: String { failure?.kind.id ?? "ok" }
+}
+
+extension ProbeReport {
+    /// The JSON object of probe-json.md, keys in the documented order, `null` where a value is absent.
+    public func json() -> String {
+        var object = JSONWriter()
+        object.field("url", .string(url))
+        object.field("method", .string(method))
+        object.field("outcome", .string(succeeded ? "success" : "failure"))
+        object.field("status", status.map { .int($0) } ?? .null)
+        object.field("kind", .string(kindID))
+        object.field("decision", failure.map { .string($0.decision.id) } ?? .null)
+        object.field("retryable", .bool(!succeeded && (failure?.isRetryable ?? false)))
+        object.field("delivery", failure.map { .string($0.delivery.id) } ?? .null)
+        object.field("retry_after_s", failure?.retryAfter.map { .double($0.triageSeconds) } ?? .null)
+        if let api = failure?.api {
+            var inner = JSONWriter()
+            inner.field("format", .string(api.format.id))
+            inner.field("reason", api.reason.map { .string($0) } ?? .null)
+            inner.field("code", api.code.map { .string($0) } ?? .null)
+            inner.field("message", api.message.map { .string($0) } ?? .null)
+            inner.field("request_id", api.requestID.map { .string($0) } ?? .null)
+            inner.field("retry_after_s", api.retryAfter.map { .double($0.triageSeconds) } ?? .null)
+            object.field("api", .raw(inner.text))
+        } else {
+            object.field("api", .null)
+        }
+        let attempts = self.attempts.map { attempt in
+            var inner = JSONWriter()
+            inner.field("attempt", .int(attempt.number))
+            inner.field("kind", .string(attempt.kind))
+            inner.field("status", attempt.status.map { .int($0) } ?? .null)
+            inner.field("elapsed_s", .double(attempt.elapsedSeconds))
+            inner.field("delay_s", attempt.delaySeconds.map { .double($0) } ?? .null)
+            inner.field("reason", .string(attempt.reason))
+            return inner.text
+        }
+        object.field("attempts", .raw("[" + attempts.joined(separator: ", ") + "]"))
+        object.field("explanation", .string(explanation))
+        object.field("error", error.map { .string($0) } ?? .null)
+        return object.text
+    }
+
+    /// The report for people.
+    public func human() -> String {
+        var lines: [String] = []
+        lines.append("\(method) \(url)")
+        for attempt in attempts {
+            let status = attempt.status.map { " HTTP \($0)" } ?? ""
+            let delay = attempt.delaySeconds.map { String(format: ", next in %.3f s", $0) } ?? ""
+            lines.append(String(format: "  attempt %d: %@%@ after %.3f s%@", attempt.number, attempt.kind, status, attempt.elapsedSeconds, delay))
+            lines.append("    \(attempt.reason)")
+        }
+        if succeeded {
+            lines.append("outcome: success" + (status.map { " (HTTP \($0))" } ?? "") + (failure.map { ", \($0.kind.id): \($0.decision.id)" } ?? ""))
+        } else if let failure {
+            lines.append("outcome: failure")
+            lines.append("  kind:      \(failure.kind.id)")
+            lines.append("  decision:  \(failure.decision.id)\(failure.isRetryable ? " (retryable)" : "")")
+            lines.append("  delivery:  \(failure.delivery.id)")
+            if let delay = failure.retryAfter { lines.append(String(format: "  retry in:  %.3f s", delay.triageSeconds)) }
+            if let api = failure.api {
+                let parts = [api.reason, api.code, api.message].compactMap { $0 }.joined(separator: " · ")
+                lines.append("  api:       \(api.format.id): \(parts)")
+            }
+            if let error { lines.append("  error:     \(error)") }
+        }
+        lines.append(explanation)
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Writes one JSON object with keys in insertion order.
+struct JSONWriter {
+    enum Value {
+        case string(String), int(Int), double(Double), bool(Bool), null, raw(String)
+    }
+
+    private var fields: [String] = []
+
+    mutating func field(_ key: String, _ value: Value) {
+        fields.append("\(Self.quote(key)): \(Self.render(value))")
+    }
+
+    var text: String { "{" + fields.joined(separator: ", ") + "}" }
+
+    static func render(_ value: Value) -> String {
+        switch value {
+        case .string(let text): quote(text)
+        case .int(let number): String(number)
+        case .double(let number): number.isFinite ? String(Double(Int((number * 1000).rounded())) / 1000) : "null"
+        case .bool(let flag): flag ? "true" : "false"
+        case .null: "null"
+        case .raw(let text): text
+        }
+    }
+
+    static func quote(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20:
+                result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+}
