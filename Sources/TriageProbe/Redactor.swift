@@ -50,7 +50,8 @@ public struct Redactor: Sendable {
 
     /// A header line safe to show in a usage message.
     static func headerForDisplay(_ text: String) -> String {
-        guard let colon = text.firstIndex(of: ":") else { return text.count > 40 ? String(text.prefix(40)) + "…" : text }
+        // Without a colon the value cannot be told from the name: show the first word only.
+        guard let colon = text.firstIndex(of: ":") else { return String(text.prefix { $0 != " " }.prefix(40)) + " …" }
         let name = text[..<colon]
         return secretHeaders.contains(name.lowercased().trimmingCharacters(in: .whitespaces)) ? "\(name): \(mask)" : text
     }

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import TriageChaos
+
+/// The `triage` executable itself: exit statuses and output, as a user sees them.
+@Suite struct CommandLineTests {
+    /// `swift test` builds every product, so the binary sits beside the test bundle.
+    static var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("triage")
+    }
+
+    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func unknownFlagIsUsageExitTwo() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the triage product first")
+        let result = try Self.run(["probe", "--no-such-flag", "http://127.0.0.1/"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Unknown option"))
+    }
+
+    @Test func unreadableCACertIsUsageExitTwo() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
+        let result = try Self.run(["probe", "--cacert", "/nonexistent.pem", "http://127.0.0.1/"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--cacert"))
+    }
+
+    @Test func refusedPortPrintsJsonAndExitsOne() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
+        let port = try LoopbackSockets.closedPort()
+        let result = try Self.run(["probe", "--json", "http://127.0.0.1:\(port)/"])
+        #expect(result.status == 1)
+        let json = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(json["kind"] as? String == "connect.refused")
+    }
+
+    @Test func malformedURLIsAFailureNotUsage() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
+        let result = try Self.run(["probe", "--json", "http://exa mple.com/"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("request.invalidURL"))
+    }
+
+    @Test func successExitsZero() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
+        try await FaultServer.with(.respond(status: 204)) { server in
+            let result = try Self.run(["probe", server.url()])
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("outcome: success"))
+        }
+    }
+}
