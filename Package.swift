@@ -94,7 +94,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TriageTests", dependencies: ["Triage", "TriageTestKit"]),
+        .testTarget(
+            name: "TriageTests",
+            dependencies: ["Triage", "TriageTestKit", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageChaos"]),
         .testTarget(
             name: "TriageLabTests",

@@ -19,6 +19,8 @@ public struct Failure: Error, Sendable, CustomStringConvertible {
     public var underlying: (any Error)?
     /// What the classifier saw, in a few words (`"ECONNREFUSED"`, `"CERTIFICATE_VERIFY_FAILED"`); may be empty.
     public var detail: String
+    /// Every attempt of the operation and the decision after it, when a ``Pipeline`` ran it (empty otherwise).
+    public var history: [DecisionRecord] = []
 
     /// Creates a failure; `decision` and `delivery` default to the kind's, and a named delay on a
     /// kind whose default is `retry` (or on `http.payloadTooLarge`) turns the decision into `retryAfter`.

@@ -1,0 +1,225 @@
+import Synchronization
+
+/// When to stop calling a failing dependency, and how to find out it has recovered.
+///
+/// - closed: calls go through; counted failures are tracked (consecutively, or as a ratio over a
+///   sliding window with a minimum number of calls).
+/// - open: calls are rejected at once with `circuit.open` (decision `retryAfter`, the remaining open
+///   time) for ``openDuration`` — longer if a server's Retry-After asks for more.
+/// - half-open: up to ``halfOpenProbes`` calls go through; one success closes the circuit, one
+///   failure opens it again.
+///
+/// Only failures whose kind ``countsFailure(_:)`` counts trip it: 5xx, throttling, transport errors;
+/// not 4xx like 404, not cancellation, not a caller's deadline.
+public struct CircuitBreakerPolicy: Sendable, Hashable {
+    /// What trips the breaker.
+    public enum Trip: Sendable, Hashable {
+        /// `failures` counted failures in a row.
+        case consecutiveFailures(Int)
+        /// At least `ratio` of the calls in the last `window` failed, over at least `minimumCalls` calls.
+        case failureRatio(Double, window: Duration, minimumCalls: Int)
+    }
+
+    public let trip: Trip
+    public let openDuration: Duration
+    public let halfOpenProbes: Int
+    /// The longest a Retry-After may hold the breaker open (default 5 minutes).
+    public let maximumOpenDuration: Duration
+
+    /// - Throws: ``ConfigurationError`` for counts below 1, a ratio outside 0…1, non-positive durations.
+    public init(trip: Trip = .consecutiveFailures(5), openDuration: Duration = .seconds(10), halfOpenProbes: Int = 1,
+                maximumOpenDuration: Duration = .seconds(300)) throws(ConfigurationError) {
+        switch trip {
+        case .consecutiveFailures(let count):
+            try ConfigurationError.require(count >= 1, "CircuitBreakerPolicy.consecutiveFailures", "must be at least 1 (\(count))")
+        case .failureRatio(let ratio, let window, let minimumCalls):
+            try ConfigurationError.require(ratio > 0 && ratio <= 1, "CircuitBreakerPolicy.failureRatio", "must be within 0…1 (\(ratio))")
+            try ConfigurationError.require(window > .zero, "CircuitBreakerPolicy.window", "must be positive")
+            try ConfigurationError.require(minimumCalls >= 1, "CircuitBreakerPolicy.minimumCalls", "must be at least 1")
+        }
+        try ConfigurationError.require(openDuration > .zero, "CircuitBreakerPolicy.openDuration", "must be positive")
+        try ConfigurationError.require(halfOpenProbes >= 1, "CircuitBreakerPolicy.halfOpenProbes", "must be at least 1")
+        try ConfigurationError.require(maximumOpenDuration >= openDuration, "CircuitBreakerPolicy.maximumOpenDuration", "must be at least openDuration")
+        self.trip = trip
+        self.openDuration = openDuration
+        self.halfOpenProbes = halfOpenProbes
+        self.maximumOpenDuration = maximumOpenDuration
+    }
+
+    /// Five consecutive counted failures open it for 10 s; one probe at a time.
+    public static let standard = try! CircuitBreakerPolicy()
+
+    /// Whether a failure says something about the dependency's health: transient failures the
+    /// dependency caused (decision `retry`/`retryAfter`), not local rejections. Permanent failures
+    /// (4xx, bad certificates, bad URLs) and the caller's own limits (cancellation, deadline) do not count.
+    public static func countsFailure(_ failure: Failure) -> Bool {
+        failure.isRetryable && failure.kind != .concurrencyLimited && failure.kind != .circuitOpen && failure.kind != .budgetExhausted
+    }
+}
+
+/// The breaker's state: a pure value driven by the times it is given.
+public struct CircuitBreakerState: Sendable, Hashable {
+    public enum Phase: String, Sendable, Hashable { case closed, open, halfOpen }
+
+    /// What to do with a call.
+    public enum Admission: Sendable, Hashable {
+        case allow
+        /// A half-open probe: its result decides the circuit.
+        case probe
+        /// Rejected; open for this much longer.
+        case reject(remaining: Duration)
+    }
+
+    public private(set) var phase: Phase = .closed
+    /// When the open phase ends (meaningful while open), as an offset on the caller's clock.
+    public private(set) var openUntil: Duration = .zero
+    private var consecutive = 0
+    private var probesInFlight = 0
+    private var window: SlidingWindow
+
+    public let policy: CircuitBreakerPolicy
+
+    public init(policy: CircuitBreakerPolicy) {
+        self.policy = policy
+        if case .failureRatio(_, let length, _) = policy.trip {
+            window = SlidingWindow(length: length)
+        } else {
+            window = SlidingWindow(length: .seconds(1))
+        }
+    }
+
+    /// Decides whether a call at `now` may go through.
+    public mutating func admit(now: Duration) -> Admission {
+        switch phase {
+        case .closed:
+            return .allow
+        case .open:
+            if now < openUntil { return .reject(remaining: openUntil - now) }
+            phase = .halfOpen
+            probesInFlight = 0
+            return admit(now: now)
+        case .halfOpen:
+            guard probesInFlight < policy.halfOpenProbes else { return .reject(remaining: .zero) }
+            probesInFlight += 1
+            return .probe
+        }
+    }
+
+    /// Records a call's result; returns the new phase when it changed.
+    @discardableResult
+    public mutating func record(success: Bool, counted: Bool = true, retryAfter: Duration? = nil, now: Duration) -> Phase? {
+        let before = phase
+        switch phase {
+        case .halfOpen:
+            probesInFlight = max(0, probesInFlight - 1)
+            if success {
+                phase = .closed
+                consecutive = 0
+                window.reset()
+            } else if counted {
+                open(now: now, retryAfter: retryAfter)
+            }
+        case .closed:
+            guard counted || success else { break }
+            window.record(failure: !success, now: now)
+            consecutive = success ? 0 : consecutive + 1
+            if !success, shouldTrip() { open(now: now, retryAfter: retryAfter) }
+        case .open:
+            break
+        }
+        return phase == before ? nil : phase
+    }
+
+    private func shouldTrip() -> Bool {
+        switch policy.trip {
+        case .consecutiveFailures(let count):
+            return consecutive >= count
+        case .failureRatio(let ratio, _, let minimumCalls):
+            let (calls, failures) = window.totals
+            return calls >= minimumCalls && Double(failures) >= ratio * Double(calls)
+        }
+    }
+
+    private mutating func open(now: Duration, retryAfter: Duration?) {
+        let duration = min(max(policy.openDuration, retryAfter ?? .zero), policy.maximumOpenDuration)
+        phase = .open
+        openUntil = now + duration
+        consecutive = 0
+        window.reset()
+    }
+}
+
+/// Counts calls and failures over the last `length`, in 10 buckets (no allocation after init).
+struct SlidingWindow: Sendable, Hashable {
+    private var calls = [Int](repeating: 0, count: 10)
+    private var failures = [Int](repeating: 0, count: 10)
+    private var bucketStart = [Int64](repeating: .min, count: 10)
+    private let bucketNanos: Int64
+
+    init(length: Duration) {
+        bucketNanos = max(1, Int64(length.nanoseconds / 10))
+    }
+
+    mutating func record(failure: Bool, now: Duration) {
+        let tick = Int64(now.nanoseconds) / bucketNanos
+        let index = Int(((tick % 10) + 10) % 10)
+        if bucketStart[index] != tick {
+            bucketStart[index] = tick
+            calls[index] = 0
+            failures[index] = 0
+        }
+        calls[index] += 1
+        if failure { failures[index] += 1 }
+        latestTick = tick
+    }
+
+    private var latestTick: Int64 = 0
+
+    var totals: (calls: Int, failures: Int) {
+        var totalCalls = 0, totalFailures = 0
+        for index in 0..<10 where bucketStart[index] > latestTick - 10 {
+            totalCalls += calls[index]
+            totalFailures += failures[index]
+        }
+        return (totalCalls, totalFailures)
+    }
+
+    mutating func reset() {
+        for index in 0..<10 { bucketStart[index] = .min }
+    }
+}
+
+/// A circuit breaker shared by the operations of a client: ``CircuitBreakerState`` behind a lock,
+/// with an observer for transitions.
+public final class CircuitBreaker: Sendable {
+    private let state: Mutex<CircuitBreakerState>
+    private let onTransition: (@Sendable (CircuitBreakerState.Phase, CircuitBreakerState.Phase) -> Void)?
+
+    public init(policy: CircuitBreakerPolicy = .standard,
+                onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)? = nil) {
+        state = Mutex(CircuitBreakerState(policy: policy))
+        self.onTransition = onTransition
+    }
+
+    /// The phase now.
+    public var phase: CircuitBreakerState.Phase { state.withLock { $0.phase } }
+
+    public func admit(now: Duration) -> CircuitBreakerState.Admission {
+        let (admission, before, after) = state.withLock { state in
+            let before = state.phase
+            let admission = state.admit(now: now)
+            return (admission, before, state.phase)
+        }
+        if before != after { onTransition?(before, after) }
+        return admission
+    }
+
+    public func record(success: Bool, counted: Bool, retryAfter: Duration?, now: Duration) {
+        let (before, after) = state.withLock { state in
+            let before = state.phase
+            state.record(success: success, counted: counted, retryAfter: retryAfter, now: now)
+            return (before, state.phase)
+        }
+        if before != after { onTransition?(before, after) }
+    }
+}

@@ -1,0 +1,40 @@
+/// When and how often to try an operation again.
+///
+/// Default (``standard``): 3 attempts in all; full-jitter backoff from 100 ms doubling to at most
+/// 10 s; retry the decisions `retry` and `retryAfter`; honour a named delay (Retry-After) up to 30 s.
+/// Why: three attempts ride out a blip without tripling a real outage (the retry budget caps that
+/// anyway); full jitter spreads synchronized clients apart with the least total work (AWS, Polly and
+/// gRPC use the same); a server asking for more than 30 s is better rescheduled by the caller than
+/// slept through, so such a delay ends the operation with decision `retryAfter` and the delay.
+public struct RetryPolicy: Sendable, Hashable {
+    /// Attempts in all, the first included (1 means no retry).
+    public let maxAttempts: Int
+    /// The delay between attempts when nobody named one.
+    public let backoff: Backoff
+    /// Which decisions are retried (default `retry` and `retryAfter`; `refresh` is retried only when a
+    /// refresh step is given).
+    public let retriedDecisions: Set<Decision>
+    /// The longest named delay that is waited out (default 30 s).
+    public let maximumRetryAfter: Duration
+
+    /// - Throws: ``ConfigurationError`` when `maxAttempts < 1` or `maximumRetryAfter` is negative.
+    public init(
+        maxAttempts: Int = 3,
+        backoff: Backoff = .standard,
+        retriedDecisions: Set<Decision> = [.retry, .retryAfter],
+        maximumRetryAfter: Duration = .seconds(30)
+    ) throws(ConfigurationError) {
+        try ConfigurationError.require(maxAttempts >= 1, "RetryPolicy.maxAttempts", "must be at least 1 (\(maxAttempts))")
+        try ConfigurationError.require(maximumRetryAfter >= .zero, "RetryPolicy.maximumRetryAfter", "must not be negative")
+        self.maxAttempts = maxAttempts
+        self.backoff = backoff
+        self.retriedDecisions = retriedDecisions
+        self.maximumRetryAfter = maximumRetryAfter
+    }
+
+    /// 3 attempts, full jitter 100 ms…10 s, Retry-After honoured up to 30 s.
+    public static let standard = try! RetryPolicy()
+
+    /// One attempt, no retry.
+    public static let never = try! RetryPolicy(maxAttempts: 1)
+}

@@ -1,0 +1,71 @@
+import Testing
+import TriageTestKit
+
+@Suite struct BackoffTests {
+    let base = Duration.milliseconds(100)
+    let cap = Duration.seconds(10)
+
+    @Test func deterministicFormulas() throws {
+        var random = SeededRandom(seed: 1)
+        let constant = try Backoff(.constant, base: base, cap: cap)
+        let linear = try Backoff(.linear, base: base, cap: cap)
+        let exponential = try Backoff(.exponential, base: base, cap: cap)
+        #expect(constant.delay(retry: 5, previous: nil, using: &random).delay == base)
+        #expect(linear.delay(retry: 3, previous: nil, using: &random).delay == .milliseconds(300))
+        #expect(exponential.delay(retry: 1, previous: nil, using: &random).delay == .milliseconds(100))
+        #expect(exponential.delay(retry: 4, previous: nil, using: &random).delay == .milliseconds(800))
+        #expect(exponential.delay(retry: 200, previous: nil, using: &random).delay == cap)
+        #expect(exponential.delay(retry: .max, previous: nil, using: &random).delay == cap)
+    }
+
+    @Test func fullJitterSpansZeroToTheCeiling() throws {
+        let backoff = try Backoff(.fullJitter, base: base, cap: cap)
+        var low = FixedRandom(fraction: 0)
+        var high = FixedRandom(fraction: 0.999_999)
+        #expect(backoff.delay(retry: 3, previous: nil, using: &low).delay == .zero)
+        let top = backoff.delay(retry: 3, previous: nil, using: &high)
+        #expect(top.ceiling == .milliseconds(400))
+        #expect(top.delay <= .milliseconds(400) && top.delay > .milliseconds(399))
+    }
+
+    @Test func equalJitterKeepsHalf() throws {
+        let backoff = try Backoff(.equalJitter, base: base, cap: cap)
+        var low = FixedRandom(fraction: 0)
+        var high = FixedRandom(fraction: 0.999_999)
+        #expect(backoff.delay(retry: 3, previous: nil, using: &low).delay == .milliseconds(200))
+        #expect(backoff.delay(retry: 3, previous: nil, using: &high).delay > .milliseconds(399))
+    }
+
+    @Test func decorrelatedJitterGrowsFromThePreviousDelay() throws {
+        let backoff = try Backoff(.decorrelatedJitter, base: base, cap: .seconds(1))
+        var low = FixedRandom(fraction: 0)
+        var high = FixedRandom(fraction: 0.999_999)
+        #expect(backoff.delay(retry: 2, previous: .milliseconds(200), using: &low).delay == base)
+        let top = backoff.delay(retry: 2, previous: .milliseconds(200), using: &high).delay
+        #expect(top > .milliseconds(598) && top <= .milliseconds(600), "\(top)")
+        #expect(backoff.delay(retry: 9, previous: .seconds(5), using: &high).delay == .seconds(1))
+    }
+
+    @Test func seededJitterIsReproducibleAndInBounds() throws {
+        let backoff = try Backoff(.fullJitter, base: base, cap: cap)
+        var first = SeededRandom(seed: 42), second = SeededRandom(seed: 42)
+        for retry in 1...50 {
+            let a = backoff.delay(retry: retry, previous: nil, using: &first)
+            let b = backoff.delay(retry: retry, previous: nil, using: &second)
+            #expect(a == b)
+            #expect(a.delay >= .zero && a.delay <= a.ceiling && a.ceiling <= cap)
+        }
+    }
+
+    @Test func invalidConfigurationIsRejectedWhereItIsBuilt() {
+        #expect(throws: ConfigurationError.self) { try Backoff(.exponential, base: .milliseconds(-1), cap: cap) }
+        #expect(throws: ConfigurationError.self) { try Backoff(.exponential, base: .seconds(2), cap: .seconds(1)) }
+        #expect(throws: ConfigurationError.self) { try Backoff(.exponential, base: base, cap: cap, multiplier: 0.5) }
+        #expect(throws: ConfigurationError.self) { try RetryPolicy(maxAttempts: 0) }
+        #expect(throws: ConfigurationError.self) { try RetryBudget(tokenRatio: 1.5) }
+        #expect(throws: ConfigurationError.self) { try CircuitBreakerPolicy(trip: .failureRatio(1.5, window: .seconds(10), minimumCalls: 5)) }
+        #expect(throws: ConfigurationError.self) { try CircuitBreakerPolicy(openDuration: .seconds(-1)) }
+        #expect(throws: ConfigurationError.self) { try Bulkhead(maximumConcurrent: 0) }
+        #expect(throws: ConfigurationError.self) { try AdaptiveThrottle(k: 0.5) }
+    }
+}
