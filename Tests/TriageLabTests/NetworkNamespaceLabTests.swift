@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Triage
+import TriageChaos
 
 /// Failures that need a network of their own: routes that reject, in a private network namespace
 /// (`ip netns`), probed by the `triage` binary run inside it. Needs root and iproute2; skipped with a
@@ -13,16 +14,8 @@ import Triage
 
     @discardableResult
     static func shell(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return (-1, "") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        guard let result = try? ChildProcess.run(arguments[0], Array(arguments.dropFirst())) else { return (-1, "") }
+        return (result.status, result.stdout)
     }
 
     /// Why the namespace cases cannot run here, or `nil` when they can.
