@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 import Triage
 import TriageHTTP
 import TriageNIO
@@ -23,18 +24,48 @@ public struct ProbeRunner: Sendable {
     }
 
     /// Runs the probe. Never throws: every failure is part of the report.
+    ///
+    /// Attempts run through a ``Pipeline`` with `--max-attempts`, `--timeout` and `--attempt-timeout`;
+    /// a non-idempotent method is resent after a `maybeProcessed` failure only with an idempotency key.
     public func run() async -> ProbeReport {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration())
         let start = ContinuousClock.now
-        var outcome = await attempt(with: client, start: start)
-        try? await client.shutdown()
-        if let failure = outcome.failure, Self.needsDiagnosis(failure.kind) {
-            outcome.failure = await diagnose(failure)
+        let attemptStarts = Mutex<[ContinuousClock.Instant]>([])
+        let lastOutcome = Mutex<Outcome?>(nil)
+        let records = Mutex<[DecisionRecord]>([])
+        let pipeline = Pipeline(
+            clock: ContinuousClock(),
+            retry: (try? RetryPolicy(maxAttempts: max(1, options.maxAttempts))) ?? .never,
+            timeout: options.timeout,
+            attemptTimeout: attemptIsShorter ? options.attemptTimeout : nil,
+            classifier: .asyncHTTPClient,
+            observer: { record in records.withLock { $0.append(record) } }
+        )
+        let idempotent = Self.idempotentMethods.contains(options.method.uppercased()) || options.idempotencyKey != nil
+        var final: Outcome
+        do {
+            final = try await pipeline.run(idempotent: idempotent) { _ in
+                attemptStarts.withLock { $0.append(.now) }
+                var outcome = await self.attempt(with: client)
+                if let failure = outcome.failure, Self.needsDiagnosis(failure.kind) {
+                    outcome.failure = await self.diagnose(failure)
+                }
+                lastOutcome.withLock { $0 = outcome }
+                if !outcome.succeeded, let failure = outcome.failure { throw failure }
+                return outcome
+            }
+        } catch let failure as Failure {
+            final = Outcome(status: failure.status ?? lastOutcome.withLock { $0?.status }, failure: failure, succeeded: false)
+        } catch {
+            final = Outcome(status: nil, failure: ClassifierChain.asyncHTTPClient.classify(error), succeeded: false)
         }
-        return report(for: outcome, elapsed: ContinuousClock.now - start)
+        try? await client.shutdown()
+        let starts = attemptStarts.withLock { $0 }
+        let history = records.withLock { $0 }.filter { $0.action != .succeeded }
+        return report(for: final, history: history, starts: starts, start: start, end: ContinuousClock.now)
     }
 
-    struct Outcome {
+    struct Outcome: Sendable {
         var status: Int?
         var failure: Failure?
         var succeeded: Bool
@@ -65,7 +96,8 @@ public struct ProbeRunner: Sendable {
     /// The per-attempt deadline when it is shorter than the overall one.
     private var attemptIsShorter: Bool { options.attemptTimeout < options.timeout }
 
-    private func attempt(with client: HTTPClient, start: ContinuousClock.Instant) async -> Outcome {
+    private func attempt(with client: HTTPClient) async -> Outcome {
+        let start = ContinuousClock.now
         let deadline = min(options.attemptTimeout, options.timeout)
         let response: HTTPClientResponse
         do {
@@ -141,20 +173,36 @@ public struct ProbeRunner: Sendable {
         for try await _ in body {}
     }
 
-    private func report(for outcome: Outcome, elapsed: Duration) -> ProbeReport {
+    private func report(for outcome: Outcome, history: [DecisionRecord], starts: [ContinuousClock.Instant],
+                        start: ContinuousClock.Instant, end: ContinuousClock.Instant) -> ProbeReport {
         let failure = outcome.failure
-        let reason = failure.map(Self.reason(for:)) ?? "HTTP \(outcome.status ?? 0): success"
-        let attempt = ProbeReport.Attempt(number: 1, kind: failure?.kind.id ?? "ok", status: outcome.status,
-                                          elapsedSeconds: elapsed.triageSeconds, delaySeconds: nil, reason: redactor.redact(reason))
+        var attempts: [ProbeReport.Attempt] = []
+        for (index, record) in history.enumerated() {
+            let began = index < starts.count ? starts[index] : start
+            let finished = index + 1 < starts.count ? starts[index + 1] - (record.delay ?? .zero) : end
+            let isLast = !outcome.succeeded && index == history.count - 1
+            attempts.append(ProbeReport.Attempt(
+                number: record.attempt, kind: record.kind?.id ?? "ok", status: record.status,
+                elapsedSeconds: max(0, (finished - began).triageSeconds),
+                delaySeconds: isLast || record.action == .gaveUp ? nil : record.delay?.triageSeconds,
+                reason: redactor.redact(record.kind.map { _ in Self.reason(for: record) } ?? "success")))
+        }
+        if outcome.succeeded || attempts.isEmpty {
+            let number = max(1, starts.count)
+            let began = starts.last ?? start
+            attempts = Array(attempts.prefix(number - 1))
+            attempts.append(ProbeReport.Attempt(
+                number: number, kind: failure?.kind.id ?? "ok", status: outcome.status,
+                elapsedSeconds: (end - began).triageSeconds, delaySeconds: nil,
+                reason: redactor.redact(failure.map(Self.reason(for:)) ?? "HTTP \(outcome.status ?? 0): success")))
+        }
         var explanation: String
         if outcome.succeeded {
-            explanation = "succeeded on attempt 1"
-        } else if let failure, failure.isRetryable {
-            explanation = options.maxAttempts > 1
-                ? "gave up after 1 attempt: retries (--max-attempts \(options.maxAttempts)) arrive with the retry engine"
-                : "gave up after 1 attempt: --max-attempts 1"
+            explanation = "succeeded on attempt \(attempts.count)"
+        } else if let last = history.last {
+            explanation = "gave up after \(attempts.count) attempt\(attempts.count == 1 ? "" : "s"): " + Self.explanation(for: last, options: options)
         } else {
-            explanation = "not retried: \(failure?.decision.id ?? "fail") (\(failure?.kind.id ?? "unknown"))"
+            explanation = "gave up after 1 attempt: \(failure?.kind.id ?? "unknown")"
         }
         if let failure, failure.delivery == .maybeProcessed, !Self.idempotentMethods.contains(options.method.uppercased()),
            options.idempotencyKey == nil {
@@ -166,10 +214,37 @@ public struct ProbeRunner: Sendable {
             succeeded: outcome.succeeded,
             status: outcome.status,
             failure: failure,
-            attempts: [attempt],
+            attempts: attempts,
             explanation: redactor.redact(explanation),
             error: outcome.succeeded ? nil : failure.map { redactor.redact(Self.errorText(for: $0)) }
         )
+    }
+
+    /// Why the engine stopped, in the probe's words.
+    static func explanation(for record: DecisionRecord, options: ProbeOptions) -> String {
+        if record.attempt >= options.maxAttempts, record.decision?.isRetryable == true {
+            return "--max-attempts \(options.maxAttempts)"
+        }
+        return record.reason
+    }
+
+    /// The reason for one attempt's decision, naming the delay's source.
+    static func reason(for record: DecisionRecord) -> String {
+        let what = record.status.map { "\($0)" } ?? record.kind?.summary ?? "ok"
+        switch record.delaySource {
+        case .retryAfter?:
+            return "\(what) is transient; the server asked for \(seconds(record.delay)) s (Retry-After)"
+        case .breaker?:
+            return "\(what): the circuit is open for \(seconds(record.delay)) s more"
+        case .backoff(let strategy, let ceiling, let random)?:
+            let draw = random.map { String(format: " × random %.3f", $0) } ?? ""
+            return "\(what) is transient; backoff \(seconds(record.delay)) s (\(strategy): ceiling \(seconds(ceiling)) s\(draw))"
+        case nil:
+            if let named = record.namedDelay {
+                return "\(what) is transient; the server asked for \(seconds(named)) s (Retry-After)"
+            }
+            return record.reason
+        }
     }
 
     static let idempotentMethods: Set<String> = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TriageChaos
 import TriageProbe
@@ -174,4 +175,61 @@ import TriageProbe
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(throws: ProbeOptions.UsageError.self) { try ProbeOptions.caCertificates(path: path) }
     }
+}
+
+@Suite struct ProbeRetryTests {
+    /// A server that fails the first `failures` requests with `failure`, then answers 200.
+    static func flaky(failures: Int, _ failure: FaultBehaviour) -> (FaultBehaviour, Counter) {
+        let counter = Counter()
+        let behaviour = FaultBehaviour.route { _, _ in counter.increment() <= failures ? failure : .respond(status: 200, body: "ok") }
+        return (behaviour, counter)
+    }
+
+    @Test func retriesUntilSuccessAndExplainsEachAttempt() async throws {
+        let (behaviour, counter) = Self.flaky(failures: 2, .respond(status: 503, headers: [("Retry-After", "0")]))
+        let report = try await FaultServer.with(behaviour) { server in
+            await ProbeRunnerTests.probe(server.url()) { $0.maxAttempts = 4 }
+        }
+        #expect(report.succeeded)
+        #expect(counter.count == 3)
+        #expect(report.attempts.map(\.kind) == ["http.unavailable", "http.unavailable", "ok"])
+        #expect(report.attempts[0].delaySeconds == 0)
+        #expect(report.attempts[0].reason.contains("Retry-After"))
+        #expect(report.explanation == "succeeded on attempt 3")
+    }
+
+    @Test func aPostAfterAResetIsNotResentWithoutAnIdempotencyKey() async throws {
+        let (behaviour, counter) = Self.flaky(failures: 1, .resetAfterRequest)
+        let report = try await FaultServer.with(behaviour) { server in
+            await ProbeRunnerTests.probe(server.url()) { $0.method = "POST"; $0.body = Array("x".utf8); $0.maxAttempts = 3 }
+        }
+        #expect(!report.succeeded)
+        #expect(report.kindID == "connection.reset")
+        #expect(counter.count == 1)
+
+        let (keyed, keyedCounter) = Self.flaky(failures: 1, .resetAfterRequest)
+        let retried = try await FaultServer.with(keyed) { server in
+            await ProbeRunnerTests.probe(server.url()) {
+                $0.method = "POST"; $0.body = Array("x".utf8); $0.maxAttempts = 3; $0.idempotencyKey = "key-1"
+            }
+        }
+        #expect(retried.succeeded)
+        #expect(keyedCounter.count == 2)
+    }
+
+    @Test func permanentFailuresStopAtTheFirstAttempt() async throws {
+        let (behaviour, counter) = Self.flaky(failures: 5, .respond(status: 404))
+        let report = try await FaultServer.with(behaviour) { server in
+            await ProbeRunnerTests.probe(server.url()) { $0.maxAttempts = 5 }
+        }
+        #expect(counter.count == 1)
+        #expect(report.attempts.count == 1)
+        #expect(report.explanation.contains("not retried"))
+    }
+}
+
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    @discardableResult func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+    var count: Int { value.withLock { $0 } }
 }

@@ -24,6 +24,10 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
     public var kind: FailureKind?
     /// The failure's decision; `nil` when it succeeded.
     public var decision: Decision?
+    /// The HTTP status of the attempt's failure, when a response arrived.
+    public var status: Int?
+    /// The delay the failure named (Retry-After, ...), whether or not it was waited out.
+    public var namedDelay: Duration?
     public var action: Action
     /// The wait before the next attempt, when there is one.
     public var delay: Duration?

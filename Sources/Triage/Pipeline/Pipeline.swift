@@ -89,7 +89,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             do {
                 let value = try await attempt(number: number, previous: previousFailure, deadline: deadline, operation)
                 if !history.isEmpty || observer != nil {
-                    record(&history, DecisionRecord(attempt: number, kind: nil, decision: nil, action: .succeeded, delay: nil,
+                    record(&history, DecisionRecord(attempt: number, kind: nil, decision: nil, status: nil, namedDelay: nil, action: .succeeded, delay: nil,
                                                     delaySource: nil, reason: "succeeded", elapsed: start.duration(to: clock.now),
                                                     budgetLevel: budget?.level, breakerPhase: breaker?.phase))
                 }
@@ -110,7 +110,9 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
                 failure = Failure(.deadlineExceeded, delivery: failure.delivery, status: failure.status, api: failure.api,
                                   underlying: failure, detail: "next attempt would pass the deadline; last: \(failure.kind.id)")
             }
-            record(&history, DecisionRecord(attempt: number, kind: failure.kind, decision: failure.decision, action: decision.action,
+            record(&history, DecisionRecord(attempt: number, kind: failure.kind, decision: failure.decision, status: failure.status,
+                                            namedDelay: failure.retryAfter,
+                                            action: decision.action,
                                             delay: decision.delay, delaySource: decision.source, reason: decision.reason,
                                             elapsed: elapsed, budgetLevel: budget?.level, breakerPhase: breaker?.phase))
             if decision.action == .gaveUp || number == retry.maxAttempts {
