@@ -27,6 +27,9 @@ public final class Bulkhead: Sendable {
     /// Calls running now.
     public var running: Int { state.withLock { $0.running } }
 
+    /// Calls waiting for a slot now.
+    public var queued: Int { state.withLock { $0.waiters.count } }
+
     /// Takes a slot, waiting in the queue if there is room there.
     /// - Throws: a ``Failure`` of kind `concurrency.limited` when full, `CancellationError` if cancelled while queued.
     public func acquire() async throws {

@@ -1,0 +1,142 @@
+import Testing
+import Triage
+
+@Suite struct CircuitBreakerTests {
+    func state(_ trip: CircuitBreakerPolicy.Trip = .consecutiveFailures(3), open: Duration = .seconds(10), probes: Int = 1) throws -> CircuitBreakerState {
+        CircuitBreakerState(policy: try CircuitBreakerPolicy(trip: trip, openDuration: open, halfOpenProbes: probes))
+    }
+
+    @Test func consecutiveFailuresOpenItAndASuccessResetsTheCount() throws {
+        var breaker = try state()
+        breaker.record(success: false, now: .zero)
+        breaker.record(success: false, now: .zero)
+        breaker.record(success: true, now: .zero)
+        breaker.record(success: false, now: .zero)
+        breaker.record(success: false, now: .zero)
+        #expect(breaker.phase == .closed)
+        #expect(breaker.record(success: false, now: .seconds(1)) == .open)
+        #expect(breaker.admit(now: .seconds(4)) == .reject(remaining: .seconds(7)))
+    }
+
+    @Test func halfOpenAllowsOnlyItsProbes() throws {
+        var breaker = try state(.consecutiveFailures(1), probes: 2)
+        breaker.record(success: false, now: .zero)
+        #expect(breaker.admit(now: .seconds(10)) == .probe)
+        #expect(breaker.phase == .halfOpen)
+        #expect(breaker.admit(now: .seconds(10)) == .probe)
+        #expect(breaker.admit(now: .seconds(10)) == .reject(remaining: .zero))
+        #expect(breaker.record(success: true, now: .seconds(10)) == .closed)
+        #expect(breaker.admit(now: .seconds(10)) == .allow)
+    }
+
+    @Test func aFailedProbeOpensItAgain() throws {
+        var breaker = try state(.consecutiveFailures(1))
+        breaker.record(success: false, now: .zero)
+        #expect(breaker.admit(now: .seconds(10)) == .probe)
+        #expect(breaker.record(success: false, now: .seconds(10)) == .open)
+        #expect(breaker.admit(now: .seconds(11)) == .reject(remaining: .seconds(9)))
+    }
+
+    @Test func aServersRetryAfterExtendsTheOpenTimeUpToTheMaximum() throws {
+        var breaker = try state(.consecutiveFailures(1))
+        breaker.record(success: false, retryAfter: .seconds(60), now: .zero)
+        #expect(breaker.admit(now: .seconds(30)) == .reject(remaining: .seconds(30)))
+        var capped = try state(.consecutiveFailures(1))
+        capped.record(success: false, retryAfter: .seconds(100_000), now: .zero)
+        #expect(capped.admit(now: .zero) == .reject(remaining: .seconds(300)))
+    }
+
+    @Test func uncountedFailuresDoNotTripIt() throws {
+        var breaker = try state(.consecutiveFailures(1))
+        breaker.record(success: false, counted: false, now: .zero)
+        #expect(breaker.phase == .closed)
+        #expect(!CircuitBreakerPolicy.countsFailure(Failure(.httpNotFound)))
+        #expect(!CircuitBreakerPolicy.countsFailure(Failure(.cancelled)))
+        #expect(!CircuitBreakerPolicy.countsFailure(Failure(.deadlineExceeded)))
+        #expect(CircuitBreakerPolicy.countsFailure(Failure(.httpUnavailable)))
+        #expect(CircuitBreakerPolicy.countsFailure(Failure(.connectRefused)))
+    }
+
+    @Test func failureRatioNeedsItsMinimumThroughput() throws {
+        var breaker = try state(.failureRatio(0.5, window: .seconds(10), minimumCalls: 10))
+        for _ in 0..<9 { breaker.record(success: false, now: .seconds(1)) }
+        #expect(breaker.phase == .closed)
+        breaker.record(success: false, now: .seconds(2))
+        #expect(breaker.phase == .open)
+
+        var mixed = try state(.failureRatio(0.6, window: .seconds(10), minimumCalls: 4))
+        for index in 0..<20 { mixed.record(success: index % 3 != 0, now: .milliseconds(100 * index)) }
+        #expect(mixed.phase == .closed)
+    }
+
+    @Test func oldCallsLeaveTheWindow() throws {
+        var breaker = try state(.failureRatio(0.5, window: .seconds(10), minimumCalls: 4))
+        for _ in 0..<3 { breaker.record(success: false, now: .seconds(0)) }
+        // Thirty seconds later the old failures no longer count: one more is not enough.
+        breaker.record(success: false, now: .seconds(30))
+        #expect(breaker.phase == .closed)
+    }
+
+    @Test func transitionsAreObservable() throws {
+        let transitions = TransitionLog()
+        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(1))) { from, to in
+            transitions.append("\(from)→\(to)")
+        }
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
+        _ = breaker.admit(now: .seconds(2))
+        breaker.record(success: true, counted: true, retryAfter: nil, now: .seconds(2))
+        #expect(transitions.entries == ["closed→open", "open→halfOpen", "halfOpen→closed"])
+    }
+}
+
+@Suite struct BulkheadTests {
+    @Test func rejectsBeyondItsSlotsAndQueue() async throws {
+        let bulkhead = try Bulkhead(maximumConcurrent: 1, maximumQueued: 1)
+        try await bulkhead.acquire()
+        let queued = Task { try await bulkhead.acquire() }
+        while bulkhead.queued < 1 { await Task.yield() }
+        await #expect {
+            try await bulkhead.acquire()
+        } throws: { error in
+            (error as? Failure)?.kind == .concurrencyLimited && (error as? Failure)?.delivery == .notSent
+        }
+        bulkhead.release()
+        try await queued.value
+        #expect(bulkhead.running == 1)
+        bulkhead.release()
+        #expect(bulkhead.running == 0)
+    }
+
+    @Test func aCancelledWaiterLeavesTheQueue() async throws {
+        let bulkhead = try Bulkhead(maximumConcurrent: 1, maximumQueued: 1)
+        try await bulkhead.acquire()
+        let queued = Task { try await bulkhead.acquire() }
+        while bulkhead.queued < 1 { await Task.yield() }
+        queued.cancel()
+        await #expect(throws: CancellationError.self) { try await queued.value }
+        bulkhead.release()
+        #expect(bulkhead.running == 0)
+    }
+}
+
+@Suite struct AdaptiveThrottleTests {
+    @Test func rejectsInProportionToRefusals() throws {
+        let throttle = try AdaptiveThrottle(k: 2)
+        #expect(throttle.rejectionProbability(now: .zero) == 0)
+        for _ in 0..<100 { throttle.record(accepted: false, now: .seconds(1)) }
+        // requests 100, accepts 0: 100/101.
+        #expect(abs(throttle.rejectionProbability(now: .seconds(1)) - 100.0 / 101.0) < 1e-9)
+        for _ in 0..<100 { throttle.record(accepted: true, now: .seconds(1)) }
+        // requests 200, accepts 100: max(0, (200 − 200)/201) = 0.
+        #expect(throttle.rejectionProbability(now: .seconds(1)) == 0)
+        #expect(throttle.allow(now: .seconds(1), random: 0))
+    }
+}
+
+final class TransitionLog: Sendable {
+    private let storage = Mutex<[String]>([])
+    func append(_ entry: String) { storage.withLock { $0.append(entry) } }
+    var entries: [String] { storage.withLock { $0 } }
+}
+
+import Synchronization
