@@ -19,6 +19,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     public var budget: RetryBudget?
     public var breaker: CircuitBreaker?
     public var bulkhead: Bulkhead?
+    /// Hedged attempts for slow calls (idempotent operations only); `nil` turns hedging off.
+    public var hedging: HedgingPolicy?
     /// The overall deadline across every attempt and wait (default 30 s in ``standard``).
     public var timeout: Duration?
     /// The limit for one attempt (`attempt.timeout`; default 10 s in ``standard``).
@@ -37,12 +39,14 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         budget: RetryBudget? = nil,
         breaker: CircuitBreaker? = nil,
         bulkhead: Bulkhead? = nil,
+        hedging: HedgingPolicy? = nil,
         timeout: Duration? = nil,
         attemptTimeout: Duration? = nil,
         classifier: ClassifierChain = .core,
         logger: Logger? = nil,
         observer: (@Sendable (DecisionRecord) -> Void)? = nil
     ) {
+        self.hedging = hedging
         self.clock = clock
         self.epoch = clock.now
         self.retry = retry
@@ -87,7 +91,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         for number in 1...retry.maxAttempts {
             var failure: Failure
             do {
-                let value = try await attempt(number: number, previous: previousFailure, deadline: deadline, operation)
+                let value = try await attempt(number: number, previous: previousFailure, deadline: deadline,
+                                              hedge: idempotent ? hedging : nil, operation)
                 if !history.isEmpty || observer != nil {
                     record(&history, DecisionRecord(attempt: number, kind: nil, decision: nil, status: nil, namedDelay: nil, action: .succeeded, delay: nil,
                                                     delaySource: nil, reason: "succeeded", elapsed: start.duration(to: clock.now),
@@ -143,7 +148,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
 
     // MARK: - One attempt
 
-    private func attempt<T: Sendable>(number: Int, previous: Failure?, deadline: C.Instant?,
+    private func attempt<T: Sendable>(number: Int, previous: Failure?, deadline: C.Instant?, hedge: HedgingPolicy?,
                                       _ operation: @escaping @Sendable (Attempt) async throws -> T) async throws(Failure) -> T {
         if Task.isCancelled { throw Failure(.cancelled, delivery: .notSent, detail: "cancelled before the attempt") }
         let now = secondsOffset()
@@ -172,12 +177,18 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
                 limitIsDeadline = true
             }
         }
+        let call: @Sendable () async throws -> T
+        if let hedge {
+            call = { try await self.hedged(hedge) { try await operation(Attempt(number: number, previousFailure: previous)) } }
+        } else {
+            call = { try await operation(Attempt(number: number, previousFailure: previous)) }
+        }
         do {
             let value: T
             if let limit {
-                value = try await withTimeLimit(limit, isDeadline: limitIsDeadline) { try await operation(Attempt(number: number, previousFailure: previous)) }
+                value = try await withTimeLimit(limit, isDeadline: limitIsDeadline, call)
             } else {
-                value = try await operation(Attempt(number: number, previousFailure: previous))
+                value = try await call()
             }
             budget?.recordSuccess()
             breaker?.record(success: true, counted: true, retryAfter: nil, now: secondsOffset())
@@ -194,7 +205,57 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         }
     }
 
-    private struct TimedOut: Error {}
+    /// Runs `body`, and again after each hedging delay while nothing has succeeded (within the budget);
+    /// returns the first success and cancels the rest, or throws the last failure.
+    private func hedged<T: Sendable>(_ policy: HedgingPolicy, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let clock = self.clock
+        let budget = self.budget
+        let epoch = self.epoch
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            let started = clock.now
+            group.addTask { try await body() }
+            var running = 1
+            var hedgesLeft = policy.maximumHedges
+            var lastError: (any Error)?
+            if hedgesLeft > 0 {
+                group.addTask {
+                    try await clock.sleep(until: clock.now.advanced(by: policy.currentDelay), tolerance: nil)
+                    return nil
+                }
+            }
+            defer { group.cancelAll() }
+            while running > 0 {
+                let next: T??
+                do {
+                    next = try await group.next()
+                } catch {
+                    running -= 1
+                    lastError = error
+                    continue
+                }
+                guard let result = next else { break }
+                if let value = result {
+                    policy.record(latency: started.duration(to: clock.now))
+                    return value
+                }
+                // The hedging timer fired: send a hedge if the budget allows.
+                guard hedgesLeft > 0 else { continue }
+                hedgesLeft -= 1
+                let second = epoch.duration(to: clock.now).components.seconds
+                if budget?.tryRetry(atSecond: second) ?? true {
+                    running += 1
+                    group.addTask { try await body() }
+                }
+                if hedgesLeft > 0 {
+                    group.addTask {
+                        try await clock.sleep(until: clock.now.advanced(by: policy.currentDelay), tolerance: nil)
+                        return nil
+                    }
+                }
+            }
+            throw lastError ?? CancellationError()
+        }
+    }
 
     private func withTimeLimit<T: Sendable>(_ limit: Duration, isDeadline: Bool,
                                             _ body: @escaping @Sendable () async throws -> T) async throws -> T {

@@ -1,0 +1,67 @@
+import Testing
+import TriageTestKit
+
+@Suite struct HedgingTests {
+    @Test func aSlowAttemptIsHedgedAndTheFirstSuccessWins() async throws {
+        let clock = ManualClock()
+        let calls = Counter()
+        let cancelled = Counter()
+        let pipeline = Pipeline(clock: clock, retry: .never, hedging: try HedgingPolicy(delay: .fixed(.seconds(1))))
+        let result = await drive(clock) {
+            try await pipeline.run(idempotent: true) { _ in
+                if calls.increment() == 1 {
+                    do {
+                        try await clock.sleep(until: clock.now.advanced(by: .seconds(10)), tolerance: nil)
+                    } catch {
+                        cancelled.increment()
+                        throw error
+                    }
+                    return "slow"
+                }
+                return "hedge"
+            }
+        }
+        #expect(try result.get() == "hedge")
+        #expect(calls.count == 2)
+        #expect(clock.now.offset == .seconds(1))
+        #expect(cancelled.count == 1)
+    }
+
+    @Test func nonIdempotentOperationsAreNotHedged() async throws {
+        let clock = ManualClock()
+        let calls = Counter()
+        let pipeline = Pipeline(clock: clock, retry: .never, hedging: try HedgingPolicy(delay: .fixed(.seconds(1))))
+        let result = await drive(clock) {
+            try await pipeline.run(idempotent: false) { _ in
+                calls.increment()
+                try await clock.sleep(until: clock.now.advanced(by: .seconds(3)), tolerance: nil)
+                return "only"
+            }
+        }
+        #expect(try result.get() == "only")
+        #expect(calls.count == 1)
+    }
+
+    @Test func hedgesTakeFromTheBudget() async throws {
+        let clock = ManualClock()
+        let calls = Counter()
+        let budget = try RetryBudget(maximumTokens: 2, minimumRetriesPerSecond: 0)
+        budget.recordFailure()  // 1 token left: not above half, no hedges allowed
+        let pipeline = Pipeline(clock: clock, retry: .never, budget: budget, hedging: try HedgingPolicy(delay: .fixed(.seconds(1)), maximumHedges: 3))
+        _ = await drive(clock) {
+            try await pipeline.run(idempotent: true) { _ in
+                calls.increment()
+                try await clock.sleep(until: clock.now.advanced(by: .seconds(5)), tolerance: nil)
+                return 0
+            }
+        }
+        #expect(calls.count == 1)
+    }
+
+    @Test func percentileDelaysFollowObservedLatency() throws {
+        let policy = try HedgingPolicy(delay: .percentile(0.9, fallback: .seconds(2), minimumSamples: 10))
+        #expect(policy.currentDelay == .seconds(2))
+        for millis in 1...100 { policy.record(latency: .milliseconds(millis)) }
+        #expect(policy.currentDelay == .milliseconds(90))
+    }
+}
