@@ -96,7 +96,12 @@ let package = Package(
         ),
         .testTarget(
             name: "TriageTests",
-            dependencies: ["Triage", "TriageTestKit", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Triage", "TriageTestKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
         ),
         .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageChaos"]),
         .testTarget(

@@ -1,4 +1,5 @@
 import Logging
+import Tracing
 
 /// Runs an operation under Triage's policies, outermost first:
 /// **deadline → retry (+ budget) → circuit breaker → attempt timeout → bulkhead**.
@@ -29,6 +30,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     public var logger: Logger?
     /// Called with each decision record as it is made.
     public var observer: (@Sendable (DecisionRecord) -> Void)?
+    /// Metrics and spans; `nil` (default) records none.
+    public var telemetry: PipelineTelemetry?
     public let clock: C
     /// The instant the shared breaker and budget measure time from.
     let epoch: C.Instant
@@ -44,9 +47,11 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         attemptTimeout: Duration? = nil,
         classifier: ClassifierChain = .core,
         logger: Logger? = nil,
-        observer: (@Sendable (DecisionRecord) -> Void)? = nil
+        observer: (@Sendable (DecisionRecord) -> Void)? = nil,
+        telemetry: PipelineTelemetry? = nil
     ) {
         self.hedging = hedging
+        self.telemetry = telemetry
         self.clock = clock
         self.epoch = clock.now
         self.retry = retry
@@ -84,6 +89,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         let start = clock.now
         let deadline = timeout.map { start.advanced(by: $0) }
         var history: [DecisionRecord] = []
+        let span = telemetry?.tracer.map { $0.startSpan("triage.operation") }
+        defer { span?.end() }
         var previousDelay: Duration?
         var previousFailure: Failure?
         var random = SystemRandomNumberGenerator()
@@ -93,8 +100,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             do {
                 let value = try await attempt(number: number, previous: previousFailure, deadline: deadline,
                                               hedge: idempotent ? hedging : nil, operation)
-                if !history.isEmpty || observer != nil {
-                    record(&history, DecisionRecord(attempt: number, kind: nil, decision: nil, status: nil, namedDelay: nil, action: .succeeded, delay: nil,
+                if !history.isEmpty || observer != nil || telemetry != nil {
+                    record(&history, span: span, DecisionRecord(attempt: number, kind: nil, decision: nil, status: nil, namedDelay: nil, action: .succeeded, delay: nil,
                                                     delaySource: nil, reason: "succeeded", elapsed: start.duration(to: clock.now),
                                                     budgetLevel: budget?.level, breakerPhase: breaker?.phase))
                 }
@@ -115,13 +122,15 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
                 failure = Failure(.deadlineExceeded, delivery: failure.delivery, status: failure.status, api: failure.api,
                                   underlying: failure, detail: "next attempt would pass the deadline; last: \(failure.kind.id)")
             }
-            record(&history, DecisionRecord(attempt: number, kind: failure.kind, decision: failure.decision, status: failure.status,
+            record(&history, span: span, DecisionRecord(attempt: number, kind: failure.kind, decision: failure.decision, status: failure.status,
                                             namedDelay: failure.retryAfter,
                                             action: decision.action,
                                             delay: decision.delay, delaySource: decision.source, reason: decision.reason,
                                             elapsed: elapsed, budgetLevel: budget?.level, breakerPhase: breaker?.phase))
             if decision.action == .gaveUp || number == retry.maxAttempts {
                 failure.history = history
+                span?.attributes["triage.kind"] = failure.kind.id
+                span?.setStatus(SpanStatus(code: .error, message: failure.kind.id))
                 throw failure
             }
             if decision.action == .refreshAndRetry, let refresh {
@@ -329,9 +338,15 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
 
     // MARK: - Records and time
 
-    private func record(_ history: inout [DecisionRecord], _ record: DecisionRecord) {
+    private func record(_ history: inout [DecisionRecord], span: (any Span)?, _ record: DecisionRecord) {
         history.append(record)
         observer?(record)
+        telemetry?.record(record)
+        span?.addEvent(SpanEvent(name: "triage.attempt", attributes: [
+            "triage.attempt": .int64(Int64(record.attempt)),
+            "triage.kind": .string(record.kind?.id ?? "ok"),
+            "triage.action": .string("\(record.action)"),
+        ]))
         guard let logger, logger.logLevel <= .debug else { return }
         logger.debug("triage attempt finished", metadata: [
             "triage.attempt": "\(record.attempt)",
