@@ -1,0 +1,58 @@
+import Foundation
+import Triage
+
+/// Measures what Triage adds to a successful async call, for `triage bench overhead`.
+///
+/// Rows: `bare` (the call alone), `retry` (a retry policy, nothing else), `standard-pipeline`
+/// (deadline + retry + budget + breaker + attempt timeout), `open-breaker` (a rejection by an open
+/// breaker). Each row runs `calls` calls after a warm-up and reports nanoseconds per call.
+public enum OverheadBenchmark {
+    public struct Row: Sendable {
+        public var name: String
+        public var nanosecondsPerCall: Double
+        public var calls: Int
+    }
+
+    @inline(never)
+    static func work() async -> Int { 42 }
+
+    public static func run(calls: Int = 200_000) async -> [Row] {
+        var rows: [Row] = []
+        rows.append(await measure("bare", calls: calls) { await work() })
+
+        let retryOnly = Pipeline(retry: .standard)
+        rows.append(await measure("retry", calls: calls) { (try? await retryOnly.run(idempotent: true) { _ in await work() }) ?? 0 })
+
+        let standard = Pipeline.standard
+        rows.append(await measure("standard-pipeline", calls: calls) { (try? await standard.run(idempotent: true) { _ in await work() }) ?? 0 })
+
+        let breaker = CircuitBreaker(policy: try! CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(3600), maximumOpenDuration: .seconds(3600)))
+        let open = Pipeline(retry: .never, breaker: breaker)
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
+        rows.append(await measure("open-breaker", calls: calls) { (try? await open.run(idempotent: true) { _ in await work() }) ?? 0 })
+        return rows
+    }
+
+    private static func measure(_ name: String, calls: Int, _ body: () async -> Int) async -> Row {
+        var sink = 0
+        for _ in 0..<min(calls / 10, 10_000) { sink &+= await body() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<calls { sink &+= await body() }
+        let elapsed = start.duration(to: clock.now)
+        if sink == 1 { print("") }  // keeps the calls from being optimised away
+        return Row(name: name, nanosecondsPerCall: elapsed.triageSeconds * 1e9 / Double(calls), calls: calls)
+    }
+
+    /// `{"rows": [{"name": …, "ns_per_call": …, "calls": …}]}`.
+    public static func json(_ rows: [Row]) -> String {
+        let items = rows.map { row in
+            var object = JSONWriter()
+            object.field("name", .string(row.name))
+            object.field("ns_per_call", .raw(String(format: "%.1f", row.nanosecondsPerCall)))
+            object.field("calls", .int(row.calls))
+            return object.text
+        }
+        return "{\"rows\": [" + items.joined(separator: ", ") + "]}"
+    }
+}
