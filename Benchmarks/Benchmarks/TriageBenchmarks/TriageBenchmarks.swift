@@ -1,0 +1,43 @@
+import Benchmark
+import Triage
+
+@inline(never)
+func work() async -> Int { 42 }
+
+/// What Triage adds to a successful async call, and what an open breaker costs: wall time and
+/// heap allocations per call (scaled by `.kilo` iterations).
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .mallocCountTotal, .instructions],
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2)
+    )
+
+    Benchmark("bare") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(await work()) }
+    }
+
+    let retryOnly = Pipeline(retry: .standard)
+    Benchmark("retry") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try await retryOnly.run(idempotent: true) { _ in await work() }) }
+    }
+
+    let standard = Pipeline.standard
+    Benchmark("standard-pipeline") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try await standard.run(idempotent: true) { _ in await work() }) }
+    }
+
+    let breaker = CircuitBreaker(policy: try! CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(3600),
+                                                                   maximumOpenDuration: .seconds(3600)))
+    breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
+    let open = Pipeline(retry: .never, breaker: breaker)
+    Benchmark("open-breaker") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try? await open.run(idempotent: true) { _ in await work() }) }
+    }
+
+    let chain = ClassifierChain.core
+    let cancellation = CancellationError()
+    Benchmark("classify-known-error") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(chain.classify(cancellation)) }
+    }
+}
