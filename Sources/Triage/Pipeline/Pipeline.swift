@@ -186,18 +186,23 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
                 limitIsDeadline = true
             }
         }
-        let call: @Sendable () async throws -> T
-        if let hedge {
-            call = { try await self.hedged(hedge) { try await operation(Attempt(number: number, previousFailure: previous)) } }
-        } else {
-            call = { try await operation(Attempt(number: number, previousFailure: previous)) }
-        }
         do {
             let value: T
-            if let limit {
-                value = try await withTimeLimit(limit, isDeadline: limitIsDeadline, call)
+            if hedge == nil, limit == nil {
+                // The plain path builds no closure: nothing to allocate on a success.
+                value = try await operation(Attempt(number: number, previousFailure: previous))
             } else {
-                value = try await call()
+                let call: @Sendable () async throws -> T
+                if let hedge {
+                    call = { try await self.hedged(hedge) { try await operation(Attempt(number: number, previousFailure: previous)) } }
+                } else {
+                    call = { try await operation(Attempt(number: number, previousFailure: previous)) }
+                }
+                if let limit {
+                    value = try await withTimeLimit(limit, isDeadline: limitIsDeadline, call)
+                } else {
+                    value = try await call()
+                }
             }
             budget?.recordSuccess()
             breaker?.record(success: true, counted: true, retryAfter: nil, now: secondsOffset())
