@@ -1,7 +1,11 @@
 // swift-tools-version:6.1
 // Benchmarks live in their own package so the main package does not depend on the benchmark tools.
 // Run from this folder: swift package benchmark   (see docs/benchmarks.md)
+import Foundation
 import PackageDescription
+
+// A path dependency's identity is its folder's name, which depends on where the repository was cloned.
+let triagePackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 let package = Package(
     name: "TriageBenchmarks",
@@ -15,7 +19,7 @@ let package = Package(
             name: "TriageBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "Triage", package: "Triage"),
+                .product(name: "Triage", package: triagePackage),
             ],
             path: "Benchmarks/TriageBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
