@@ -28,7 +28,7 @@ struct BenchCommand: AsyncParsableCommand {
             if json {
                 print(OverheadBenchmark.json(rows))
             } else {
-                for row in rows { print(row.name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%10.1f ns/call", row.nanosecondsPerCall)) }
+                for row in rows { print(row.name.padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: "%10.1f ns/call", row.nanosecondsPerCall)) }
             }
         }
     }

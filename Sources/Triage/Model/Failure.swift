@@ -20,7 +20,7 @@ public struct Failure: Error, Sendable, CustomStringConvertible {
     /// What the classifier saw, in a few words (`"ECONNREFUSED"`, `"CERTIFICATE_VERIFY_FAILED"`); may be empty.
     public var detail: String
     /// Every attempt of the operation and the decision after it, when a ``Pipeline`` ran it (empty otherwise).
-    public var history: [DecisionRecord] = []
+    public var history = DecisionHistory()
 
     /// Creates a failure; `decision` and `delivery` default to the kind's, and a named delay on a
     /// kind whose default is `retry` (or on `http.payloadTooLarge`) turns the decision into `retryAfter`.

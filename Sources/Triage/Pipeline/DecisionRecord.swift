@@ -1,4 +1,7 @@
 /// What happened in one attempt and what was decided after it: the explanation behind every retry.
+///
+/// The sentence in ``reason`` is written only when somebody reads it, so recording a decision costs
+/// no string work on the hot path.
 public struct DecisionRecord: Sendable, CustomStringConvertible {
     /// Where a delay came from.
     public enum DelaySource: Sendable, Hashable {
@@ -18,6 +21,31 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
         case gaveUp
     }
 
+    /// The rule that decided, with the values it used; ``reason`` renders it.
+    public enum Rule: Sendable, Hashable {
+        case succeeded
+        /// The failure's decision is not among the policy's retried decisions.
+        case decisionNotRetried
+        /// A `refresh` failure and no refresh step was given.
+        case noRefreshStep
+        /// The request may have been processed and the operation is not idempotent.
+        case notIdempotent
+        /// The last allowed attempt failed.
+        case attemptsSpent(maxAttempts: Int)
+        /// The named delay is above the policy's cap: the caller should reschedule.
+        case namedDelayAboveCap(cap: Duration)
+        /// Waiting as the failure asked (Retry-After or an open breaker).
+        case waitAsNamed
+        /// Backing off by the policy's formula.
+        case backoff
+        /// Refreshing, then retrying.
+        case refresh
+        /// Waiting would pass the overall deadline.
+        case deadlineWouldPass
+        /// The retry budget refused one more retry.
+        case budgetSpent
+    }
+
     /// 1 for the first attempt.
     public var attempt: Int
     /// The attempt's failure kind; `nil` when it succeeded.
@@ -32,14 +60,64 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
     /// The wait before the next attempt, when there is one.
     public var delay: Duration?
     public var delaySource: DelaySource?
-    /// Why, in one sentence ("503 is transient; the server asked for 2 s (Retry-After)").
-    public var reason: String
+    /// The rule that decided.
+    public var rule: Rule
     /// Time from the operation's start to the end of this attempt.
     public var elapsed: Duration
     /// The retry budget's tokens after this decision, when a budget is in use.
     public var budgetLevel: Double?
     /// The breaker's phase after this attempt, when a breaker is in use.
     public var breakerPhase: CircuitBreakerState.Phase?
+
+    public init(attempt: Int, kind: FailureKind?, decision: Decision?, status: Int?, namedDelay: Duration?, action: Action,
+                delay: Duration?, delaySource: DelaySource?, rule: Rule, elapsed: Duration, budgetLevel: Double?,
+                breakerPhase: CircuitBreakerState.Phase?) {
+        self.attempt = attempt
+        self.kind = kind
+        self.decision = decision
+        self.status = status
+        self.namedDelay = namedDelay
+        self.action = action
+        self.delay = delay
+        self.delaySource = delaySource
+        self.rule = rule
+        self.elapsed = elapsed
+        self.budgetLevel = budgetLevel
+        self.breakerPhase = breakerPhase
+    }
+
+    /// Why, in one sentence ("503 is transient; wait 2 seconds as asked").
+    public var reason: String {
+        let what = status.map { "\($0)" } ?? kind?.summary ?? "the attempt"
+        switch rule {
+        case .succeeded:
+            return "succeeded"
+        case .decisionNotRetried:
+            return "\(what): decision \(decision?.id ?? "none") is not retried"
+        case .noRefreshStep:
+            return "\(what) needs a refresh and none was given"
+        case .notIdempotent:
+            return "\(what) may have been processed and the operation is not idempotent"
+        case .attemptsSpent(let maxAttempts):
+            return "\(what): gave up after \(attempt) attempt\(attempt == 1 ? "" : "s") (maxAttempts \(maxAttempts))"
+        case .namedDelayAboveCap(let cap):
+            return "\(what): asked for \(namedDelay ?? .zero), above the \(cap) cap; reschedule instead"
+        case .waitAsNamed:
+            let who = delaySource == .breaker ? "the breaker is open" : "the server asked (Retry-After)"
+            return "\(what) is transient; wait \(delay ?? .zero) as \(who)"
+        case .backoff:
+            if case .backoff(let strategy, _, _)? = delaySource {
+                return "\(what) is transient; back off \(delay ?? .zero) (\(strategy))"
+            }
+            return "\(what) is transient; back off \(delay ?? .zero)"
+        case .refresh:
+            return "\(what) is a conflict; refresh, then retry after \(delay ?? .zero)"
+        case .deadlineWouldPass:
+            return "\(what): waiting \(delay ?? .zero) would pass the overall deadline"
+        case .budgetSpent:
+            return "\(what): the retry budget is spent (\(Int(budgetLevel ?? 0)) tokens left)"
+        }
+    }
 
     public var description: String {
         var text = "attempt \(attempt): \(kind?.id ?? "ok") → \(action)"

@@ -121,7 +121,7 @@ public struct CircuitBreakerState: Sendable, Hashable {
             }
         case .closed:
             guard counted || success else { break }
-            window.record(failure: !success, now: now)
+            if case .failureRatio = policy.trip { window.record(failure: !success, now: now) }
             consecutive = success ? 0 : consecutive + 1
             if !success, shouldTrip() { open(now: now, retryAfter: retryAfter) }
         case .open:

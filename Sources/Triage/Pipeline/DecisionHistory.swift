@@ -1,0 +1,26 @@
+/// The decision records of one operation, in order.
+///
+/// The first record is stored inline, so an operation that ends after one attempt (the common case,
+/// and every open-breaker rejection) carries its explanation without a heap allocation.
+public struct DecisionHistory: RandomAccessCollection, ExpressibleByArrayLiteral, Sendable {
+    private var first: DecisionRecord?
+    private var rest: [DecisionRecord] = []
+
+    public init() {}
+
+    public init(arrayLiteral records: DecisionRecord...) {
+        for record in records { append(record) }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { first == nil ? 0 : 1 + rest.count }
+
+    public subscript(position: Int) -> DecisionRecord {
+        precondition(position >= 0 && position < endIndex, "DecisionHistory index out of range")
+        return position == 0 ? first! : rest[position - 1]
+    }
+
+    public mutating func append(_ record: DecisionRecord) {
+        if first == nil { first = record } else { rest.append(record) }
+    }
+}

@@ -1,0 +1,162 @@
+extension Pipeline {
+    /// How an attempt ended; a failure comes with the time it was classified at.
+    enum Outcome<T> {
+        case success(T)
+        case failure(Failure, at: C.Instant)
+    }
+
+    /// One attempt, begun at `start`: breaker admission, bulkhead slot, time limit, hedging. Its
+    /// outcome is recorded in the breaker and budget, and any error comes back classified.
+    func attempt<T: Sendable>(number: Int, start: C.Instant, previous: Failure?, deadline: C.Instant?, hedge: HedgingPolicy?,
+                              _ operation: @escaping @Sendable (Attempt) async throws -> T) async -> Outcome<T> {
+        if Task.isCancelled { return .failure(Failure(.cancelled, delivery: .notSent, detail: "cancelled before the attempt"), at: start) }
+        if let breaker, case .reject(let remaining) = breaker.admit(now: epoch.duration(to: start)) {
+            return .failure(Failure(.circuitOpen, retryAfter: remaining, detail: "circuit open"), at: start)
+        }
+        do {
+            if let bulkhead { try await bulkhead.acquire() }
+        } catch {
+            let now = clock.now
+            breaker?.record(success: true, counted: false, retryAfter: nil, now: epoch.duration(to: now))
+            return .failure(classifier.classify(error), at: now)
+        }
+        defer { bulkhead?.release() }
+
+        var limit = attemptTimeout
+        var limitIsDeadline = false
+        if let deadline {
+            let left = start.duration(to: deadline)
+            if left <= .zero {
+                return .failure(Failure(.deadlineExceeded, delivery: .notSent, detail: "deadline spent before the attempt"), at: start)
+            }
+            if limit.map({ left < $0 }) ?? true {
+                limit = left
+                limitIsDeadline = true
+            }
+        }
+        let attemptDeadline = limit.map { start.advanced(by: $0) }
+        let info = Attempt(number: number, previousFailure: previous, deadline: attemptDeadline, timeLimit: limit)
+        do {
+            let value: T
+            let enforced = timeoutEnforcement == .cancel ? limit : nil
+            if hedge == nil, enforced == nil {
+                value = try await operation(info)
+            } else {
+                let call: @Sendable () async throws -> T
+                if let hedge {
+                    call = { try await self.hedged(hedge) { try await operation(info) } }
+                } else {
+                    call = { try await operation(info) }
+                }
+                if let enforced {
+                    value = try await withTimeLimit(enforced, isDeadline: limitIsDeadline, call)
+                } else {
+                    value = try await call()
+                }
+            }
+            budget?.recordSuccess()
+            breaker?.record(success: true, counted: true, retryAfter: nil, now: epoch.duration(to: start))
+            return .success(value)
+        } catch {
+            let now = clock.now
+            return .failure(attemptFailed(error, now: now, deadline: attemptDeadline, limitIsDeadline: limitIsDeadline), at: now)
+        }
+    }
+
+    /// Classifies an attempt's error and records it in the breaker and budget.
+    ///
+    /// Cancellation of the calling task is `cancelled`. An attempt that failed after its `deadline`
+    /// with a timeout of its own (a cooperative attempt that passed the deadline on) is
+    /// `attempt.timeout`, or `deadline.exceeded` when the limit was the overall deadline.
+    @usableFromInline
+    func attemptFailed(_ error: any Error, now: C.Instant, deadline: C.Instant?, limitIsDeadline: Bool) -> Failure {
+        var failure = (error as? Failure) ?? classifier.classify(error)
+        if failure.kind == .cancelled || Task.isCancelled {
+            failure = Failure(.cancelled, delivery: failure.delivery, underlying: error, detail: failure.detail)
+        } else if let deadline, now >= deadline, Self.isTimeout(failure.kind) {
+            failure = Failure(limitIsDeadline ? .deadlineExceeded : .attemptTimeout, delivery: failure.delivery,
+                              underlying: failure, detail: failure.kind.id)
+        }
+        let counted = CircuitBreakerPolicy.countsFailure(failure)
+        if counted { budget?.recordFailure() }
+        breaker?.record(success: false, counted: counted, retryAfter: failure.retryAfter, now: epoch.duration(to: now))
+        return failure
+    }
+
+    /// The kinds an operation reports when a deadline it was given passes.
+    static func isTimeout(_ kind: FailureKind) -> Bool {
+        kind == .attemptTimeout || kind == .deadlineExceeded || kind == .responseTimeout || kind == .connectTimeout
+    }
+
+    /// Runs `body`, and again after each hedging delay while nothing has succeeded (within the budget);
+    /// returns the first success and cancels the rest, or throws the last failure.
+    private func hedged<T: Sendable>(_ policy: HedgingPolicy, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let clock = self.clock
+        let budget = self.budget
+        let epoch = self.epoch
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            let started = clock.now
+            group.addTask { try await body() }
+            var running = 1
+            var hedgesLeft = policy.maximumHedges
+            var lastError: (any Error)?
+            if hedgesLeft > 0 {
+                group.addTask {
+                    try await clock.sleep(until: clock.now.advanced(by: policy.currentDelay), tolerance: nil)
+                    return nil
+                }
+            }
+            defer { group.cancelAll() }
+            while running > 0 {
+                let next: T??
+                do {
+                    next = try await group.next()
+                } catch {
+                    running -= 1
+                    lastError = error
+                    continue
+                }
+                guard let result = next else { break }
+                if let value = result {
+                    policy.record(latency: started.duration(to: clock.now))
+                    return value
+                }
+                // The hedging timer fired: send a hedge if the budget allows.
+                guard hedgesLeft > 0 else { continue }
+                hedgesLeft -= 1
+                let second = epoch.duration(to: clock.now).components.seconds
+                if budget?.tryRetry(atSecond: second) ?? true {
+                    running += 1
+                    group.addTask { try await body() }
+                }
+                if hedgesLeft > 0 {
+                    group.addTask {
+                        try await clock.sleep(until: clock.now.advanced(by: policy.currentDelay), tolerance: nil)
+                        return nil
+                    }
+                }
+            }
+            throw lastError ?? CancellationError()
+        }
+    }
+
+    /// Races `body` against a clock sleep of `limit`; the loser is cancelled.
+    private func withTimeLimit<T: Sendable>(_ limit: Duration, isDeadline: Bool,
+                                            _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let clock = self.clock
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await clock.sleep(until: clock.now.advanced(by: limit), tolerance: nil)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw isDeadline
+                    ? Failure(.deadlineExceeded, detail: "the overall deadline passed during the attempt")
+                    : Failure(.attemptTimeout, detail: "no result within the attempt timeout")
+            }
+            return value
+        }
+    }
+}

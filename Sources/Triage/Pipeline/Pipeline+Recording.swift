@@ -1,0 +1,23 @@
+import Tracing
+
+extension Pipeline {
+    /// Keeps a decision record and passes it to the observer, telemetry, the span and the logger.
+    func record(_ history: inout DecisionHistory, span: (any Span)?, _ record: DecisionRecord) {
+        history.append(record)
+        observer?(record)
+        telemetry?.record(record)
+        span?.addEvent(SpanEvent(name: "triage.attempt", attributes: [
+            "triage.attempt": .int64(Int64(record.attempt)),
+            "triage.kind": .string(record.kind?.id ?? "ok"),
+            "triage.action": .string("\(record.action)"),
+        ]))
+        guard let logger, logger.logLevel <= .debug else { return }
+        logger.debug("triage attempt finished", metadata: [
+            "triage.attempt": "\(record.attempt)",
+            "triage.kind": "\(record.kind?.id ?? "ok")",
+            "triage.decision": "\(record.decision?.id ?? "none")",
+            "triage.action": "\(record.action)",
+            "triage.delay": "\(record.delay.map { "\($0)" } ?? "none")",
+        ])
+    }
+}

@@ -1,0 +1,14 @@
+/// How a ``Pipeline`` holds an attempt to its attempt timeout and the overall deadline.
+public enum TimeoutEnforcement: Sendable, Hashable {
+    /// The attempt runs in a child task that is cancelled when its time is up, so any code that
+    /// honours task cancellation is cut short. Costs a child task and a timer per attempt (a few µs).
+    /// The default.
+    case cancel
+    /// The attempt is handed its time (``Pipeline/Attempt/deadline``, ``Pipeline/Attempt/timeLimit``)
+    /// and is trusted to stop by then, the way gRPC propagates deadlines and Polly's timeouts
+    /// cooperate: pass it on to the client you call (`ResilientHTTPClient` gives it to AsyncHTTPClient).
+    /// Nothing runs beside the attempt, so a successful call costs no task, timer or allocation. An
+    /// attempt that overruns is not cut short; when it then fails with a timeout or deadline error,
+    /// the failure is reported as `attempt.timeout` (or `deadline.exceeded` for the overall deadline).
+    case cooperative
+}

@@ -1,0 +1,141 @@
+import Synchronization
+import Testing
+import TriageTestKit
+
+/// Deadlines handed to the operation (``TimeoutEnforcement/cooperative``) and the fast first attempt.
+@Suite struct CooperativeTimeoutTests {
+    struct ReadTimedOut: ClassifiableError { var failureKind: FailureKind { .responseTimeout } }
+
+    func pipeline(_ clock: ManualClock, attempts: Int = 3, timeout: Duration? = .seconds(30),
+                  attemptTimeout: Duration? = .seconds(10), breaker: CircuitBreaker? = nil) throws -> Pipeline<ManualClock> {
+        Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: attempts), breaker: breaker, timeout: timeout,
+                 attemptTimeout: attemptTimeout, timeoutEnforcement: .cooperative)
+    }
+
+    @Test func eachAttemptIsHandedItsDeadline() async throws {
+        let clock = ManualClock()
+        let seen = Mutex<[(Duration?, Duration?)]>([])
+        let pipeline = try pipeline(clock, timeout: .seconds(12), attemptTimeout: .seconds(10))
+        let result = await drive(clock) {
+            try await pipeline.run(idempotent: true) { attempt in
+                seen.withLock { $0.append((attempt.timeLimit, attempt.deadline.map { clock.now.duration(to: $0) })) }
+                if attempt.number == 1 {
+                    try await clock.sleep(until: clock.now.advanced(by: .seconds(10)), tolerance: nil)
+                    throw Transient()
+                }
+                return attempt.number
+            }
+        }
+        #expect(try result.get() == 2)
+        let limits = seen.withLock { $0 }
+        // Attempt 1: the 10 s attempt timeout, sooner than the 12 s deadline.
+        #expect(limits[0].0 == .seconds(10))
+        #expect(limits[0].1 == .seconds(10))
+        // Attempt 2 starts after a 10 s failure and a backoff: less than 2 s of the deadline is left.
+        let second = try #require(limits[1].0)
+        #expect(second < .seconds(2) && second > .seconds(1))
+        #expect(limits[1].1 == second)
+    }
+
+    @Test func anAttemptThatPassesItsDeadlineOnReportsAnAttemptTimeoutAndIsRetried() async throws {
+        let clock = ManualClock()
+        let calls = Counter()
+        let pipeline = try pipeline(clock, attempts: 2, attemptTimeout: .seconds(1))
+        let result = await drive(clock) {
+            try await pipeline.run(idempotent: true) { attempt in
+                calls.increment()
+                // The client we pass the deadline to gives up at it with its own timeout error.
+                try await clock.sleep(until: try #require(attempt.deadline), tolerance: nil)
+                throw ReadTimedOut()
+            }
+        }
+        let failure = try #require(result.failure as? Failure)
+        #expect(failure.kind == .attemptTimeout)
+        #expect((failure.underlying as? Failure)?.kind == .responseTimeout)
+        #expect(failure.history.map(\.kind) == [.attemptTimeout, .attemptTimeout])
+        #expect(failure.history.map(\.action) == [.retry, .gaveUp])
+        #expect(calls.count == 2)
+    }
+
+    @Test func theOverallDeadlinePassedOnIsADeadlineExceeded() async throws {
+        let clock = ManualClock()
+        let pipeline = try pipeline(clock, timeout: .seconds(2), attemptTimeout: .seconds(10))
+        let result = await drive(clock) {
+            try await pipeline.run(idempotent: true) { attempt -> Int in
+                try await clock.sleep(until: try #require(attempt.deadline), tolerance: nil)
+                throw ReadTimedOut()
+            }
+        }
+        let failure = try #require(result.failure as? Failure)
+        #expect(failure.kind == .deadlineExceeded)
+        #expect(failure.decision == .stop)
+        #expect(clock.now.offset == .seconds(2))
+    }
+
+    @Test func aLateSuccessIsStillASuccess() async throws {
+        let clock = ManualClock()
+        let pipeline = try pipeline(clock, attemptTimeout: .seconds(1))
+        let result = await drive(clock) {
+            try await pipeline.run(idempotent: true) { _ in
+                try await clock.sleep(until: clock.now.advanced(by: .seconds(5)), tolerance: nil)
+                return "late"
+            }
+        }
+        #expect(try result.get() == "late")
+    }
+
+    @Test func aFailureOnTheFastPathCountsInTheBreakerAndContinuesTheLoop() async throws {
+        let clock = ManualClock()
+        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(60)))
+        let pipeline = try pipeline(clock, attempts: 3, breaker: breaker)
+        let calls = Counter()
+        let result = await drive(clock) { try await pipeline.run(idempotent: true) { _ -> Int in calls.increment(); throw Transient() } }
+        let failure = try #require(result.failure as? Failure)
+        // Two real failures open the breaker; the third attempt is rejected by it without a call.
+        #expect(calls.count == 2)
+        #expect(failure.history.map(\.kind) == [.httpUnavailable, .httpUnavailable, .circuitOpen])
+        #expect(failure.kind == .circuitOpen)
+        #expect(breaker.phase == .open)
+    }
+
+    @Test func anOpenBreakerRejectionExplainsItself() async throws {
+        let clock = ManualClock()
+        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(30)))
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
+        let pipeline = try pipeline(clock, attempts: 1, breaker: breaker)
+        let result = await drive(clock) { try await pipeline.run { _ in 1 } }
+        let failure = try #require(result.failure as? Failure)
+        #expect(failure.history.count == 1)
+        let record = try #require(failure.history.first)
+        #expect(record.kind == .circuitOpen)
+        #expect(record.rule == .attemptsSpent(maxAttempts: 1))
+        #expect(record.reason == "circuit open: gave up after 1 attempt (maxAttempts 1)")
+    }
+}
+
+@Suite struct DecisionHistoryTests {
+    func record(_ attempt: Int) -> DecisionRecord {
+        DecisionRecord(attempt: attempt, kind: .connectRefused, decision: .retry, status: nil, namedDelay: nil, action: .retry,
+                       delay: .milliseconds(100), delaySource: .retryAfter, rule: .waitAsNamed, elapsed: .zero,
+                       budgetLevel: 4, breakerPhase: .closed)
+    }
+
+    @Test func keepsRecordsInOrder() {
+        var history = DecisionHistory()
+        #expect(history.isEmpty)
+        for attempt in 1...4 { history.append(record(attempt)) }
+        #expect(history.map(\.attempt) == [1, 2, 3, 4])
+        #expect(history.count == 4)
+        #expect(history.last?.attempt == 4)
+    }
+
+    @Test func reasonsAreWrittenFromTheRule() {
+        var record = record(1)
+        #expect(record.reason == "connection refused is transient; wait 0.1 seconds as the server asked (Retry-After)")
+        record.rule = .budgetSpent
+        #expect(record.reason == "connection refused: the retry budget is spent (4 tokens left)")
+        record.status = 503
+        record.rule = .notIdempotent
+        #expect(record.reason == "503 may have been processed and the operation is not idempotent")
+    }
+}
