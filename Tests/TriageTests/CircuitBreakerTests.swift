@@ -1,4 +1,5 @@
 import Testing
+import TriageTestKit
 import Triage
 
 @Suite struct CircuitBreakerTests {
@@ -130,6 +131,52 @@ import Triage
         // requests 200, accepts 100: max(0, (200 − 200)/201) = 0.
         #expect(throttle.rejectionProbability(now: .seconds(1)) == 0)
         #expect(throttle.allow(now: .seconds(1), random: 0))
+    }
+
+    @Test func oldRequestsAgeOutOfTheWindow() throws {
+        let throttle = try AdaptiveThrottle(k: 2, window: .seconds(10))
+        for _ in 0..<50 { throttle.record(accepted: false, now: .seconds(1)) }
+        #expect(throttle.rejectionProbability(now: .seconds(2)) > 0.9)
+        #expect(throttle.rejectionProbability(now: .seconds(30)) == 0)
+    }
+
+    @Test func aPipelineRejectsLocallyWhileTheBackendRefuses() async throws {
+        let clock = ManualClock()
+        let throttle = try AdaptiveThrottle(k: 2)
+        let pipeline = Pipeline(clock: clock, retry: .never, throttle: throttle)
+        let sent = Counter()
+        var kinds: [FailureKind: Int] = [:]
+        for _ in 0..<400 {
+            let result = await drive(clock) { try await pipeline.run { _ -> Int in sent.increment(); throw Transient() } }
+            if let failure = result.failure as? Failure { kinds[failure.kind, default: 0] += 1 }
+        }
+        // Refusing everything, p → 1: most calls never leave the client, and those are notSent.
+        #expect(kinds[.concurrencyLimited, default: 0] > 300, "\(kinds)")
+        #expect(sent.count + kinds[.concurrencyLimited, default: 0] == 400)
+        let local = await drive(clock) { try await pipeline.run { _ -> Int in 1 } }
+        if let failure = local.failure as? Failure {
+            #expect(failure.kind == .concurrencyLimited)
+            #expect(failure.delivery == .notSent)
+        }
+    }
+}
+
+@Suite struct LocalRejectionTests {
+    @Test func aBulkheadRejectionReleasesTheHalfOpenProbeWithoutClosingTheCircuit() async throws {
+        let clock = ManualClock()
+        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(1)))
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
+        let bulkhead = try Bulkhead(maximumConcurrent: 1)
+        try await bulkhead.acquire()
+        let pipeline = Pipeline(clock: clock, retry: .never, breaker: breaker, bulkhead: bulkhead)
+        clock.advance(by: .seconds(2))
+        let rejected = await drive(clock) { try await pipeline.run { _ in 1 } }
+        #expect((rejected.failure as? Failure)?.kind == .concurrencyLimited)
+        #expect(breaker.phase == .halfOpen)
+        bulkhead.release()
+        // The probe slot is free again: the next call is the probe, and its success closes the circuit.
+        #expect(try await pipeline.run { _ in 2 } == 2)
+        #expect(breaker.phase == .closed)
     }
 }
 

@@ -5,7 +5,7 @@ extension Pipeline {
         case failure(Failure, at: C.Instant)
     }
 
-    /// One attempt, begun at `start`: breaker admission, bulkhead slot, time limit, hedging. Its
+    /// One attempt, begun at `start`: breaker admission, adaptive throttle, bulkhead slot, time limit, hedging. Its
     /// outcome is recorded in the breaker and budget, and any error comes back classified.
     func attempt<T: Sendable>(number: Int, start: C.Instant, previous: Failure?, deadline: C.Instant?, hedge: HedgingPolicy?,
                               _ operation: @escaping @Sendable (Attempt) async throws -> T) async -> Outcome<T> {
@@ -13,11 +13,19 @@ extension Pipeline {
         if let breaker, case .reject(let remaining) = breaker.admit(now: epoch.duration(to: start)) {
             return .failure(Failure(.circuitOpen, retryAfter: remaining, detail: "circuit open"), at: start)
         }
+        if let throttle {
+            let now = epoch.duration(to: start)
+            guard throttle.allow(now: now, random: Double.random(in: 0..<1)) else {
+                throttle.record(accepted: false, now: now)
+                breaker?.record(success: false, counted: false, retryAfter: nil, now: now)
+                return .failure(Failure(.concurrencyLimited, delivery: .notSent, detail: "adaptive throttle"), at: start)
+            }
+        }
         do {
             if let bulkhead { try await bulkhead.acquire() }
         } catch {
             let now = clock.now
-            breaker?.record(success: true, counted: false, retryAfter: nil, now: epoch.duration(to: now))
+            breaker?.record(success: false, counted: false, retryAfter: nil, now: epoch.duration(to: now))
             return .failure(classifier.classify(error), at: now)
         }
         defer { bulkhead?.release() }
@@ -56,6 +64,7 @@ extension Pipeline {
             }
             budget?.recordSuccess()
             breaker?.record(success: true, counted: true, retryAfter: nil, now: epoch.duration(to: start))
+            throttle?.record(accepted: true, now: epoch.duration(to: start))
             return .success(value)
         } catch {
             let now = clock.now
@@ -80,6 +89,7 @@ extension Pipeline {
         let counted = CircuitBreakerPolicy.countsFailure(failure)
         if counted { budget?.recordFailure() }
         breaker?.record(success: false, counted: counted, retryAfter: failure.retryAfter, now: epoch.duration(to: now))
+        throttle?.record(accepted: !counted, now: epoch.duration(to: now))
         return failure
     }
 

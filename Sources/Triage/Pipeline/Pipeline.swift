@@ -1,7 +1,7 @@
 import Logging
 
 /// Runs an operation under Triage's policies, outermost first:
-/// **deadline → retry (+ budget) → circuit breaker → hedging → attempt timeout → bulkhead**.
+/// **deadline → retry (+ budget) → circuit breaker → adaptive throttle → hedging → attempt timeout → bulkhead**.
 ///
 /// Every error goes through ``classifier``; the decision after each attempt is recorded
 /// (``DecisionRecord``), logged at debug level and passed to ``observer``. When the operation fails
@@ -23,6 +23,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     public var budget: RetryBudget?
     public var breaker: CircuitBreaker?
     public var bulkhead: Bulkhead?
+    /// Client-side adaptive throttling ahead of every attempt; `nil` (default) turns it off.
+    public var throttle: AdaptiveThrottle?
     /// Hedged attempts for slow calls (idempotent operations only); `nil` turns hedging off.
     public var hedging: HedgingPolicy?
     /// The overall deadline across every attempt and wait (default 30 s in ``standard``).
@@ -47,6 +49,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         budget: RetryBudget? = nil,
         breaker: CircuitBreaker? = nil,
         bulkhead: Bulkhead? = nil,
+        throttle: AdaptiveThrottle? = nil,
         hedging: HedgingPolicy? = nil,
         timeout: Duration? = nil,
         attemptTimeout: Duration? = nil,
@@ -62,6 +65,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         self.budget = budget
         self.breaker = breaker
         self.bulkhead = bulkhead
+        self.throttle = throttle
         self.hedging = hedging
         self.timeout = timeout
         self.attemptTimeout = attemptTimeout
@@ -127,7 +131,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     /// Whether a first attempt may skip the full loop: nothing must run beside it or observe a success.
     @inlinable
     var takesFastPath: Bool {
-        hedging == nil && bulkhead == nil && observer == nil && telemetry == nil
+        hedging == nil && bulkhead == nil && throttle == nil && observer == nil && telemetry == nil
             && (timeoutEnforcement == .cooperative || (timeout == nil && attemptTimeout == nil))
     }
 

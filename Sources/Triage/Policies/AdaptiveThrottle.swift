@@ -6,21 +6,24 @@ import Synchronization
 /// Rejection probability: `max(0, (requests − K × accepts) / (requests + 1))` over a sliding window
 /// (default 2 minutes), K = 2 by default. A locally rejected call is `concurrency.limited` with
 /// delivery `notSent`, and counts as a request (so the estimate keeps adapting).
+///
+/// Give one to a ``Pipeline`` (`throttle:`) to have every attempt pass through it; a response counts
+/// as accepted unless it is a failure the breaker would count (throttling, 5xx, transport errors).
 public final class AdaptiveThrottle: Sendable {
     public let k: Double
-    private let window: Mutex<(requests: SlidingWindow, now: Duration)>
+    private let window: Mutex<SlidingWindow>
 
     /// - Throws: ``ConfigurationError`` when `k < 1` or the window is not positive.
     public init(k: Double = 2, window: Duration = .seconds(120)) throws(ConfigurationError) {
         try ConfigurationError.require(k >= 1 && k.isFinite, "AdaptiveThrottle.k", "must be at least 1 (\(k))")
         try ConfigurationError.require(window > .zero, "AdaptiveThrottle.window", "must be positive")
         self.k = k
-        self.window = Mutex((SlidingWindow(length: window), .zero))
+        self.window = Mutex(SlidingWindow(length: window))
     }
 
     /// The probability a request at `now` is rejected locally.
     public func rejectionProbability(now: Duration) -> Double {
-        let (requests, rejects) = window.withLock { $0.requests.totals }
+        let (requests, rejects) = window.withLock { $0.totals(now: now) }
         let accepts = Double(requests - rejects)
         return max(0, (Double(requests) - k * accepts) / (Double(requests) + 1))
     }
@@ -33,6 +36,6 @@ public final class AdaptiveThrottle: Sendable {
     /// Records what the backend did with a request that was sent, or that it was rejected locally
     /// (`accepted: false`). Throttling and overload responses count as not accepted.
     public func record(accepted: Bool, now: Duration) {
-        window.withLock { $0.requests.record(failure: !accepted, now: now) }
+        window.withLock { $0.record(failure: !accepted, now: now) }
     }
 }

@@ -123,19 +123,19 @@ public struct CircuitBreakerState: Sendable, Hashable {
             guard counted || success else { break }
             if case .failureRatio = policy.trip { window.record(failure: !success, now: now) }
             consecutive = success ? 0 : consecutive + 1
-            if !success, shouldTrip() { open(now: now, retryAfter: retryAfter) }
+            if !success, shouldTrip(now: now) { open(now: now, retryAfter: retryAfter) }
         case .open:
             break
         }
         return phase == before ? nil : phase
     }
 
-    private func shouldTrip() -> Bool {
+    private func shouldTrip(now: Duration) -> Bool {
         switch policy.trip {
         case .consecutiveFailures(let count):
             return consecutive >= count
         case .failureRatio(let ratio, _, let minimumCalls):
-            let (calls, failures) = window.totals
+            let (calls, failures) = window.totals(now: now)
             return calls >= minimumCalls && Double(failures) >= ratio * Double(calls)
         }
     }
@@ -170,14 +170,13 @@ struct SlidingWindow: Sendable, Hashable {
         }
         calls[index] += 1
         if failure { failures[index] += 1 }
-        latestTick = tick
     }
 
-    private var latestTick: Int64 = 0
-
-    var totals: (calls: Int, failures: Int) {
+    /// The calls and failures in the `length` before `now`.
+    func totals(now: Duration) -> (calls: Int, failures: Int) {
+        let tick = Int64(now.nanoseconds) / bucketNanos
         var totalCalls = 0, totalFailures = 0
-        for index in 0..<10 where bucketStart[index] > latestTick - 10 {
+        for index in 0..<10 where bucketStart[index] > tick - 10 {
             totalCalls += calls[index]
             totalFailures += failures[index]
         }
