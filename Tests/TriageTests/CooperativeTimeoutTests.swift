@@ -139,3 +139,23 @@ import TriageTestKit
         #expect(record.reason == "503 may have been processed and the operation is not idempotent")
     }
 }
+
+@Suite struct SeededPipelineTests {
+    @Test func aSeededSourceMakesEveryDelayReproducible() async throws {
+        func delays(seed: UInt64) async throws -> [Duration] {
+            let clock = ManualClock()
+            let recorder = DecisionRecorder()
+            let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 5), observer: recorder.observer,
+                                    random: RandomSource(SeededRandom(seed: seed)))
+            _ = await drive(clock) { try await pipeline.run(idempotent: true) { _ -> Int in throw Transient() } }
+            #expect(recorder.actions == [.retry, .retry, .retry, .retry, .gaveUp])
+            return recorder.delays
+        }
+        let first = try await delays(seed: 7)
+        #expect(first.count == 4)
+        #expect(try await delays(seed: 7) == first)
+        #expect(try await delays(seed: 8) != first)
+        // Full jitter: each delay under its ceiling of 100 ms × 2^(retry − 1).
+        for (index, delay) in first.enumerated() { #expect(delay < .milliseconds(100 << index)) }
+    }
+}

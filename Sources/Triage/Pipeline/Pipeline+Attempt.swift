@@ -15,7 +15,7 @@ extension Pipeline {
         }
         if let throttle {
             let now = epoch.duration(to: start)
-            guard throttle.allow(now: now, random: Double.random(in: 0..<1)) else {
+            guard throttle.allow(now: now, random: random.fraction()) else {
                 throttle.record(accepted: false, now: now)
                 breaker?.record(success: false, counted: false, retryAfter: nil, now: now)
                 return .failure(Failure(.concurrencyLimited, delivery: .notSent, detail: "adaptive throttle"), at: start)

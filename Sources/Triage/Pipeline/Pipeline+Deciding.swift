@@ -12,7 +12,7 @@ extension Pipeline {
     /// is honoured up to the cap (above it the operation ends so the caller can reschedule), otherwise
     /// the backoff formula draws one; the wait must end before the overall deadline.
     func decide(_ failure: Failure, number: Int, idempotent: Bool, canRefresh: Bool, now: C.Instant, deadline: C.Instant?,
-                previousDelay: Duration?, random: inout SystemRandomNumberGenerator) -> Verdict {
+                previousDelay: Duration?, random: inout RandomSource.Generator) -> Verdict {
         if failure.decision == .refresh {
             guard canRefresh, retry.retriedDecisions.contains(.retry) || retry.retriedDecisions.contains(.refresh) else {
                 return Verdict(action: .gaveUp, rule: .noRefreshStep)

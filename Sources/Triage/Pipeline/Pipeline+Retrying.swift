@@ -17,7 +17,7 @@ extension Pipeline {
         defer { span?.end() }
         var previousDelay: Duration?
         var previousFailure: Failure?
-        var random = SystemRandomNumberGenerator()
+        var random = self.random.generator
         var pending = first
 
         for number in 1...retry.maxAttempts {

@@ -39,6 +39,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     public var observer: (@Sendable (DecisionRecord) -> Void)?
     /// Metrics and spans; `nil` (default) records none.
     public var telemetry: PipelineTelemetry?
+    /// Where backoff jitter and throttling draws come from (default ``RandomSource/system``).
+    public var random: RandomSource
     public let clock: C
     /// The instant the shared breaker and budget measure time from.
     @usableFromInline let epoch: C.Instant
@@ -57,7 +59,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         classifier: ClassifierChain = .core,
         logger: Logger? = nil,
         observer: (@Sendable (DecisionRecord) -> Void)? = nil,
-        telemetry: PipelineTelemetry? = nil
+        telemetry: PipelineTelemetry? = nil,
+        random: RandomSource = .system
     ) {
         self.clock = clock
         self.epoch = clock.now
@@ -74,6 +77,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         self.logger = logger
         self.observer = observer
         self.telemetry = telemetry
+        self.random = random
     }
 
     /// What an attempt knows about itself.
