@@ -4,9 +4,9 @@ import Triage
 /// Measures what Triage adds to a successful async call, for `triage bench overhead`.
 ///
 /// Rows: `bare` (the call alone), `retry` (a retry policy, nothing else), `standard-pipeline`
-/// (``Pipeline/standard``: deadline + retry + budget + breaker + attempt timeout, timeouts enforced by
-/// cancelling a child task), `standard-pipeline-cooperative` (the same with deadlines handed to the
-/// operation, as `ResilientHTTPClient` runs it), `open-breaker` (a rejection by an open breaker).
+/// (`Pipeline.standard`: deadline + retry + budget + breaker + attempt timeout, deadlines handed to
+/// the operation), `standard-pipeline-cancel` (the same with timeouts enforced by cancelling a child
+/// task), `open-breaker` (a rejection by an open breaker).
 /// Each row runs `calls` calls after a warm-up and reports nanoseconds per call.
 public enum OverheadBenchmark {
     public struct Row: Sendable {
@@ -28,10 +28,10 @@ public enum OverheadBenchmark {
         let standard = Pipeline.standard
         rows.append(await measure("standard-pipeline", calls: calls) { (try? await standard.run(idempotent: true) { _ in await work() }) ?? 0 })
 
-        var cooperative = Pipeline.standard
-        cooperative.timeoutEnforcement = .cooperative
-        rows.append(await measure("standard-pipeline-cooperative", calls: calls) {
-            (try? await cooperative.run(idempotent: true) { _ in await work() }) ?? 0
+        var cancelling = Pipeline.standard
+        cancelling.timeoutEnforcement = .cancel
+        rows.append(await measure("standard-pipeline-cancel", calls: max(1_000, calls / 100)) {
+            (try? await cancelling.run(idempotent: true) { _ in await work() }) ?? 0
         })
 
         let breaker = CircuitBreaker(policy: try! CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(3600), maximumOpenDuration: .seconds(3600)))

@@ -5,9 +5,10 @@ import TriageTestKit
 @Suite struct PipelineTests {
     func pipeline(_ clock: ManualClock, attempts: Int = 3, budget: RetryBudget? = nil, breaker: CircuitBreaker? = nil,
                   timeout: Duration? = nil, attemptTimeout: Duration? = nil, maximumRetryAfter: Duration = .seconds(30),
+                  enforcement: TimeoutEnforcement = .cooperative,
                   observer: (@Sendable (DecisionRecord) -> Void)? = nil) throws -> Pipeline<ManualClock> {
         Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: attempts, maximumRetryAfter: maximumRetryAfter), budget: budget,
-                 breaker: breaker, timeout: timeout, attemptTimeout: attemptTimeout, observer: observer)
+                 breaker: breaker, timeout: timeout, attemptTimeout: attemptTimeout, timeoutEnforcement: enforcement, observer: observer)
     }
 
     @Test func transientFailuresAreRetriedWithBackoffUntilSuccess() async throws {
@@ -99,7 +100,7 @@ import TriageTestKit
     @Test func anAttemptThatTakesTooLongTimesOut() async throws {
         let clock = ManualClock()
         let calls = Counter()
-        let pipeline = try pipeline(clock, attempts: 2, attemptTimeout: .seconds(1))
+        let pipeline = try pipeline(clock, attempts: 2, attemptTimeout: .seconds(1), enforcement: .cancel)
         let result = await drive(clock) {
             try await pipeline.run(idempotent: true) { _ in
                 calls.increment()

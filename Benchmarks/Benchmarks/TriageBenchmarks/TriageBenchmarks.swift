@@ -27,10 +27,10 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { blackHole(try await standard.run(idempotent: true) { _ in await work() }) }
     }
 
-    var cooperative = Pipeline.standard
-    cooperative.timeoutEnforcement = .cooperative
-    Benchmark("standard-pipeline-cooperative") { benchmark in
-        for _ in benchmark.scaledIterations { blackHole(try await cooperative.run(idempotent: true) { _ in await work() }) }
+    var cancelling = Pipeline.standard
+    cancelling.timeoutEnforcement = .cancel
+    Benchmark("standard-pipeline-cancel") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try await cancelling.run(idempotent: true) { _ in await work() }) }
     }
 
     let breaker = CircuitBreaker(policy: try! CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(3600),

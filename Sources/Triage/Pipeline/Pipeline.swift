@@ -31,7 +31,9 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     public var timeout: Duration?
     /// The limit for one attempt (`attempt.timeout`; default 10 s in ``standard``).
     public var attemptTimeout: Duration?
-    /// How ``timeout`` and ``attemptTimeout`` are held to (default ``TimeoutEnforcement/cancel``).
+    /// How ``timeout`` and ``attemptTimeout`` are held to (default ``TimeoutEnforcement/cooperative``:
+    /// each attempt is handed its deadline; choose ``TimeoutEnforcement/cancel`` for code that cannot
+    /// take one).
     public var timeoutEnforcement: TimeoutEnforcement
     public var classifier: ClassifierChain
     public var logger: Logger?
@@ -55,7 +57,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         hedging: HedgingPolicy? = nil,
         timeout: Duration? = nil,
         attemptTimeout: Duration? = nil,
-        timeoutEnforcement: TimeoutEnforcement = .cancel,
+        timeoutEnforcement: TimeoutEnforcement = .cooperative,
         classifier: ClassifierChain = .core,
         logger: Logger? = nil,
         observer: (@Sendable (DecisionRecord) -> Void)? = nil,
@@ -157,7 +159,9 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
 
 extension Pipeline where C == ContinuousClock {
     /// The standard preset: 30 s deadline, 3 attempts with full jitter 100 ms…10 s, a retry budget,
-    /// a breaker (5 consecutive failures, open 10 s), a 10 s attempt timeout enforced by cancellation.
+    /// a breaker (5 consecutive failures, open 10 s), a 10 s attempt timeout. Timeouts are cooperative:
+    /// pass `attempt.deadline` (or `attempt.timeLimit`) to what you call, or set
+    /// ``timeoutEnforcement`` to ``TimeoutEnforcement/cancel``.
     /// Each access makes a new budget and breaker: keep the pipeline you get and share it per client.
     public static var standard: Pipeline<ContinuousClock> {
         Pipeline(clock: ContinuousClock(), retry: .standard, budget: try! RetryBudget(), breaker: CircuitBreaker(),
@@ -165,7 +169,7 @@ extension Pipeline where C == ContinuousClock {
     }
 
     public init(retry: RetryPolicy = .standard, budget: RetryBudget? = nil, breaker: CircuitBreaker? = nil, bulkhead: Bulkhead? = nil,
-                timeout: Duration? = nil, attemptTimeout: Duration? = nil, timeoutEnforcement: TimeoutEnforcement = .cancel,
+                timeout: Duration? = nil, attemptTimeout: Duration? = nil, timeoutEnforcement: TimeoutEnforcement = .cooperative,
                 classifier: ClassifierChain = .core, logger: Logger? = nil) {
         self.init(clock: ContinuousClock(), retry: retry, budget: budget, breaker: breaker, bulkhead: bulkhead,
                   timeout: timeout, attemptTimeout: attemptTimeout, timeoutEnforcement: timeoutEnforcement,

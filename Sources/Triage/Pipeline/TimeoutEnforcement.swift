@@ -10,5 +10,6 @@ public enum TimeoutEnforcement: Sendable, Hashable {
     /// Nothing runs beside the attempt, so a successful call costs no task, timer or allocation. An
     /// attempt that overruns is not cut short; when it then fails with a timeout or deadline error,
     /// the failure is reported as `attempt.timeout` (or `deadline.exceeded` for the overall deadline).
+    /// The default.
     case cooperative
 }
