@@ -1,0 +1,119 @@
+import Foundation
+import TriageChaos
+
+/// The demo's comparison: the same workload against an embedded ``ChaosServer`` with no retries,
+/// naive retries and Triage's standard pipeline, under each ``Phase`` in turn.
+public struct PolicyComparison: Sendable {
+    /// A server behaviour the policies are compared under.
+    public struct Phase: Sendable, Hashable {
+        public var name: String
+        public var scenario: ChaosScenario
+
+        public init(name: String, scenario: ChaosScenario) {
+            self.name = name
+            self.scenario = scenario
+        }
+
+        /// 20 % of requests get 503 (no Retry-After); 2 ms latency.
+        public static var flaky: Phase {
+            var scenario = ChaosScenario()
+            scenario.errorRate = 0.2
+            scenario.latency = .fixed(milliseconds: 2)
+            scenario.seed = 20
+            return Phase(name: "20% 503s", scenario: scenario)
+        }
+
+        /// Every request gets 503: the server is down.
+        public static var outage: Phase {
+            var scenario = ChaosScenario()
+            scenario.errorRate = 1
+            scenario.latency = .fixed(milliseconds: 2)
+            return Phase(name: "total outage", scenario: scenario)
+        }
+
+        /// At most 4 requests at once (20 ms each); the rest get 429 with `Retry-After: 1`.
+        public static var throttling: Phase {
+            var scenario = ChaosScenario()
+            scenario.capacity = 4
+            scenario.capacityStatus = 429
+            scenario.retryAfter = ["1"]
+            scenario.latency = .fixed(milliseconds: 20)
+            return Phase(name: "throttling", scenario: scenario)
+        }
+    }
+
+    /// One phase × policy result.
+    public struct Row: Sendable {
+        public var phase: String
+        public var result: LoadResult
+        /// Requests the chaos server counted (a cross-check of ``LoadResult/attempts``).
+        public var serverRequests: Int
+    }
+
+    /// What is running, for a progress line.
+    public struct Progress: Sendable {
+        public var phase: String
+        public var policy: ComparedPolicy
+        public var finished: Int
+        public var total: Int
+    }
+
+    public var phases: [Phase]
+    public var policies: [ComparedPolicy]
+    public var options: LoadOptions
+
+    /// Defaults: the flaky, outage and throttling phases; all three policies; 200 requests by 8
+    /// workers per run, at most 4 s of issuing per run.
+    public init(phases: [Phase] = [.flaky, .outage, .throttling], policies: [ComparedPolicy] = ComparedPolicy.allCases,
+                options: LoadOptions = LoadOptions(requests: 200, concurrency: 8, maximumDuration: .seconds(4))) {
+        self.phases = phases
+        self.policies = policies
+        self.options = options
+    }
+
+    /// Runs every phase with every policy against one embedded server, its stats reset before each run.
+    /// `started` is called before each run (phase, policy) and `progress` as requests finish.
+    public func run(started: @Sendable (String, ComparedPolicy) -> Void = { _, _ in },
+                    progress: (@Sendable (Progress) -> Void)? = nil) async throws -> [Row] {
+        let server = try await ChaosServer.start()
+        var rows: [Row] = []
+        do {
+            for phase in phases {
+                for policy in policies {
+                    try server.update(phase.scenario)
+                    server.resetStats()
+                    started(phase.name, policy)
+                    let total = options.requests
+                    let result = await LoadDriver(url: server.url("/work"), options: options).run(policy) { finished in
+                        progress?(Progress(phase: phase.name, policy: policy, finished: finished, total: total))
+                    }
+                    rows.append(Row(phase: phase.name, result: result, serverRequests: server.stats.requests))
+                }
+            }
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+        return rows
+    }
+
+    /// The comparison as an aligned text table.
+    public static func table(_ rows: [Row]) -> String {
+        func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+            let room = max(0, width - text.count)
+            return right ? String(repeating: " ", count: room) + text : text + String(repeating: " ", count: room)
+        }
+        var lines = [pad("phase", 14) + pad("policy", 10) + pad("success", 9, right: true) + pad("attempts/req", 14, right: true)
+            + pad("p50 ms", 9, right: true) + pad("p99 ms", 9, right: true) + "  breaker / budget"]
+        for row in rows {
+            let result = row.result
+            lines.append(pad(row.phase, 14) + pad(result.policy.rawValue, 10)
+                + pad(String(format: "%.1f%%", result.successRate * 100), 9, right: true)
+                + pad(String(format: "%.2f", result.amplification), 14, right: true)
+                + pad(String(format: "%.1f", result.p50), 9, right: true)
+                + pad(String(format: "%.1f", result.p99), 9, right: true) + "  " + result.eventSummary)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
