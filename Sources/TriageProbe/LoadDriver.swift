@@ -35,7 +35,7 @@ public struct LoadDriver: Sendable {
             if to == .open { tally.breakerOpened.add(1, ordering: .relaxed) }
         }
         pipeline.observer = { record in
-            if record.kind == .circuitOpen { tally.breakerRejected.add(1, ordering: .relaxed) }
+            tally.pipelineAttempts.add(1, ordering: .relaxed)
             if record.action == .retry, record.delaySource == .retryAfter { tally.retryAfterWaits.add(1, ordering: .relaxed) }
         }
         let shared = pipeline
@@ -43,16 +43,43 @@ public struct LoadDriver: Sendable {
 
         let start = ContinuousClock.now
         let stopIssuing = start.advanced(by: options.maximumDuration)
-        let latencies = await withTaskGroup(of: [Double].self) { group in
+        let one: @Sendable () async -> Double = {
+            let began = ContinuousClock.now
+            let ok = await Self.send(request, policy: policy, pipeline: shared, client: client, tally: tally)
+            if ok { tally.succeeded.add(1, ordering: .relaxed) }
+            let latency = Self.milliseconds(began.duration(to: .now))
+            progress?(tally.finished.add(1, ordering: .relaxed).newValue)
+            return latency
+        }
+        let latencies: [Double]
+        if let rate = options.rate {
+            latencies = await Self.paced(rate: rate, options: options, start: start, stopIssuing: stopIssuing, one)
+        } else {
+            latencies = await Self.closedLoop(options: options, stopIssuing: stopIssuing, tally: tally, one)
+        }
+        try? await client.shutdown()
+        var result = LoadResult(policy: policy, offered: latencies.count, attempts: tally.attempts.load(ordering: .relaxed),
+                                succeeded: tally.succeeded.load(ordering: .relaxed), latencies: latencies.sorted())
+        if policy == .standard {
+            result.breakerOpened = tally.breakerOpened.load(ordering: .relaxed)
+            // Attempts the pipeline made but never sent: rejected by the open breaker (or, rarely, a
+            // deadline already spent), as the circuit.open record may be rewritten to deadline.exceeded.
+            result.breakerRejected = max(0, tally.pipelineAttempts.load(ordering: .relaxed) - result.attempts)
+            result.budgetRefused = shared.budget?.counts.refused ?? 0
+            result.retryAfterWaits = tally.retryAfterWaits.load(ordering: .relaxed)
+        }
+        return result
+    }
+
+    /// `concurrency` workers, each sending its next request when the last one ended.
+    static func closedLoop(options: LoadOptions, stopIssuing: ContinuousClock.Instant, tally: Tally,
+                           _ one: @escaping @Sendable () async -> Double) async -> [Double] {
+        await withTaskGroup(of: [Double].self) { group in
             for _ in 0..<max(1, options.concurrency) {
                 group.addTask {
                     var mine: [Double] = []
                     while ContinuousClock.now < stopIssuing, tally.issued.wrappingAdd(1, ordering: .relaxed).oldValue < options.requests {
-                        let began = ContinuousClock.now
-                        let ok = await Self.send(request, policy: policy, pipeline: shared, client: client, tally: tally)
-                        if ok { tally.succeeded.add(1, ordering: .relaxed) }
-                        mine.append(Self.milliseconds(began.duration(to: .now)))
-                        progress?(tally.finished.add(1, ordering: .relaxed).newValue)
+                        mine.append(await one())
                     }
                     return mine
                 }
@@ -61,16 +88,29 @@ public struct LoadDriver: Sendable {
             for await part in group { all += part }
             return all
         }
-        try? await client.shutdown()
-        var result = LoadResult(policy: policy, offered: latencies.count, attempts: tally.attempts.load(ordering: .relaxed),
-                                succeeded: tally.succeeded.load(ordering: .relaxed), latencies: latencies.sorted())
-        if policy == .standard {
-            result.breakerOpened = tally.breakerOpened.load(ordering: .relaxed)
-            result.breakerRejected = tally.breakerRejected.load(ordering: .relaxed)
-            result.budgetRefused = shared.budget?.counts.refused ?? 0
-            result.retryAfterWaits = tally.retryAfterWaits.load(ordering: .relaxed)
+    }
+
+    /// Request `i` issued at `start + i / rate`, whatever happened to the others (open loop), with at
+    /// most `concurrency` in flight (an arrival waits for a free place when all are taken).
+    static func paced(rate: Double, options: LoadOptions, start: ContinuousClock.Instant, stopIssuing: ContinuousClock.Instant,
+                      _ one: @escaping @Sendable () async -> Double) async -> [Double] {
+        await withTaskGroup(of: Double.self) { group in
+            var all: [Double] = []
+            var inFlight = 0
+            for index in 0..<options.requests {
+                let due = start.advanced(by: .nanoseconds(Int64(Double(index) / rate * 1e9)))
+                if due > stopIssuing { break }
+                try? await Task.sleep(until: due, clock: .continuous)
+                while inFlight >= max(1, options.concurrency), let latency = await group.next() {
+                    all.append(latency)
+                    inFlight -= 1
+                }
+                group.addTask { await one() }
+                inFlight += 1
+            }
+            for await latency in group { all.append(latency) }
+            return all
         }
-        return result
     }
 
     /// One request through the policy; `true` when it ends in success.
@@ -104,7 +144,7 @@ public struct LoadDriver: Sendable {
         let finished = Atomic<Int>(0)
         let attempts = Atomic<Int>(0)
         let succeeded = Atomic<Int>(0)
-        let breakerRejected = Atomic<Int>(0)
+        let pipelineAttempts = Atomic<Int>(0)
         let retryAfterWaits = Atomic<Int>(0)
         let breakerOpened = Atomic<Int>(0)
     }

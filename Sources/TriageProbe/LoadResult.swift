@@ -13,7 +13,7 @@ public struct LoadResult: Sendable {
     public var latencies: [Double]
     /// Times the circuit breaker opened (standard only).
     public var breakerOpened = 0
-    /// Attempts the open breaker rejected without sending (standard only).
+    /// Attempts the pipeline made but did not send, because the breaker was open (standard only).
     public var breakerRejected = 0
     /// Retries the retry budget refused (standard only).
     public var budgetRefused = 0
@@ -39,7 +39,7 @@ public struct LoadResult: Sendable {
     /// The breaker and budget events in a few words ("-" when none).
     public var eventSummary: String {
         var parts: [String] = []
-        if breakerOpened > 0 || breakerRejected > 0 { parts.append("breaker opened \(breakerOpened)×, rejected \(breakerRejected)") }
+        if breakerOpened > 0 || breakerRejected > 0 { parts.append("breaker opened \(breakerOpened)×, \(breakerRejected) attempts not sent") }
         if budgetRefused > 0 { parts.append("budget refused \(budgetRefused)") }
         if retryAfterWaits > 0 { parts.append("waited Retry-After \(retryAfterWaits)×") }
         return parts.isEmpty ? "-" : parts.joined(separator: "; ")

@@ -31,13 +31,13 @@ public struct PolicyComparison: Sendable {
             return Phase(name: "total outage", scenario: scenario)
         }
 
-        /// At most 4 requests at once (20 ms each); the rest get 429 with `Retry-After: 1`.
+        /// At most 2 requests at once (30 ms each); the rest get 429 with `Retry-After: 1`.
         public static var throttling: Phase {
             var scenario = ChaosScenario()
-            scenario.capacity = 4
+            scenario.capacity = 2
             scenario.capacityStatus = 429
             scenario.retryAfter = ["1"]
-            scenario.latency = .fixed(milliseconds: 20)
+            scenario.latency = .fixed(milliseconds: 30)
             return Phase(name: "throttling", scenario: scenario)
         }
     }
@@ -62,10 +62,12 @@ public struct PolicyComparison: Sendable {
     public var policies: [ComparedPolicy]
     public var options: LoadOptions
 
-    /// Defaults: the flaky, outage and throttling phases; all three policies; 200 requests by 8
-    /// workers per run, at most 4 s of issuing per run.
+    /// The demo's workload: 300 requests paced at 100 per second (3 s per run), at most 64 in flight.
+    public static let demoOptions = LoadOptions(requests: 300, concurrency: 64, rate: 100, maximumDuration: .seconds(4))
+
+    /// Defaults: the flaky, outage and throttling phases; all three policies; ``demoOptions``.
     public init(phases: [Phase] = [.flaky, .outage, .throttling], policies: [ComparedPolicy] = ComparedPolicy.allCases,
-                options: LoadOptions = LoadOptions(requests: 200, concurrency: 8, maximumDuration: .seconds(4))) {
+                options: LoadOptions = PolicyComparison.demoOptions) {
         self.phases = phases
         self.policies = policies
         self.options = options

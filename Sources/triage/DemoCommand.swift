@@ -19,22 +19,31 @@ struct DemoCommand: AsyncParsableCommand {
     var tour = false
 
     @Option(help: "Requests per phase and policy.")
-    var requests = 200
+    var requests = PolicyComparison.demoOptions.requests
 
-    @Option(help: "Requests in flight at once.")
-    var concurrency = 8
+    @Option(help: "Requests issued per second (paced, whatever the outcomes).")
+    var rate = PolicyComparison.demoOptions.rate ?? 100
+
+    @Option(help: "At most this many requests in flight.")
+    var concurrency = PolicyComparison.demoOptions.concurrency
 
     func validate() throws {
         guard (1...100_000).contains(requests) else { throw ValidationError("--requests must be within 1…100000") }
+        guard rate > 0, rate <= 10_000 else { throw ValidationError("--rate must be within 0…10000 per second") }
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be within 1…256") }
     }
 
     func run() async throws {
         if tour { return try await runTour() }
-        print("Triage demo: \(requests) GETs per run, \(concurrency) at a time, against a chaos server on 127.0.0.1.")
+        print("Triage demo: \(requests) GETs per run at \(Int(rate))/s, against a chaos server on 127.0.0.1.")
         print("none = 1 attempt; naive = 3 immediate attempts; standard = Pipeline.standard (one per client, 2 s deadline).\n")
         let interactive = isatty(STDOUT_FILENO) == 1
-        let comparison = PolicyComparison(options: LoadOptions(requests: requests, concurrency: concurrency, maximumDuration: .seconds(4)))
+        var options = PolicyComparison.demoOptions
+        options.requests = requests
+        options.rate = rate
+        options.concurrency = concurrency
+        options.maximumDuration = .seconds(Double(requests) / rate + 1)
+        let comparison = PolicyComparison(options: options)
         let progressLine: @Sendable (PolicyComparison.Progress) -> Void = { progress in
             let line = "  \(progress.phase) / \(progress.policy.rawValue): \(progress.finished)/\(progress.total)"
             FileHandle.standardOutput.write(Data(("\r" + line.padding(toLength: 60, withPad: " ", startingAt: 0)).utf8))
