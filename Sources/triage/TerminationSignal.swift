@@ -5,42 +5,53 @@ func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
-/// Waits for SIGINT or SIGTERM (or a time limit), for commands that serve until stopped.
-enum TerminationSignal {
+/// Catches SIGINT and SIGTERM from the moment it is made, for commands that serve until stopped:
+/// make it before announcing the address, then ``wait(limit:)``.
+final class TerminationSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private let queue = DispatchQueue(label: "triage.signals")
+    private var sources: [any DispatchSourceSignal] = []
+    private var received: Int32?
+    private var done = false
+    private var continuation: CheckedContinuation<Int32?, Never>?
+
+    init() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [weak self] in self?.finish(number) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
     /// Returns the signal received, or `nil` when `limit` (seconds) passed first.
-    static func wait(limit: Double?) async -> Int32? {
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
-        let queue = DispatchQueue(label: "triage.signals")
-        let sources = [SIGINT, SIGTERM].map { DispatchSource.makeSignalSource(signal: $0, queue: queue) }
+    func wait(limit: Double?) async -> Int32? {
+        if let limit {
+            queue.asyncAfter(deadline: .now() + limit) { [weak self] in self?.finish(nil) }
+        }
         let result: Int32? = await withCheckedContinuation { continuation in
-            let once = Once(continuation)
-            for source in sources {
-                let number = Int32(source.handle)
-                source.setEventHandler { once.resume(number) }
-                source.resume()
-            }
-            if let limit {
-                queue.asyncAfter(deadline: .now() + limit) { once.resume(nil) }
+            lock.lock()
+            if done {
+                lock.unlock()
+                continuation.resume(returning: received)
+            } else {
+                self.continuation = continuation
+                lock.unlock()
             }
         }
         for source in sources { source.cancel() }
         return result
     }
 
-    /// Resumes a continuation at most once.
-    private final class Once: @unchecked Sendable {
-        private let lock = NSLock()
-        private var continuation: CheckedContinuation<Int32?, Never>?
-
-        init(_ continuation: CheckedContinuation<Int32?, Never>) { self.continuation = continuation }
-
-        func resume(_ value: Int32?) {
-            lock.lock()
-            let pending = continuation
-            continuation = nil
-            lock.unlock()
-            pending?.resume(returning: value)
-        }
+    private func finish(_ signal: Int32?) {
+        lock.lock()
+        guard !done else { return lock.unlock() }
+        done = true
+        received = signal
+        let pending = continuation
+        continuation = nil
+        lock.unlock()
+        pending?.resume(returning: signal)
     }
 }

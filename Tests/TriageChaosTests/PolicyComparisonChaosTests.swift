@@ -36,6 +36,16 @@ import TriageProbe
         #expect(naive.result.p50 <= naive.result.p99)
     }
 
+    @Test func pacedWorkloadIssuesEveryRequest() async throws {
+        let result = try await ChaosServer.with { server in
+            await LoadDriver(url: server.url("/"), options: LoadOptions(requests: 20, concurrency: 4, rate: 400, maximumDuration: .seconds(20)))
+                .run(.naive)
+        }
+        #expect(result.offered == 20)
+        #expect(result.attempts == 20)
+        #expect(result.successRate == 1)
+    }
+
     @Test func stormRowsCoverEveryRateAndPolicy() async throws {
         let rows = try await StormBenchmark.run(rates: [0, 1], options: LoadOptions(requests: 10, concurrency: 2, maximumDuration: .seconds(20)))
         #expect(rows.count == 6)
