@@ -49,25 +49,33 @@ import TriageHTTP
         #expect((15...45).contains(counts[0]))
     }
 
+    /// Two stalled requests hold both slots; the third is rejected with the capacity status at once.
     @Test func capacityRejectsTheExcess() async throws {
         var scenario = ChaosScenario()
         scenario.capacity = 2
-        scenario.latency = .fixed(milliseconds: 150)
+        scenario.faultRate = 1
+        scenario.faults = [.stall]
         scenario.capacityStatus = 429
         scenario.retryAfter = ["3"]
         try await ChaosServer.with(scenario) { server in
-            try await ChaosTestClient.with { http in
-                let responses = try await withThrowingTaskGroup(of: ChaosTestClient.Response.self) { group in
-                    for _ in 0..<6 { group.addTask { try await http.send(server.url("/")) } }
-                    return try await group.reduce(into: []) { $0.append($1) }
+            try await ChaosTestClient.with(readTimeout: .milliseconds(600)) { stalling in
+                async let first = stalling.failure(of: server.url("/a"))
+                async let second = stalling.failure(of: server.url("/b"))
+                for _ in 0..<200 where server.stats.concurrentPeak < 2 { try await Task.sleep(for: .milliseconds(10)) }
+                try await ChaosTestClient.with { http in
+                    let rejected = try await http.send(server.url("/c"))
+                    #expect(rejected.status == 429)
+                    #expect(rejected.headers.contains { $0.name == "Retry-After" && $0.value == "3" })
+                    let failure = try #require(await http.failure(of: server.url("/d")))
+                    #expect(failure.kind == .httpThrottled)
+                    #expect(failure.retryAfter == .seconds(3))
                 }
-                let rejected = responses.filter { $0.status == 429 }
-                #expect(responses.count == 6)
-                #expect(rejected.count >= 1)
-                #expect(rejected.allSatisfy { $0.headers.contains { $0.name == "Retry-After" && $0.value == "3" } })
-                #expect(server.stats.concurrentPeak <= 2)
-                #expect(server.stats.requests == 6)
-                #expect(server.stats.byStatus[429, default: 0] == rejected.count)
+                #expect(await first?.kind == .responseTimeout)
+                #expect(await second?.kind == .responseTimeout)
+                #expect(server.stats.concurrentPeak == 2)
+                #expect(server.stats.requests == 4)
+                #expect(server.stats.byStatus == [429: 2])
+                #expect(server.stats.faults == [.stall: 2])
             }
         }
     }
