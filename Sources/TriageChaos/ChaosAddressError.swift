@@ -8,12 +8,14 @@ public struct ChaosAddressError: Error, Sendable, Hashable, CustomStringConverti
     /// What is wrong with it.
     public var problem: String
 
+    /// An error for `address`, used as `role`, with what is wrong.
     public init(address: String, role: String, problem: String) {
         self.address = address
         self.role = role
         self.problem = problem
     }
 
+    /// "ROLE 'ADDRESS': PROBLEM".
     public var description: String { "\(role) '\(address)': \(problem)" }
 
     /// The hosts accepted as loopback.

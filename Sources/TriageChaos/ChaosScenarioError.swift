@@ -2,6 +2,7 @@
 public struct ChaosScenarioError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What kind of problem it is; stable for tests and scripts.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
+        /// The stable name, e.g. `"outOfRange"`.
         public let name: String
         /// The file could not be read.
         public static let unreadable = Code(name: "unreadable")
@@ -15,17 +16,21 @@ public struct ChaosScenarioError: Error, Sendable, Hashable, CustomStringConvert
         public static let invalidLatency = Code(name: "invalidLatency")
         /// A fault or error-body name that is not known.
         public static let unknownName = Code(name: "unknownName")
+        /// The name.
         public var description: String { name }
     }
 
+    /// What kind of problem it is.
     public var code: Code
     /// What is wrong, for a person.
     public var message: String
 
+    /// An error of kind `code` explained by `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }

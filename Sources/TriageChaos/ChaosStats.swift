@@ -12,6 +12,7 @@ public struct ChaosStats: Sendable, Hashable {
     /// The most requests in progress at once (admitted, not yet answered).
     public var concurrentPeak = 0
 
+    /// All counters at zero.
     public init() {}
 
     /// `{"requests": N, "by_status": {"200": N, ...}, "faults": {"reset": N, ...}, "concurrent_peak": N}`, keys sorted.

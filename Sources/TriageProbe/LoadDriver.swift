@@ -12,9 +12,12 @@ import TriageHTTP
 /// real client shares them. AsyncHTTPClient's own connection retry is off, so the policy is the only
 /// thing that retries.
 public struct LoadDriver: Sendable {
+    /// The URL every request GETs.
     public var url: String
+    /// The workload's shape.
     public var options: LoadOptions
 
+    /// A driver for `url` with `options` (default ``LoadOptions/init(requests:concurrency:rate:maximumDuration:)``).
     public init(url: String, options: LoadOptions = LoadOptions()) {
         self.url = url
         self.options = options

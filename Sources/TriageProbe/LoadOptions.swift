@@ -18,6 +18,7 @@ public struct LoadOptions: Sendable, Hashable {
     /// interactive caller sets its own). Default 2 s.
     public var deadline: Duration = .seconds(2)
 
+    /// Defaults: 200 requests, 8 in flight, closed loop, 10 s of issuing at most.
     public init(requests: Int = 200, concurrency: Int = 8, rate: Double? = nil, maximumDuration: Duration = .seconds(10)) {
         self.requests = requests
         self.rate = rate

@@ -6,9 +6,12 @@ import TriageChaos
 public struct PolicyComparison: Sendable {
     /// A server behaviour the policies are compared under.
     public struct Phase: Sendable, Hashable {
+        /// Its name in the table, e.g. `"total outage"`.
         public var name: String
+        /// What the server does during it.
         public var scenario: ChaosScenario
 
+        /// A phase named `name` playing `scenario`.
         public init(name: String, scenario: ChaosScenario) {
             self.name = name
             self.scenario = scenario
@@ -44,7 +47,9 @@ public struct PolicyComparison: Sendable {
 
     /// One phase × policy result.
     public struct Row: Sendable {
+        /// The phase's name.
         public var phase: String
+        /// What the workload measured.
         public var result: LoadResult
         /// Requests the chaos server counted (a cross-check of ``LoadResult/attempts``).
         public var serverRequests: Int
@@ -52,14 +57,21 @@ public struct PolicyComparison: Sendable {
 
     /// What is running, for a progress line.
     public struct Progress: Sendable {
+        /// The phase running.
         public var phase: String
+        /// The policy running.
         public var policy: ComparedPolicy
+        /// Requests finished in this run so far.
         public var finished: Int
+        /// Requests in this run at most.
         public var total: Int
     }
 
+    /// The server behaviours, in order.
     public var phases: [Phase]
+    /// The policies run in each phase, in order.
     public var policies: [ComparedPolicy]
+    /// The workload of each run.
     public var options: LoadOptions
 
     /// The demo's workload: 300 requests paced at 100 per second (3 s per run), at most 64 in flight.

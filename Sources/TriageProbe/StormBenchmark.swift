@@ -10,9 +10,11 @@ public enum StormBenchmark {
     public struct Row: Sendable {
         /// Always `"storm"`.
         public var scenario = "storm"
+        /// The policy measured.
         public var policy: ComparedPolicy
         /// The injected failure rate, 0…1; `nil` for an external target.
         public var failureRate: Double?
+        /// What the workload measured.
         public var result: LoadResult
     }
 
