@@ -4,7 +4,8 @@ import Synchronization
 
 /// A TCP proxy on loopback that relays to a loopback upstream through ``ProxyToxics``: latency, reset,
 /// blackhole, slicing, closing after N bytes. It works below HTTP, so any client and protocol meet
-/// the same faults a flaky network or middlebox would cause.
+/// the same faults a flaky network or middlebox would cause. It does not apply backpressure (a slow
+/// reader makes it buffer): it is meant for test-sized traffic.
 ///
 /// ```swift
 /// var toxics = ProxyToxics()
