@@ -3,14 +3,21 @@ import Testing
 import TriageChaos
 
 /// `triage chaos` and `triage bench storm` as a user runs them: exit statuses and messages.
-@Suite struct ChaosCommandLineTests {
+/// Serialized, and each child process is waited for off the cooperative pool, so these tests do not
+/// starve the timing-sensitive lab tests running beside them.
+@Suite(.serialized) struct ChaosCommandLineTests {
     static var binary: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("triage")
     }
 
-    static func run(_ arguments: [String]) throws -> ChildProcess.Result {
+    static func run(_ arguments: [String]) async throws -> ChildProcess.Result {
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the triage product first")
-        return try ChildProcess.run(binary.path, arguments)
+        let path = binary.path
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try ChildProcess.run(path, arguments) })
+            }
+        }
     }
 
     @Test(arguments: [
@@ -26,29 +33,29 @@ import TriageChaos
         (["bench", "storm", "--target", "http://192.0.2.1/"], "loopback"),
         (["demo", "--requests", "0"], "--requests"),
     ])
-    func usageErrorsExitTwo(arguments: [String], message: String) throws {
-        let result = try Self.run(arguments)
+    func usageErrorsExitTwo(arguments: [String], message: String) async throws {
+        let result = try await Self.run(arguments)
         #expect(result.status == 2, "\(arguments): \(result.stderr)")
         #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
     }
 
-    @Test func serveAnnouncesItsAddressAndStops() throws {
-        let result = try Self.run(["chaos", "serve", "--port", "0", "--error-rate", "0.5", "--seed", "3", "--duration", "0.3"])
+    @Test func serveAnnouncesItsAddressAndStops() async throws {
+        let result = try await Self.run(["chaos", "serve", "--port", "0", "--error-rate", "0.5", "--seed", "3", "--duration", "0.3"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("listening on http://127.0.0.1:"))
         #expect(result.stdout.contains("\"error_rate\":0.5"))
         #expect(result.stdout.contains("stopped"))
     }
 
-    @Test func proxyAnnouncesItsAddressAndStops() throws {
-        let result = try Self.run(["chaos", "proxy", "--upstream", "127.0.0.1:9", "--latency", "5", "--duration", "0.3"])
+    @Test func proxyAnnouncesItsAddressAndStops() async throws {
+        let result = try await Self.run(["chaos", "proxy", "--upstream", "127.0.0.1:9", "--latency", "5", "--duration", "0.3"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("listening on 127.0.0.1:"))
     }
 
     @Test func stormAgainstATargetPrintsJSON() async throws {
         try await ChaosServer.with { server in
-            let result = try Self.run(["bench", "storm", "--json", "--target", server.url("/"), "--requests", "5", "--concurrency", "2"])
+            let result = try await Self.run(["bench", "storm", "--json", "--target", server.url("/"), "--requests", "5", "--concurrency", "2"])
             #expect(result.status == 0, "\(result.stderr)")
             let object = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
             let rows = try #require(object["rows"] as? [[String: Any]])

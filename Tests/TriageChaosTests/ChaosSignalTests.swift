@@ -25,7 +25,12 @@ import TriageChaos
         }
         #expect(text.contains("listening on http://127.0.0.1:"))
         process.terminate()  // SIGTERM
-        process.waitUntilExit()
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
         try? handle.close()
         text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         #expect(process.terminationStatus == 0, "\(text)")

@@ -2,8 +2,9 @@ import Testing
 import TriageChaos
 import TriageProbe
 
-/// The demo's workload, run tiny: the numbers must tell the story the demo tells.
-@Suite struct PolicyComparisonChaosTests {
+/// The demo's workload, run tiny (and one run at a time, to keep the load down): the numbers must
+/// tell the story the demo tells.
+@Suite(.serialized) struct PolicyComparisonChaosTests {
     static let tiny = LoadOptions(requests: 40, concurrency: 4, maximumDuration: .seconds(20))
 
     @Test func outageAmplificationIsBoundedByTheBudget() async throws {
