@@ -8,7 +8,7 @@ import TriageChaos
         let binary = ChaosCommandLineTests.binary
         try #require(FileManager.default.isExecutableFile(atPath: binary.path))
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("chaos-serve-\(UUID()).out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
         let handle = try FileHandle(forWritingTo: output)
         let process = Process()
