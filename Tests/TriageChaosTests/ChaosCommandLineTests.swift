@@ -53,6 +53,15 @@ import TriageChaos
         #expect(result.stdout.contains("listening on 127.0.0.1:"))
     }
 
+    /// Off a terminal the demo prints one line per run, then the table.
+    @Test func demoPrintsTheComparisonTable() async throws {
+        let result = try await Self.run(["demo", "--requests", "10", "--rate", "1000", "--concurrency", "4"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("running total outage / naive ..."))
+        let table = result.stdout.split(separator: "\n").filter { $0.hasPrefix("20% 503s") || $0.hasPrefix("total outage") || $0.hasPrefix("throttling") }
+        #expect(table.count == 9, "\(result.stdout)")  // 3 phases × 3 policies
+    }
+
     @Test func stormAgainstATargetPrintsJSON() async throws {
         try await ChaosServer.with { server in
             let result = try await Self.run(["bench", "storm", "--json", "--target", server.url("/"), "--requests", "5", "--concurrency", "2"])
