@@ -105,6 +105,14 @@ let package = Package(
         ),
         .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageChaos"]),
         .testTarget(
+            name: "TriageChaosTests",
+            dependencies: [
+                "TriageChaos", "TriageHTTP", "TriageProbe",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "TriageLabTests",
             dependencies: [
                 "Triage", "TriageNIO", "TriageHTTP", "TriageFoundation", "TriageChaos",

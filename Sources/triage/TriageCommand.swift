@@ -1,10 +1,10 @@
 import ArgumentParser
 
-/// The root command: `triage probe`, `triage demo`.
+/// The root command: `triage probe`, `triage demo`, `triage chaos`, `triage bench`.
 struct TriageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "triage",
         abstract: "Classify network failures, explain them, and show what to do next.",
-        subcommands: [ProbeCommand.self, DemoCommand.self, BenchCommand.self]
+        subcommands: [ProbeCommand.self, DemoCommand.self, ChaosCommand.self, BenchCommand.self]
     )
 }
