@@ -15,7 +15,7 @@ import Tracing
 /// operation with an event `triage.attempt` per attempt.
 public final class PipelineTelemetry: Sendable {
     private let factory: any MetricsFactory
-    let tracer: (any Tracer)?
+    @usableFromInline let tracer: (any Tracer)?
     private let counters = Mutex<[String: Counter]>([:])
 
     /// - Parameters:

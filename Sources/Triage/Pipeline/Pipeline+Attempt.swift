@@ -1,5 +1,6 @@
 extension Pipeline {
     /// How an attempt ended; a failure comes with the time it was classified at.
+    @usableFromInline
     enum Outcome<T> {
         case success(T)
         case failure(Failure, at: C.Instant)
@@ -7,6 +8,7 @@ extension Pipeline {
 
     /// One attempt, begun at `start`: breaker admission, adaptive throttle, bulkhead slot, time limit, hedging. Its
     /// outcome is recorded in the breaker and budget, and any error comes back classified.
+    @inlinable
     func attempt<T: Sendable>(number: Int, start: C.Instant, previous: Failure?, deadline: C.Instant?, hedge: HedgingPolicy?,
                               _ operation: @escaping @Sendable (Attempt) async throws -> T) async -> Outcome<T> {
         if Task.isCancelled { return .failure(Failure(.cancelled, delivery: .notSent, detail: "cancelled before the attempt"), at: start) }
@@ -100,7 +102,8 @@ extension Pipeline {
 
     /// Runs `body`, and again after each hedging delay while nothing has succeeded (within the budget);
     /// returns the first success and cancels the rest, or throws the last failure.
-    private func hedged<T: Sendable>(_ policy: HedgingPolicy, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    @usableFromInline
+    func hedged<T: Sendable>(_ policy: HedgingPolicy, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let clock = self.clock
         let budget = self.budget
         let epoch = self.epoch
@@ -151,7 +154,8 @@ extension Pipeline {
     }
 
     /// Races `body` against a clock sleep of `limit`; the loser is cancelled.
-    private func withTimeLimit<T: Sendable>(_ limit: Duration, isDeadline: Bool,
+    @usableFromInline
+    func withTimeLimit<T: Sendable>(_ limit: Duration, isDeadline: Bool,
                                             _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let clock = self.clock
         return try await withThrowingTaskGroup(of: T?.self) { group in

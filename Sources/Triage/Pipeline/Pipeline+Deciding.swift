@@ -1,16 +1,26 @@
 extension Pipeline {
     /// What to do after a failed attempt.
+    @usableFromInline
     struct Verdict {
-        var action: DecisionRecord.Action
-        var delay: Duration?
-        var source: DecisionRecord.DelaySource?
-        var rule: DecisionRecord.Rule
+        @usableFromInline var action: DecisionRecord.Action
+        @usableFromInline var delay: Duration?
+        @usableFromInline var source: DecisionRecord.DelaySource?
+        @usableFromInline var rule: DecisionRecord.Rule
+
+        @usableFromInline
+        init(action: DecisionRecord.Action, delay: Duration? = nil, source: DecisionRecord.DelaySource? = nil, rule: DecisionRecord.Rule) {
+            self.action = action
+            self.delay = delay
+            self.source = source
+            self.rule = rule
+        }
     }
 
     /// The retry rules, in order: the decision must be retried (a `refresh` needs a refresh step);
     /// a `maybeProcessed` failure needs an idempotent operation; attempts must be left; a named delay
     /// is honoured up to the cap (above it the operation ends so the caller can reschedule), otherwise
     /// the backoff formula draws one; the wait must end before the overall deadline.
+    @usableFromInline
     func decide(_ failure: Failure, number: Int, idempotent: Bool, canRefresh: Bool, now: C.Instant, deadline: C.Instant?,
                 previousDelay: Duration?, random: inout RandomSource.Generator) -> Verdict {
         if failure.decision == .refresh {

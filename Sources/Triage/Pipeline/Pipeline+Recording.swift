@@ -2,6 +2,7 @@ import Tracing
 
 extension Pipeline {
     /// Keeps a decision record and passes it to the observer, telemetry, the span and the logger.
+    @usableFromInline
     func record(_ history: inout DecisionHistory, span: (any Span)?, _ record: DecisionRecord) {
         history.append(record)
         observer?(record)

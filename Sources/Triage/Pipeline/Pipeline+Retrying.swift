@@ -3,7 +3,7 @@ import Tracing
 extension Pipeline {
     /// The full retry loop from `start`. `first` is the failure (and its time) of an attempt 1 that
     /// the fast path already ran.
-    @usableFromInline
+    @inlinable
     func retrying<T: Sendable>(
         idempotent: Bool,
         refresh: (@Sendable (Failure) async throws -> Void)?,

@@ -22,15 +22,16 @@ public struct RandomSource: Sendable {
     })
 
     /// A generator view for APIs that take `inout some RandomNumberGenerator`.
+    @usableFromInline
     struct Generator: RandomNumberGenerator {
         let source: RandomSource
-        mutating func next() -> UInt64 { source.next() }
+        @usableFromInline mutating func next() -> UInt64 { source.next() }
     }
 
-    var generator: Generator { Generator(source: self) }
+    @usableFromInline var generator: Generator { Generator(source: self) }
 
     /// A uniform draw in [0, 1).
-    func fraction() -> Double {
+    @usableFromInline func fraction() -> Double {
         var generator = generator
         return Double.random(in: 0..<1, using: &generator)
     }
