@@ -56,6 +56,9 @@ import Triage
         #expect(!CircuitBreakerPolicy.countsFailure(Failure(.deadlineExceeded)))
         #expect(CircuitBreakerPolicy.countsFailure(Failure(.httpUnavailable)))
         #expect(CircuitBreakerPolicy.countsFailure(Failure(.connectRefused)))
+        // Throttling: the server is up; Retry-After slows the client, the breaker stays closed.
+        #expect(!CircuitBreakerPolicy.countsFailure(Failure(.httpThrottled, retryAfter: .seconds(1))))
+        #expect(CircuitBreakerPolicy.isServerTransient(Failure(.httpThrottled, retryAfter: .seconds(1))))
     }
 
     @Test func failureRatioNeedsItsMinimumThroughput() throws {

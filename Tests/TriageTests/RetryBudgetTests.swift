@@ -56,4 +56,23 @@ import Triage
         }
         #expect(refused == 0)
     }
+
+    /// A fifth of the requests fail once (a server shedding 20 % of its load): the default keeps
+    /// every retry flowing, where gRPC's example ratio of 0.1 runs dry.
+    @Test func aServerSheddingAFifthStillGetsItsRetries() throws {
+        func refusals(_ budget: RetryBudget) -> Int {
+            var refused = 0
+            for request in 0..<1000 {
+                if request % 5 == 0 {
+                    budget.recordFailure()
+                    if budget.tryRetry(atSecond: 0) { budget.recordSuccess() } else { refused += 1 }
+                } else {
+                    budget.recordSuccess()
+                }
+            }
+            return refused
+        }
+        #expect(refusals(try RetryBudget(minimumRetriesPerSecond: 0)) == 0)
+        #expect(refusals(try RetryBudget(tokenRatio: 0.1, minimumRetriesPerSecond: 0)) > 100)
+    }
 }

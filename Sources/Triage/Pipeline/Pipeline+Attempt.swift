@@ -88,10 +88,11 @@ extension Pipeline {
             failure = Failure(limitIsDeadline ? .deadlineExceeded : .attemptTimeout, delivery: failure.delivery,
                               underlying: failure, detail: failure.kind.id)
         }
-        let counted = CircuitBreakerPolicy.countsFailure(failure)
-        if counted { budget?.recordFailure() }
-        breaker?.record(success: false, counted: counted, retryAfter: failure.retryAfter, now: epoch.duration(to: now))
-        throttle?.record(accepted: !counted, now: epoch.duration(to: now))
+        let serverTransient = CircuitBreakerPolicy.isServerTransient(failure)
+        if serverTransient { budget?.recordFailure() }
+        breaker?.record(success: false, counted: CircuitBreakerPolicy.countsFailure(failure), retryAfter: failure.retryAfter,
+                        now: epoch.duration(to: now))
+        throttle?.record(accepted: !serverTransient, now: epoch.duration(to: now))
         return failure
     }
 

@@ -117,7 +117,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         _ operation: @escaping @Sendable (Attempt) async throws -> T
     ) async throws(Failure) -> T {
         let start = clock.now
-        guard takesFastPath, !Task.isCancelled, breaker?.phase ?? .closed == .closed else {
+        guard takesFastPath, !Task.isCancelled, breaker?.isClosed ?? true else {
             return try await retrying(idempotent: idempotent, refresh: refresh, start: start, first: nil, operation)
         }
         let limit = firstAttemptLimit

@@ -9,8 +9,10 @@ import Synchronization
 /// - half-open: up to ``halfOpenProbes`` calls go through; one success closes the circuit, one
 ///   failure opens it again.
 ///
-/// Only failures whose kind ``countsFailure(_:)`` counts trip it: 5xx, throttling, transport errors;
-/// not 4xx like 404, not cancellation, not a caller's deadline.
+/// Only failures whose kind ``countsFailure(_:)`` counts trip it: 5xx and transport errors; not 4xx
+/// like 404, not throttling (the server is up and asked this client to slow down: Retry-After does
+/// that, while an open breaker would cut a healthy dependency off for its whole open time), not
+/// cancellation, not a caller's deadline.
 public struct CircuitBreakerPolicy: Sendable, Hashable {
     /// What trips the breaker.
     public enum Trip: Sendable, Hashable {
@@ -50,9 +52,16 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
     public static let standard = try! CircuitBreakerPolicy()
 
     /// Whether a failure says something about the dependency's health: transient failures the
-    /// dependency caused (decision `retry`/`retryAfter`), not local rejections. Permanent failures
-    /// (4xx, bad certificates, bad URLs) and the caller's own limits (cancellation, deadline) do not count.
+    /// dependency caused (decision `retry`/`retryAfter`) other than throttling. Local rejections,
+    /// permanent failures (4xx, bad certificates, bad URLs) and the caller's own limits (cancellation,
+    /// deadline) do not count.
     public static func countsFailure(_ failure: Failure) -> Bool {
+        isServerTransient(failure) && failure.kind != .httpThrottled
+    }
+
+    /// Transient failures the dependency caused, throttling included: what the retry budget and the
+    /// adaptive throttle count against it.
+    public static func isServerTransient(_ failure: Failure) -> Bool {
         failure.isRetryable && failure.kind != .concurrencyLimited && failure.kind != .circuitOpen && failure.kind != .budgetExhausted
     }
 }
@@ -202,6 +211,14 @@ public final class CircuitBreaker: Sendable {
 
     /// The phase now.
     public var phase: CircuitBreakerState.Phase { state.withLock { $0.phase } }
+
+    /// Whether calls go straight through now (a switch, not `==`: `Phase`'s raw-value `==` compares strings).
+    public var isClosed: Bool {
+        state.withLock { state in
+            if case .closed = state.phase { return true }
+            return false
+        }
+    }
 
     public func admit(now: Duration) -> CircuitBreakerState.Admission {
         let (admission, before, after) = state.withLock { state in

@@ -5,13 +5,17 @@ import Synchronization
 ///
 /// The rule (gRPC's retry throttling, with Finagle's floor):
 /// - the bucket holds up to ``maximumTokens`` (default 10) and starts full;
-/// - every failed attempt takes 1 token; every success gives back ``tokenRatio`` (default 0.1);
+/// - every failed attempt takes 1 token; every success gives back ``tokenRatio`` (default 0.3);
 /// - a retry is allowed while the bucket holds more than half its maximum, **or** the floor of
 ///   ``minimumRetriesPerSecond`` (default 1) has room this second.
 ///
 /// Under a total outage the bucket empties after a handful of failures, so retries fall to the floor:
 /// the load reaching the server stays at about the offered load (≤ 1.1×), where plain 3-attempt retry
-/// triples it. With a 10 % error rate the tokens returned by successes keep retries flowing.
+/// triples it. While a share `f` of attempts fails, the bucket holds up when `(1 − f) × tokenRatio ≥ f`,
+/// that is `f ≤ tokenRatio / (1 + tokenRatio)`: with the default 0.3, retries keep flowing up to about
+/// 23 % failures (gRPC's example 0.1 stops them at 9 %, too early for a server shedding a fifth of its load).
+///
+/// Throttling (429, SlowDown) takes tokens too: the server asked for less traffic.
 public final class RetryBudget: Sendable {
     public let maximumTokens: Double
     public let tokenRatio: Double
@@ -28,7 +32,7 @@ public final class RetryBudget: Sendable {
     private let state: Mutex<State>
 
     /// - Throws: ``ConfigurationError`` for a non-positive maximum, a ratio outside 0…1 or a negative floor.
-    public init(maximumTokens: Double = 10, tokenRatio: Double = 0.1, minimumRetriesPerSecond: Int = 1) throws(ConfigurationError) {
+    public init(maximumTokens: Double = 10, tokenRatio: Double = 0.3, minimumRetriesPerSecond: Int = 1) throws(ConfigurationError) {
         try ConfigurationError.require(maximumTokens > 0 && maximumTokens.isFinite, "RetryBudget.maximumTokens", "must be above 0 (\(maximumTokens))")
         try ConfigurationError.require((0...1).contains(tokenRatio), "RetryBudget.tokenRatio", "must be within 0…1 (\(tokenRatio))")
         try ConfigurationError.require(minimumRetriesPerSecond >= 0, "RetryBudget.minimumRetriesPerSecond", "must not be negative")
