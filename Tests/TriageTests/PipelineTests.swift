@@ -163,6 +163,19 @@ import TriageTestKit
         #expect([FailureKind.budgetExhausted, .httpUnavailable].contains((exhausted.failure as? Failure)?.kind))
     }
 
+    @Test func delaysTheServerNamedCostNoBudgetTokens() async throws {
+        let clock = ManualClock()
+        let budget = try RetryBudget(minimumRetriesPerSecond: 0)
+        let pipeline = try pipeline(clock, budget: budget)
+        for _ in 0..<20 {
+            _ = await drive(clock) { try await pipeline.run(idempotent: true) { _ -> Int in throw Throttled(delay: .seconds(1)) } }
+        }
+        #expect(budget.level == 10)
+        #expect(budget.counts.refused == 0)
+        _ = await drive(clock) { try await pipeline.run(idempotent: true) { _ -> Int in throw Transient() } }
+        #expect(budget.level == 7)
+    }
+
     @Test func anOpenBreakerRejectsWithItsRemainingTime() async throws {
         let clock = ManualClock()
         let calls = Counter()

@@ -89,7 +89,7 @@ extension Pipeline {
                               underlying: failure, detail: failure.kind.id)
         }
         let serverTransient = CircuitBreakerPolicy.isServerTransient(failure)
-        if serverTransient { budget?.recordFailure() }
+        if serverTransient, failure.retryAfter == nil { budget?.recordFailure() }
         breaker?.record(success: false, counted: CircuitBreakerPolicy.countsFailure(failure), retryAfter: failure.retryAfter,
                         now: epoch.duration(to: now))
         throttle?.record(accepted: !serverTransient, now: epoch.duration(to: now))

@@ -15,7 +15,8 @@ import Synchronization
 /// that is `f ≤ tokenRatio / (1 + tokenRatio)`: with the default 0.3, retries keep flowing up to about
 /// 23 % failures (gRPC's example 0.1 stops them at 9 %, too early for a server shedding a fifth of its load).
 ///
-/// Throttling (429, SlowDown) takes tokens too: the server asked for less traffic.
+/// A failure that names its delay (Retry-After on a 429 or 503) takes no token: the server paces
+/// those retries itself, and the policy caps the delay. Throttling without a delay takes one.
 public final class RetryBudget: Sendable {
     public let maximumTokens: Double
     public let tokenRatio: Double
