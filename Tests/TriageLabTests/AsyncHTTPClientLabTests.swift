@@ -49,14 +49,12 @@ import TriageHTTP
     @Test func refusedIsNotSentAndFast() async throws {
         let client = Self.makeClient()
         let port = try LoopbackSockets.closedPort()
-        let start = ContinuousClock.now
         let failure = await Self.run("refused", url: "http://127.0.0.1:\(port)/", client: client)
-        let elapsed = ContinuousClock.now - start
         try await client.shutdown()
+        // With AsyncHTTPClient's connection retry on, a refusal is retried until the connect timeout and
+        // surfaces as connect.timeout; with it off (as here), the refusal itself arrives at once.
         #expect(failure?.kind == .connectRefused)
         #expect(failure?.delivery == .notSent)
-        // The connect timeout is 500 ms; with retryConnectionEstablishment off, refusal is not waited out.
-        #expect(elapsed < .milliseconds(450))
     }
 
     @Test func refusedThroughLocalhostLooksInsideTheConnectionError() async throws {
