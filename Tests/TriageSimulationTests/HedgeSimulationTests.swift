@@ -5,7 +5,7 @@ import Triage
 @Suite struct HedgeSimulationTests {
     static func rows() throws -> [String: HedgeSimulation.Row] {
         var configuration = HedgeSimulation.Configuration()
-        configuration.requests = 5_000
+        configuration.requests = 3_000
         let rows = try HedgeSimulation(configuration).run()
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.policy, $0) })
     }

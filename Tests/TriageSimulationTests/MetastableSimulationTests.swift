@@ -35,8 +35,10 @@ import Triage
     }
 
     @Test func sameSeedSameNumbers() throws {
-        let rows = try MetastableSimulation().run()
-        #expect(rows == (try MetastableSimulation().run()))
+        var configuration = MetastableSimulation.Configuration()
+        configuration.duration = .seconds(45)
+        let rows = try MetastableSimulation(configuration).run()
+        #expect(rows == (try MetastableSimulation(configuration).run()))
         let json = MetastableSimulation.json(rows)
         #expect(json.contains("\"scenario\": \"metastable\", \"policy\": \"naive\""))
         #expect(json.contains("\"recovery_s\": null"))
