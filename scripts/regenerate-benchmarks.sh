@@ -6,6 +6,7 @@
 #
 #   scripts/regenerate-benchmarks.sh            # seed 1
 #   SEED=7 scripts/regenerate-benchmarks.sh
+#   SCRATCH=.build-release scripts/regenerate-benchmarks.sh   # keep the debug build in .build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEED="${SEED:-1}"
@@ -13,8 +14,12 @@ DATA=docs/data
 PLOTS=docs/plots
 mkdir -p "$DATA" "$PLOTS"
 
-swift build -c release --product triage
-TRIAGE="$(swift build -c release --show-bin-path)/triage"
+# The simulations run in virtual time: their numbers do not depend on the build or the machine, only
+# on the seed (CONFIG=debug gives the same numbers, slower). SCRATCH picks the build folder.
+CONFIG="${CONFIG:-release}"
+SCRATCH="${SCRATCH:-.build}"
+swift build -c "$CONFIG" --product triage --scratch-path "$SCRATCH"
+TRIAGE="$(swift build -c "$CONFIG" --scratch-path "$SCRATCH" --show-bin-path)/triage"
 
 run() {  # run SCENARIO [extra flags...]
     local scenario="$1"; shift
