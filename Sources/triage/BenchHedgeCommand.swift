@@ -27,7 +27,7 @@ extension BenchCommand {
             var configuration = HedgeSimulation.Configuration()
             configuration.seed = seed
             configuration.requests = requests
-            do { return try HedgeSimulation(configuration) } catch { throw ValidationError(error.description) }
+            do { return try HedgeSimulation(configuration) } catch { throw ValidationError("\(error)") }
         }
 
         func validate() throws { _ = try simulation() }

@@ -34,7 +34,7 @@ extension BenchCommand {
                 guard let count = Int(text.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--clients: '\(text)' is not a number") }
                 return count
             }
-            do { return try JitterSimulation(configuration) } catch { throw ValidationError(error.description) }
+            do { return try JitterSimulation(configuration) } catch { throw ValidationError("\(error)") }
         }
 
         func validate() throws { _ = try simulation() }

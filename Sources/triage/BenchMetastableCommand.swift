@@ -27,7 +27,7 @@ extension BenchCommand {
             var configuration = MetastableSimulation.Configuration()
             configuration.seed = seed
             configuration.duration = .seconds(duration)
-            do { return try MetastableSimulation(configuration) } catch { throw ValidationError(error.description) }
+            do { return try MetastableSimulation(configuration) } catch { throw ValidationError("\(error)") }
         }
 
         func validate() throws { _ = try simulation() }

@@ -2,14 +2,15 @@ import Synchronization
 import Testing
 import TriageTestKit
 
-/// Fractions in [0, 1) in turn, for exact control of which calls are hit.
+/// Fractions in [0, 1) in turn, for exact control of which calls are hit. `Double.random(in: 0..<1)`
+/// takes the low 53 bits of `next()`, so each fraction is returned as `fraction × 2^53`.
 struct ScriptedRandom: RandomNumberGenerator, Sendable {
     var fractions: [Double]
     var index = 0
 
     mutating func next() -> UInt64 {
         defer { index += 1 }
-        return UInt64(fractions[index % fractions.count] * 0x1p64)
+        return UInt64(fractions[index % fractions.count] * 0x1p53)
     }
 }
 
