@@ -29,16 +29,23 @@ public struct SVGPlot: Sendable {
         public init(from: Double, to: Double, label: String) { self.from = from; self.to = to; self.label = label }
     }
 
+    /// The heading above the plot.
     public var title: String
+    /// The x axis's label.
     public var xLabel: String
+    /// The y axis's label ("(log scale)" is appended on a log axis).
     public var yLabel: String
+    /// The lines, drawn and listed in the legend in this order.
     public var series: [Series]
     /// A base-10 logarithmic y axis (default `false`).
     public var logY: Bool
+    /// Shaded x ranges, drawn under the lines (default none).
     public var bands: [Band]
     /// Custom x tick labels at given x values (default `nil`: evenly spaced numbers).
     public var xTicks: [(value: Double, label: String)]?
+    /// The plot's width in SVG user units (default 720).
     public var width: Double = 720
+    /// The plot's height in SVG user units (default 400).
     public var height: Double = 400
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], logY: Bool = false, bands: [Band] = [],

@@ -44,12 +44,17 @@ public struct HedgeSimulation: Sendable {
     public struct Configuration: Sendable {
         /// Requests per policy (default 20 000).
         public var requests = 20_000
+        /// Mean latency of a normal attempt (default 10 ms).
         public var fastMean: Duration = .milliseconds(10)
+        /// Standard deviation of a normal attempt's latency (default 2 ms).
         public var fastDeviation: Duration = .milliseconds(2)
         /// The share of attempts in the slow tail (default 0.02).
         public var slowRate = 0.02
+        /// Mean latency of a slow attempt (default 1 s).
         public var slowMean: Duration = .seconds(1)
+        /// Standard deviation of a slow attempt's latency (default 100 ms).
         public var slowDeviation: Duration = .milliseconds(100)
+        /// The setups compared, in row order (default ``Policy/defaults``).
         public var policies: [Policy] = Policy.defaults
         /// The seed of the latencies (default 1); every policy sees the same primary attempts.
         public var seed: UInt64 = 1
@@ -84,8 +89,11 @@ public struct HedgeSimulation: Sendable {
         public var amplification: Double { Double(attempts) / Double(max(1, requests)) }
         /// Share of requests answered (always 1 here: nothing fails, it is only slow).
         public var successRate: Double
+        /// Median latency.
         public var p50Milliseconds: Double
+        /// 99th percentile latency.
         public var p99Milliseconds: Double
+        /// 99.9th percentile latency.
         public var p999Milliseconds: Double
         /// Latency at the quantiles of ``HedgeSimulation/curveQuantiles``, for plots.
         public var curve: [Double]

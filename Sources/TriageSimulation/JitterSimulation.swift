@@ -47,11 +47,13 @@ public struct JitterSimulation: Sendable {
         public var policies: [Policy] = Policy.allCases
         /// Runs averaged per cell (default 100).
         public var trials = 100
-        /// Backoff base (default 5 ms) and cap (default 2000 ms).
+        /// Backoff base (default 5 ms).
         public var base: Duration = .milliseconds(5)
+        /// Backoff cap (default 2000 ms).
         public var cap: Duration = .milliseconds(2000)
-        /// One message's delay: |Normal(mean, deviation)| (default 10 ms, 2 ms).
+        /// The mean of one message's delay, |Normal(mean, deviation)| (default 10 ms).
         public var messageMean: Duration = .milliseconds(10)
+        /// The standard deviation of one message's delay (default 2 ms).
         public var messageDeviation: Duration = .milliseconds(2)
         /// The seed every trial's random stream is derived from (default 1).
         public var seed: UInt64 = 1

@@ -24,13 +24,21 @@ import TriageTestKit
 public struct MetastableSimulation: Sendable {
     /// The clients' retry behaviour.
     public enum Policy: String, Sendable, CaseIterable {
-        case none, naive, backoff, triage
+        /// One attempt, no retry.
+        case none
+        /// 3 immediate retries (4 attempts), no budget, no breaker.
+        case naive
+        /// ``RetryPolicy/standard`` alone: 3 attempts, full jitter 100 ms…10 s.
+        case backoff
+        /// ``RetryPolicy/standard`` + ``RetryBudget`` + ``CircuitBreaker``, per client.
+        case triage
     }
 
     /// What to simulate. Times are virtual.
     public struct Configuration: Sendable {
-        /// Requests per second the server completes normally (default 100) and during the drop (default 40).
+        /// Requests per second the server completes normally (default 100).
         public var capacity = 100.0
+        /// Requests per second the server completes during the drop (default 40).
         public var degradedCapacity = 40.0
         /// Requests per second arriving, Poisson (default 80).
         public var offered = 80.0
@@ -38,8 +46,9 @@ public struct MetastableSimulation: Sendable {
         public var clients = 10
         /// The run's length (default 120 s); arrivals stop at its end.
         public var duration: Duration = .seconds(120)
-        /// When the capacity drop starts (default 20 s) and how long it lasts (default 10 s).
+        /// When the capacity drop starts (default 20 s).
         public var dropStart: Duration = .seconds(20)
+        /// How long the capacity drop lasts (default 10 s).
         public var dropLength: Duration = .seconds(10)
         /// How long a client waits for one attempt (default 1 s).
         public var attemptTimeout: Duration = .seconds(1)
@@ -94,8 +103,9 @@ public struct MetastableSimulation: Sendable {
         public var amplification: Double { requests == 0 ? 0 : Double(attempts) / Double(requests) }
         /// Share of requests that succeeded.
         public var successRate: Double
-        /// End-to-end latency of the successful requests, in milliseconds.
+        /// Median end-to-end latency of the successful requests, in milliseconds.
         public var p50Milliseconds: Double
+        /// 99th percentile end-to-end latency of the successful requests, in milliseconds.
         public var p99Milliseconds: Double
         /// Seconds from the drop's end until goodput held; `nil` when it never did.
         public var recoverySeconds: Int?
