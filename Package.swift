@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "TriageChaos", targets: ["TriageChaos"]),
         .library(name: "TriageTestKit", targets: ["TriageTestKit"]),
         .library(name: "TriageProbe", targets: ["TriageProbe"]),
+        .library(name: "TriageSimulation", targets: ["TriageSimulation"]),
         .executable(name: "triage", targets: ["triage"]),
     ],
     dependencies: [
@@ -76,10 +77,11 @@ let package = Package(
             ]
         ),
         .target(name: "TriageTestKit", dependencies: ["Triage"]),
+        .target(name: "TriageSimulation", dependencies: ["Triage", "TriageTestKit"]),
         .target(
             name: "TriageProbe",
             dependencies: [
-                "Triage", "TriageNIO", "TriageHTTP", "TriageChaos",
+                "Triage", "TriageNIO", "TriageHTTP", "TriageChaos", "TriageSimulation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -90,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "triage",
             dependencies: [
-                "Triage", "TriageProbe", "TriageChaos",
+                "Triage", "TriageProbe", "TriageChaos", "TriageSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -103,7 +105,8 @@ let package = Package(
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ]
         ),
-        .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageChaos"]),
+        .testTarget(name: "TriageSimulationTests", dependencies: ["TriageSimulation", "TriageTestKit"]),
+        .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageChaos", "TriageSimulation"]),
         .testTarget(
             name: "TriageChaosTests",
             dependencies: [
