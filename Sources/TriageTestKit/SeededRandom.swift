@@ -19,8 +19,12 @@ public struct FixedRandom: RandomNumberGenerator, Sendable {
     private let value: UInt64
 
     /// `fraction` in [0, 1): 0 gives the smallest draw, values near 1 the largest.
+    ///
+    /// `Double.random(in:using:)` reads the low 53 bits of a draw, integer draws the high ones: the
+    /// fraction goes in the low 53 bits exactly, and its top 11 bits go in the top 11 as well.
     public init(fraction: Double) {
-        value = UInt64(max(0, min(fraction, 0.999_999_999_999)) * Double(UInt64.max))
+        let bits = UInt64(max(0, min(fraction, 0.999_999_999_999)) * 0x1p53)
+        value = bits | ((bits >> 42) << 53)
     }
 
     public mutating func next() -> UInt64 { value }

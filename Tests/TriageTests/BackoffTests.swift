@@ -69,3 +69,12 @@ import TriageTestKit
         #expect(throws: ConfigurationError.self) { try AdaptiveThrottle(k: 0.5) }
     }
 }
+
+@Suite struct FixedRandomTests {
+    @Test(arguments: [0.0, 0.25, 0.5, 0.75, 0.999])
+    func drawsTheFractionItWasGiven(fraction: Double) {
+        var random = FixedRandom(fraction: fraction)
+        #expect(abs(Double.random(in: 0..<1, using: &random) - fraction) < 1e-9)
+        #expect(abs(Double(Int.random(in: 0..<1024, using: &random)) / 1024 - fraction) < 0.002)
+    }
+}
