@@ -31,13 +31,11 @@ run jitter
 run metastable
 run hedge
 
-# ---------------------------------------------------------------------------------------------
-# OTHER SCENARIOS GO HERE (issue 5): `triage bench storm` and the HTTP client's benchmark are
-# added by their authors, each as one `run NAME ...` line, plus a renderer in render-benchmarks.py
-# and a BEGIN/END marker pair in docs/benchmarks.md.
-# run storm
-# run http
-# ---------------------------------------------------------------------------------------------
+# Measured on real sockets and clocks: these numbers move with the machine and its load.
+echo "== triage bench storm --json --svg $PLOTS/storm.svg" >&2
+"$TRIAGE" bench storm --json --svg "$PLOTS/storm.svg" > "$DATA/storm.json"
+echo "== triage bench overhead --json" >&2
+"$TRIAGE" bench overhead --json --calls 500000 > "$DATA/overhead.json"
 
 python3 scripts/render-benchmarks.py docs/benchmarks.md "$DATA"
 echo "updated docs/benchmarks.md, $DATA/*.json and $PLOTS/*.svg" >&2

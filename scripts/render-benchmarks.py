@@ -53,7 +53,29 @@ def hedge(data):
     return "\n".join(out)
 
 
-RENDERERS = {"jitter": jitter, "metastable": metastable, "hedge": hedge}
+def storm(data):
+    rows = data["rows"]
+    policies = list(dict.fromkeys(r["policy"] for r in rows))
+    rates = list(dict.fromkeys(r["failure_rate"] for r in rows))
+    cell = {(r["failure_rate"], r["policy"]): r for r in rows}
+    out = ["| failure rate | " + " | ".join(f"{p}: amplification / success" for p in policies) + " |",
+           "|---:|" + "---:|" * len(policies)]
+    for rate in rates:
+        out.append(f"| {rate * 100:.0f} % | " + " | ".join(
+            f"{cell[(rate, p)]['amplification']:.2f}× / {cell[(rate, p)]['success_rate'] * 100:.0f} %" for p in policies) + " |")
+    return "\n".join(out)
+
+
+def overhead(data):
+    rows = data["rows"]
+    bare = next((r["ns_per_call"] for r in rows if r["name"] == "bare"), 0)
+    out = ["| row | ns per call | over bare (ns) | calls |", "|---|---:|---:|---:|"]
+    for r in rows:
+        out.append(f"| {r['name']} | {r['ns_per_call']:.1f} | {r['ns_per_call'] - bare:.1f} | {fmt(r['calls'])} |")
+    return "\n".join(out)
+
+
+RENDERERS = {"jitter": jitter, "metastable": metastable, "hedge": hedge, "storm": storm, "overhead": overhead}
 
 
 def main(markdown_path, data_dir):

@@ -9,9 +9,11 @@ import TriageHTTP
 @Suite struct AsyncHTTPClientLabTests {
     static let stack = "AsyncHTTPClient"
 
-    static func makeClient(tls: TLSConfiguration? = nil) -> HTTPClient {
+    /// Timeouts are wide enough that a loaded 2-core machine running the suites in parallel does not
+    /// fire them by accident; a test racing its own limit (deadline, cancellation) passes `read: nil`.
+    static func makeClient(tls: TLSConfiguration? = nil, read: TimeAmount? = .seconds(2)) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .milliseconds(500), read: .milliseconds(400))
+        configuration.timeout = .init(connect: .seconds(1), read: read)
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
         configuration.tlsConfiguration = tls
@@ -97,7 +99,7 @@ import TriageHTTP
     }
 
     @Test func cancellationStops() async throws {
-        let client = Self.makeClient()
+        let client = Self.makeClient(read: nil)
         try await FaultServer.with(.stall) { server in
             let start = ContinuousClock.now
             let task = Task { await Self.fetch(server.url(), client: client) }
@@ -111,7 +113,7 @@ import TriageHTTP
     }
 
     @Test func overallDeadline() async throws {
-        let client = Self.makeClient()
+        let client = Self.makeClient(read: nil)
         let failure = try await FaultServer.with(.stall) { server in
             await Self.run("deadline", url: server.url(), client: client, deadline: .milliseconds(150))
         }

@@ -12,7 +12,7 @@ import TriageFoundation
 
     static func makeSession() -> URLSession {
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 1
+        configuration.timeoutIntervalForRequest = 2
         configuration.timeoutIntervalForResource = 3
         return URLSession(configuration: configuration)
     }

@@ -15,7 +15,7 @@ enum RawNIOClient {
 
     /// GETs `path`; returns the error, or `nil` when a complete response arrived.
     static func get(host: String, port: Int, path: String = "/", tls: TLSConfiguration? = nil, serverName: String? = nil,
-                    connectTimeout: TimeAmount = .milliseconds(500), readTimeout: TimeAmount = .milliseconds(400)) async -> (any Error)? {
+                    connectTimeout: TimeAmount = .seconds(1), readTimeout: TimeAmount = .seconds(2)) async -> (any Error)? {
         let eventLoop = MultiThreadedEventLoopGroup.singleton.next()
         let done = eventLoop.makePromise(of: Void.self)
         do {
