@@ -83,6 +83,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
             ]
@@ -104,6 +105,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageChaos"]),
+        .testTarget(
+            name: "TriageHTTPTests",
+            dependencies: [
+                "TriageHTTP", "TriageChaos", "TriageTestKit", "TriageProbe",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "TriageLabTests",
             dependencies: [

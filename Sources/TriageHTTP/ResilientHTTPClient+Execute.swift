@@ -1,0 +1,119 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+extension ResilientHTTPClient {
+    /// A response whose body is read as it arrives.
+    public struct StreamingResponse: Sendable {
+        public var status: HTTPResponseStatus
+        public var headers: HTTPHeaders
+        /// The body; errors while reading it are thrown as classified ``Failure``s.
+        public var body: ResponseBody
+    }
+
+    /// Sends `request` and hands the response (status below 400) to `handle`, which reads the body as
+    /// it streams.
+    ///
+    /// The exchange, head and body, is one attempt: when `handle` throws a retryable failure (the body
+    /// was cut short, a stall hit the idle timeout) and the request may be resent, the pipeline sends the
+    /// request again and calls `handle` with the new response. Write `handle` so that it can start over.
+    /// Errors `handle` throws itself are classified with ``Options/classifier`` (a ``Failure`` is kept).
+    ///
+    /// - Throws: a ``Failure`` (with ``Failure/history``) when the request fails for good.
+    public func execute<T: Sendable>(
+        _ request: HTTPClientRequest,
+        body: RequestBody? = nil,
+        logger: Logger? = nil,
+        _ handle: @escaping @Sendable (StreamingResponse) async throws -> T
+    ) async throws -> T {
+        let prepared = prepare(request, body: body)
+        var runner = self.pipeline
+        if !prepared.replayable { runner.retry = .never }
+        let pipeline = runner
+        let started = pipeline.clock.now
+        let context = HTTPRequestContext(
+            method: prepared.request.method.rawValue,
+            isWatch: HTTPRequestContext.isWatch(url: prepared.request.url),
+            isKubernetes: options.isKubernetes
+        )
+        return try await pipeline.run(idempotent: prepared.idempotent) { _ in
+            let limit = self.attemptLimit(pipeline: pipeline, started: started)
+            let response: HTTPClientResponse
+            do {
+                response = try await self.httpClient.execute(prepared.request, deadline: limit.deadline, logger: logger)
+            } catch {
+                throw self.classify(error, limit: limit)
+            }
+            if response.status.code >= 400 {
+                throw await self.failure(for: response, context: context)
+            }
+            let streaming = StreamingResponse(
+                status: response.status,
+                headers: response.headers,
+                body: ResponseBody(base: response.body, classifier: self.options.classifier)
+            )
+            do {
+                return try await handle(streaming)
+            } catch {
+                throw self.options.classifier.classify(error)
+            }
+        }
+    }
+
+    /// The time an attempt may take: the per-attempt timeout or what is left of the overall deadline.
+    struct AttemptLimit {
+        var deadline: NIODeadline
+        /// `true` when the overall deadline is the shorter of the two.
+        var isOverallDeadline: Bool
+    }
+
+    func attemptLimit(pipeline: Pipeline<C>, started: C.Instant) -> AttemptLimit {
+        var remaining = pipeline.attemptTimeout
+        var isOverall = false
+        if let timeout = pipeline.timeout {
+            let left = timeout - started.duration(to: pipeline.clock.now)
+            if remaining == nil || left < remaining! {
+                remaining = left
+                isOverall = true
+            }
+        }
+        guard let remaining else { return AttemptLimit(deadline: .distantFuture, isOverallDeadline: false) }
+        let (seconds, attoseconds) = max(remaining, .zero).components
+        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let amount: TimeAmount = nanoseconds.overflow ? .hours(24 * 365) : .nanoseconds(nanoseconds.partialValue + attoseconds / 1_000_000_000)
+        return AttemptLimit(deadline: .now() + amount, isOverallDeadline: isOverall)
+    }
+
+    /// Classifies a transport error; AsyncHTTPClient's deadline is `attempt.timeout` when the
+    /// per-attempt limit was the shorter one.
+    func classify(_ error: any Error, limit: AttemptLimit) -> Failure {
+        var failure = options.classifier.classify(error)
+        if failure.kind == .deadlineExceeded, !limit.isOverallDeadline {
+            failure = Failure(.attemptTimeout, underlying: error, detail: "no response head within the attempt timeout")
+        }
+        return failure
+    }
+
+    /// Reads at most ``Options/maximumErrorBodySize`` + 1 bytes of an error response and classifies it.
+    func failure(for response: HTTPClientResponse, context: HTTPRequestContext) async -> Failure {
+        let status = Int(response.status.code)
+        let headers = response.headers.map { (name: $0.name, value: $0.value) }
+        let limit = options.maximumErrorBodySize + 1
+        var bytes: [UInt8] = []
+        var complete = true
+        do {
+            for try await var chunk in response.body {
+                bytes += chunk.readBytes(length: min(limit - bytes.count, chunk.readableBytes)) ?? []
+                if bytes.count >= limit { break }
+            }
+        } catch {
+            complete = false  // a body cut short is not decoded
+        }
+        let classifier = options.responseClassifier
+        let body = complete ? bytes : nil
+        return classifier.classify(status: status, headers: headers, body: body, now: Date().timeIntervalSince1970, request: context)
+            ?? Failure(.responseMalformed, status: status, detail: "HTTP \(status)")
+    }
+}

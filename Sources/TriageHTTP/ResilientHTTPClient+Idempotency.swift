@@ -1,0 +1,49 @@
+import AsyncHTTPClient
+import NIOHTTP1
+
+extension ResilientHTTPClient {
+    /// The methods RFC 9110 calls idempotent: GET, HEAD, PUT, DELETE, OPTIONS, TRACE.
+    public static var idempotentMethods: Set<HTTPMethod> { [.GET, .HEAD, .PUT, .DELETE, .OPTIONS, .TRACE] }
+
+    /// A request ready to send, and what may be done with it after a failure.
+    struct PreparedRequest: Sendable {
+        var request: HTTPClientRequest
+        /// It may be resent after a `maybeProcessed` failure.
+        var idempotent: Bool
+        /// Its body can be sent again.
+        var replayable: Bool
+    }
+
+    /// Sets the body, adds a generated idempotency key when asked to, and decides whether the request
+    /// may be resent: an idempotent method, or an idempotency key.
+    func prepare(_ request: HTTPClientRequest, body: RequestBody?) -> PreparedRequest {
+        var request = request
+        var replayable = request.body == nil
+        if let body {
+            request.body = body.httpClientBody
+            replayable = body.isReplayable
+        }
+        var idempotent = Self.idempotentMethods.contains(request.method)
+        if !idempotent {
+            if request.headers.contains(name: options.idempotencyKeyHeader) {
+                idempotent = true
+            } else if options.generatesIdempotencyKeys, request.method == .POST || request.method == .PATCH {
+                request.headers.add(name: options.idempotencyKeyHeader, value: Self.randomKey())
+                idempotent = true
+            }
+        }
+        return PreparedRequest(request: request, idempotent: idempotent, replayable: replayable)
+    }
+
+    /// 128 random bits as 32 lowercase hex digits.
+    static func randomKey() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        func hex(_ value: UInt64) -> String {
+            let text = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - text.count) + text
+        }
+        return hex(high) + hex(low)
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import TriageChaos
+
+/// moto's S3-compatible server (`python3 -m moto.server`), started on a free port of 127.0.0.1 for one
+/// test and stopped after it.
+final class MotoServer: Sendable {
+    let port: Int
+    private let process: Process
+
+    private init(port: Int, process: Process) {
+        self.port = port
+        self.process = process
+    }
+
+    /// `true` when `python3` can import `moto.server` (scripts/install-test-deps.sh installs it).
+    static let isAvailable: Bool = {
+        guard let result = try? ChildProcess.run("python3", ["-c", "import moto.server"]) else { return false }
+        return result.status == 0
+    }()
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts the server and waits (up to 90 s: it is slow to import on a busy machine) until it answers.
+    static func start() async throws -> MotoServer {
+        let port = try LoopbackSockets.closedPort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let server = MotoServer(port: port, process: process)
+        let clock = ContinuousClock()
+        let giveUp = clock.now.advanced(by: .seconds(90))
+        while clock.now < giveUp {
+            guard process.isRunning else { throw MotoError(description: "moto.server exited with \(process.terminationStatus)") }
+            if await Self.accepts(port: port) { return server }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        server.stop()
+        throw MotoError(description: "moto.server did not answer on port \(port) within 90 s")
+    }
+
+    /// Stops the server and waits for it to exit.
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    private static func accepts(port: Int) async -> Bool {
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.milliseconds(500))
+                .connect(host: "127.0.0.1", port: port).get()
+            try? await channel.close()
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Runs `body` with a started server, and stops it afterwards.
+    static func with<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
+        let server = try await start()
+        defer { server.stop() }
+        return try await body(server)
+    }
+}
+
+struct MotoError: Error, CustomStringConvertible {
+    var description: String
+}
