@@ -33,11 +33,6 @@ extension ResilientHTTPClient {
         if !prepared.replayable { runner.retry = .never }
         let pipeline = runner
         let started = pipeline.clock.now
-        let context = HTTPRequestContext(
-            method: prepared.request.method.rawValue,
-            isWatch: HTTPRequestContext.isWatch(url: prepared.request.url),
-            isKubernetes: options.isKubernetes
-        )
         return try await pipeline.run(idempotent: prepared.idempotent) { _ in
             let limit = self.attemptLimit(pipeline: pipeline, started: started)
             let response: HTTPClientResponse
@@ -47,6 +42,11 @@ extension ResilientHTTPClient {
                 throw self.classify(error, limit: limit)
             }
             if response.status.code >= 400 {
+                let context = HTTPRequestContext(
+                    method: prepared.request.method.rawValue,
+                    isWatch: HTTPRequestContext.isWatch(url: prepared.request.url),
+                    isKubernetes: self.options.isKubernetes
+                )
                 throw await self.failure(for: response, context: context)
             }
             let streaming = StreamingResponse(

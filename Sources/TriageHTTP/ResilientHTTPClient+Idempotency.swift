@@ -3,7 +3,15 @@ import NIOHTTP1
 
 extension ResilientHTTPClient {
     /// The methods RFC 9110 calls idempotent: GET, HEAD, PUT, DELETE, OPTIONS, TRACE.
-    public static var idempotentMethods: Set<HTTPMethod> { [.GET, .HEAD, .PUT, .DELETE, .OPTIONS, .TRACE] }
+    public static var idempotentMethods: [HTTPMethod] { [.GET, .HEAD, .PUT, .DELETE, .OPTIONS, .TRACE] }
+
+    /// Whether `method` is one of ``idempotentMethods`` (without building the list).
+    static func isIdempotent(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .GET, .HEAD, .PUT, .DELETE, .OPTIONS, .TRACE: true
+        default: false
+        }
+    }
 
     /// A request ready to send, and what may be done with it after a failure.
     struct PreparedRequest: Sendable {
@@ -23,7 +31,7 @@ extension ResilientHTTPClient {
             request.body = body.httpClientBody
             replayable = body.isReplayable
         }
-        var idempotent = Self.idempotentMethods.contains(request.method)
+        var idempotent = Self.isIdempotent(request.method)
         if !idempotent {
             if request.headers.contains(name: options.idempotencyKeyHeader) {
                 idempotent = true

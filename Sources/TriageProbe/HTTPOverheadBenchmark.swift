@@ -38,7 +38,7 @@ public enum HTTPOverheadBenchmark {
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, concurrency)
         let httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        let resilient = ResilientHTTPClient(httpClient: httpClient, pipeline: .standard)
+        let resilient = ResilientHTTPClient(httpClient: httpClient, pipeline: Pipeline<ContinuousClock>.standard)
         let url = server.url
 
         let raw: @Sendable () async throws -> Void = {

@@ -49,7 +49,7 @@ public struct ProbeRunner: Sendable {
             final = try await ResilientHTTPClient.withClient(pipeline: pipeline, configuration: clientConfiguration(), options: clientOptions) { client in
                 try await client.execute(self.request(), body: self.options.body.map { RequestBody.bytes($0) }) { response in
                     lastStatus.withLock { $0 = Int(response.status.code) }
-                    return try await self.consume(response)
+                    return try await self.readBody(response)
                 }
             }
         } catch {
@@ -97,7 +97,7 @@ public struct ProbeRunner: Sendable {
     private var attemptIsShorter: Bool { options.attemptTimeout < options.timeout }
 
     /// Reads a successful response's body; for `--watch`, judges how the stream ended.
-    private func consume(_ response: ResilientHTTPClient<ContinuousClock>.StreamingResponse) async throws -> Outcome {
+    private func readBody(_ response: ResilientHTTPClient<ContinuousClock>.StreamingResponse) async throws -> Outcome {
         let start = ContinuousClock.now
         let status = Int(response.status.code)
         do {

@@ -19,27 +19,27 @@ import TriageHTTP
         let route = path.split(separator: "?").first.map(String.init) ?? path
         switch route {
         case "/api/v1/namespaces/default/pods/missing":
-            return .respond(status: 404, headers: json, body: status("NotFound", 404, message: #"pods \"missing\" not found"#,
+            return .respond(status: 404, headers: KubernetesResponseTests.json, body: KubernetesResponseTests.status("NotFound", 404, message: #"pods \"missing\" not found"#,
                                                                        details: #"{"name":"missing","kind":"pods"}"#))
         case "/api/v1/namespaces/default/pods/conflict":
-            return .respond(status: 409, headers: json, body: status("Conflict", 409, message: "the object has been modified"))
+            return .respond(status: 409, headers: KubernetesResponseTests.json, body: KubernetesResponseTests.status("Conflict", 409, message: "the object has been modified"))
         case "/api/v1/namespaces/default/pods":
             if method == "POST" {
-                return .respond(status: 409, headers: json, body: status("AlreadyExists", 409, details: #"{"name":"web","kind":"pods","uid":"u-1"}"#))
+                return .respond(status: 409, headers: KubernetesResponseTests.json, body: KubernetesResponseTests.status("AlreadyExists", 409, details: #"{"name":"web","kind":"pods","uid":"u-1"}"#))
             }
             if path.contains("watch=true") {
-                return .respond(status: 410, headers: json, body: status("Gone", 410, message: "resource version too old"))
+                return .respond(status: 410, headers: KubernetesResponseTests.json, body: KubernetesResponseTests.status("Gone", 410, message: "resource version too old"))
             }
-            return .respond(status: 410, headers: json, body: status("Expired", 410, message: "The provided continue parameter is too old"))
+            return .respond(status: 410, headers: KubernetesResponseTests.json, body: KubernetesResponseTests.status("Expired", 410, message: "The provided continue parameter is too old"))
         case "/api/v1/invalid":
-            return .respond(status: 422, headers: json, body: status("Invalid", 422, details:
+            return .respond(status: 422, headers: KubernetesResponseTests.json, body: KubernetesResponseTests.status("Invalid", 422, details:
                 #"{"name":"web","kind":"pods","causes":[{"reason":"FieldValueRequired","message":"Required value","field":"spec.containers"},{"reason":"FieldValueInvalid","message":"bad","field":"metadata.name"}]}"#))
         case "/api/v1/throttled":
-            return .respond(status: 429, headers: json + [("Retry-After", "3")], body: status("TooManyRequests", 429, details: #"{"retryAfterSeconds":3}"#))
+            return .respond(status: 429, headers: KubernetesResponseTests.json + [("Retry-After", "3")], body: KubernetesResponseTests.status("TooManyRequests", 429, details: #"{"retryAfterSeconds":3}"#))
         case "/api/v1/servertimeout":
-            return .respond(status: 500, headers: json, body: status("ServerTimeout", 500, details: #"{"kind":"pods","retryAfterSeconds":2}"#))
+            return .respond(status: 500, headers: KubernetesResponseTests.json, body: KubernetesResponseTests.status("ServerTimeout", 500, details: #"{"kind":"pods","retryAfterSeconds":2}"#))
         case "/api/v1/timeout":
-            return .respond(status: 504, headers: json, body: status("Timeout", 504))
+            return .respond(status: 504, headers: KubernetesResponseTests.json, body: KubernetesResponseTests.status("Timeout", 504))
         case "/api/v1/ratelimiter":
             return .respond(status: 429, headers: [("Content-Type", "text/plain"), ("Retry-After", "1")], body: "Too many requests, please try again later.\n")
         case "/api/v1/proxy":
@@ -50,7 +50,7 @@ import TriageHTTP
             let code = Int(route.split(separator: "/").last ?? "") ?? 500
             let reasons = [400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 405: "MethodNotAllowed", 406: "NotAcceptable",
                            413: "RequestEntityTooLarge", 415: "UnsupportedMediaType", 500: "InternalError", 503: "ServiceUnavailable"]
-            return .respond(status: code, headers: json, body: status(reasons[code] ?? "", code))
+            return .respond(status: code, headers: KubernetesResponseTests.json, body: KubernetesResponseTests.status(reasons[code] ?? "", code))
         }
     }
 
@@ -61,7 +61,7 @@ import TriageHTTP
             try await ResilientHTTPClient.withClient(pipeline: pipeline, options: options) { client in
                 var request = HTTPClientRequest(url: server.url(path))
                 request.method = method
-                return await failure { try await client.execute(request, body: method == .POST ? .text("{}") : nil) }
+                return await captureFailure { try await client.execute(request, body: method == .POST ? .text("{}") : nil) }
             }
         }
     }

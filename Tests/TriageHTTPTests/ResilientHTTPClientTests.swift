@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOHTTP1
 import Testing
 import Triage
 import TriageChaos
@@ -42,7 +43,7 @@ import TriageTestKit
         let (behaviour, counter) = flaky(failures: 1, .resetAfterRequest)
         let failure = try await FaultServer.with(behaviour) { server in
             try await ResilientHTTPClient.withClient(pipeline: TestPipelines.fast()) { client in
-                await failure { try await client.execute(Self.request(server.url(), .POST), body: .text("x")) }
+                await captureFailure { try await client.execute(Self.request(server.url(), .POST), body: .text("x")) }
             }
         }
         #expect(counter.count == 1)
@@ -84,8 +85,8 @@ import TriageTestKit
                     continuation.yield(ByteBuffer(string: "abc"))
                     continuation.finish()
                 }
-                return await failure {
-                    try await client.execute(Self.request(server.url(), .PUT), body: .stream(.stream(chunks, length: .known(3))))
+                return await captureFailure {
+                    try await client.execute(Self.request(server.url(), .PUT), body: .stream(.stream(chunks, length: .known(Int64(3)))))
                 }
             }
         }
@@ -130,7 +131,7 @@ import TriageTestKit
         let (behaviour, counter) = flaky(failures: 5, .respond(status: 503, headers: [("Retry-After", "120")]))
         let failure = try await FaultServer.with(behaviour) { server in
             try await ResilientHTTPClient.withClient(pipeline: TestPipelines.fast()) { client in
-                await failure { try await client.execute(Self.request(server.url())) }
+                await captureFailure { try await client.execute(Self.request(server.url())) }
             }
         }
         #expect(counter.count == 1)
@@ -142,7 +143,7 @@ import TriageTestKit
         let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(20), attemptTimeout: .milliseconds(300))
         let failure = try await FaultServer.with(.stall) { server in
             try await ResilientHTTPClient.withClient(pipeline: pipeline) { client in
-                await failure { try await client.execute(Self.request(server.url())) }
+                await captureFailure { try await client.execute(Self.request(server.url())) }
             }
         }
         #expect(failure?.kind == .attemptTimeout)
@@ -153,7 +154,7 @@ import TriageTestKit
         let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(20))
         let failure = try await FaultServer.with(.chunkedStall) { server in
             try await ResilientHTTPClient.withClient(pipeline: pipeline, options: options) { client in
-                await failure {
+                await captureFailure {
                     try await client.execute(Self.request(server.url())) { response in
                         for try await _ in response.body {}
                     }
@@ -190,7 +191,7 @@ import TriageTestKit
     @Test func aBodyAboveTheLimitIsTooLarge() async throws {
         try await FaultServer.with(.respond(status: 200, body: String(repeating: "x", count: 1000))) { server in
             try await ResilientHTTPClient.withClient(pipeline: TestPipelines.fast()) { client in
-                let failure = await failure { try await client.execute(Self.request(server.url()), maximumBodySize: 100) }
+                let failure = await captureFailure { try await client.execute(Self.request(server.url()), maximumBodySize: 100) }
                 #expect(failure?.kind == .responseTooLarge)
             }
         }
@@ -200,7 +201,7 @@ import TriageTestKit
         let port = try LoopbackSockets.closedPort()
         let records = Records()
         try await ResilientHTTPClient.withClient(pipeline: TestPipelines.fast(attempts: 2, records: records)) { client in
-            let failure = await failure { try await client.execute(Self.request("http://127.0.0.1:\(port)/", .POST), body: .text("x")) }
+            let failure = await captureFailure { try await client.execute(Self.request("http://127.0.0.1:\(port)/", .POST), body: .text("x")) }
             #expect(failure?.kind == .connectRefused)
             #expect(failure?.delivery == .notSent)
         }

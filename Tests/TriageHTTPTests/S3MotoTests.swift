@@ -19,7 +19,7 @@ struct S3MotoTests {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        return await failure { try await client.execute(request, body: body.map { RequestBody.text($0) }) }
+        return await captureFailure { try await client.execute(request, body: body.map { RequestBody.text($0) }) }
     }
 
     @Test func s3ErrorsThroughTheClientAndTheProbe() async throws {
@@ -64,7 +64,7 @@ struct S3MotoTests {
                 #expect(notEmpty.status == 409)
                 #expect(notEmpty.decision == .fail, "BucketNotEmpty is no optimistic-concurrency conflict")
 
-                let noUpload = try #require(await Self.send(client, .GET, "\(base)/triage-one/present?uploadId=nope"))
+                let noUpload = try #require(await Self.send(client, .DELETE, "\(base)/triage-one/present?uploadId=nope"))
                 #expect(noUpload.s3Error?.code == "NoSuchUpload")
                 #expect(noUpload.kind == .httpNotFound)
             }

@@ -26,7 +26,7 @@ enum TestPipelines {
             retry: try! RetryPolicy(maxAttempts: attempts, backoff: try! Backoff(.constant, base: .milliseconds(1), cap: .milliseconds(1))),
             timeout: .seconds(20),
             attemptTimeout: .seconds(5),
-            observer: records.map { records in { records.append($0) } }
+            observer: records.map { records in { @Sendable record in records.append(record) } }
         )
     }
 }
@@ -39,7 +39,7 @@ func flaky(failures: Int, _ failure: FaultBehaviour) -> (FaultBehaviour, Counter
 }
 
 /// Runs `body`, expecting it to throw a ``Failure``; returns it (or records an issue).
-func failure<T>(_ body: () async throws -> T) async -> Failure? {
+func captureFailure<T>(_ body: () async throws -> T) async -> Failure? {
     do {
         _ = try await body()
         return nil

@@ -5,7 +5,7 @@ import TriageChaos
 
 /// moto's S3-compatible server (`python3 -m moto.server`), started on a free port of 127.0.0.1 for one
 /// test and stopped after it.
-final class MotoServer: Sendable {
+final class MotoServer {
     let port: Int
     private let process: Process
 
