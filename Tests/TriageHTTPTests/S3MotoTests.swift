@@ -64,7 +64,7 @@ struct S3MotoTests {
                 #expect(notEmpty.status == 409)
                 #expect(notEmpty.decision == .fail, "BucketNotEmpty is no optimistic-concurrency conflict")
 
-                let noUpload = try #require(await Self.send(client, .DELETE, "\(base)/triage-one/present?uploadId=nope"))
+                let noUpload = try #require(await Self.send(client, .DELETE, "\(base)/triage-one/never-uploaded?uploadId=nope"))
                 #expect(noUpload.s3Error?.code == "NoSuchUpload")
                 #expect(noUpload.kind == .httpNotFound)
             }

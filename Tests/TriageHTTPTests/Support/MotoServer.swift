@@ -44,12 +44,15 @@ final class MotoServer {
         throw MotoError(description: "moto.server did not answer on port \(port) within 90 s")
     }
 
-    /// Stops the server and waits for it to exit.
+    /// Stops the server and waits for it to exit: SIGTERM, then SIGKILL after 3 s (moto's SIGTERM handler
+    /// does not always end werkzeug's threaded server).
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        guard process.isRunning else { return }
+        process.terminate()
+        let giveUp = ContinuousClock.now.advanced(by: .seconds(3))
+        while process.isRunning, ContinuousClock.now < giveUp { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     private static func accepts(port: Int) async -> Bool {
