@@ -11,6 +11,15 @@ extension ResilientHTTPClient {
         public var headers: HTTPHeaders
         /// The body; errors while reading it are thrown as classified ``Failure``s.
         public var body: ResponseBody
+        /// When this attempt's time is up (its timeout, or what is left of the overall deadline).
+        /// AsyncHTTPClient holds the request to it until the response head; reading the body is held
+        /// only to the idle timeout, so a handler that reads a long body should stop by then
+        /// (``ResponseBody/collect(upTo:deadline:timeoutKind:)`` does).
+        public var deadline: NIODeadline
+        /// The kind to report when ``deadline`` passes: `attempt.timeout` or `deadline.exceeded`.
+        public var deadlineFailure: FailureKind
+        /// When this attempt began sending the request (how long a stream lasted is measured from here).
+        public var started: ContinuousClock.Instant
     }
 
     /// Sends `request` and hands the response (status below 400) to `handle`, which reads the body as
@@ -32,9 +41,9 @@ extension ResilientHTTPClient {
         var runner = self.pipeline
         if !prepared.replayable { runner.retry = .never }
         let pipeline = runner
-        let started = pipeline.clock.now
-        return try await pipeline.run(idempotent: prepared.idempotent) { _ in
-            let limit = self.attemptLimit(pipeline: pipeline, started: started)
+        return try await pipeline.run(idempotent: prepared.idempotent) { attempt in
+            let started = ContinuousClock.now
+            let limit = Self.attemptLimit(attempt, pipeline: pipeline)
             let response: HTTPClientResponse
             do {
                 response = try await self.httpClient.execute(prepared.request, deadline: limit.deadline, logger: logger)
@@ -52,7 +61,10 @@ extension ResilientHTTPClient {
             let streaming = StreamingResponse(
                 status: response.status,
                 headers: response.headers,
-                body: ResponseBody(base: response.body, classifier: self.options.classifier)
+                body: ResponseBody(base: response.body, classifier: self.options.classifier),
+                deadline: limit.deadline,
+                deadlineFailure: limit.isOverallDeadline ? .deadlineExceeded : .attemptTimeout,
+                started: started
             )
             do {
                 return try await handle(streaming)
@@ -69,17 +81,10 @@ extension ResilientHTTPClient {
         var isOverallDeadline: Bool
     }
 
-    func attemptLimit(pipeline: Pipeline<C>, started: C.Instant) -> AttemptLimit {
-        var remaining = pipeline.attemptTimeout
-        var isOverall = false
-        if let timeout = pipeline.timeout {
-            let left = timeout - started.duration(to: pipeline.clock.now)
-            if remaining == nil || left < remaining! {
-                remaining = left
-                isOverall = true
-            }
-        }
-        guard let remaining else { return AttemptLimit(deadline: .distantFuture, isOverallDeadline: false) }
+    /// The attempt's time limit (``Pipeline/Attempt/timeLimit``) as a deadline for AsyncHTTPClient.
+    static func attemptLimit(_ attempt: Pipeline<C>.Attempt, pipeline: Pipeline<C>) -> AttemptLimit {
+        guard let remaining = attempt.timeLimit else { return AttemptLimit(deadline: .distantFuture, isOverallDeadline: false) }
+        let isOverall = pipeline.attemptTimeout.map { remaining < $0 } ?? true
         let (seconds, attoseconds) = max(remaining, .zero).components
         let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let amount: TimeAmount = nanoseconds.overflow ? .hours(24 * 365) : .nanoseconds(nanoseconds.partialValue + attoseconds / 1_000_000_000)

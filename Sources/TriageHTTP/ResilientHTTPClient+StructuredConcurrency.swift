@@ -47,8 +47,18 @@ extension ResilientHTTPClient {
 }
 
 extension ResilientHTTPClient where C == ContinuousClock {
-    /// Starts a client with the standard pipeline (``Pipeline/standard``: 30 s deadline, 3 attempts,
-    /// retry budget, breaker, 10 s per attempt), runs `body`, and shuts AsyncHTTPClient down afterwards.
+    /// ``Pipeline/standard`` (30 s deadline, 3 attempts, retry budget, breaker, 10 s per attempt) with
+    /// cooperative timeouts: each attempt's time goes to AsyncHTTPClient's `execute(_:deadline:)`, which
+    /// holds the request to it up to the response head; the body is held to the idle timeout, and the
+    /// buffered `execute` also stops at the deadline between chunks. No task or timer runs beside a request.
+    /// Each access makes a new budget and breaker.
+    public static var standardPipeline: Pipeline<ContinuousClock> {
+        var pipeline = Pipeline<ContinuousClock>.standard
+        pipeline.timeoutEnforcement = .cooperative
+        return pipeline
+    }
+
+    /// Starts a client with ``standardPipeline``, runs `body`, and shuts AsyncHTTPClient down afterwards.
     public static func withClient<Return>(
         configuration: HTTPClient.Configuration = HTTPClient.Configuration(),
         eventLoopGroup: any EventLoopGroup = HTTPClient.defaultEventLoopGroup,
@@ -57,7 +67,7 @@ extension ResilientHTTPClient where C == ContinuousClock {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (ResilientHTTPClient<ContinuousClock>) async throws -> Return
     ) async throws -> Return {
-        try await withClient(pipeline: .standard, configuration: configuration, eventLoopGroup: eventLoopGroup, options: options,
+        try await withClient(pipeline: standardPipeline, configuration: configuration, eventLoopGroup: eventLoopGroup, options: options,
                              backgroundActivityLogger: backgroundActivityLogger, isolation: isolation, body)
     }
 }

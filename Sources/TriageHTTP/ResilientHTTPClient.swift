@@ -65,7 +65,8 @@ public struct ResilientHTTPClient<C: Clock>: Sendable where C.Duration == Durati
         logger: Logger? = nil
     ) async throws -> Response {
         try await execute(request, body: body, logger: logger) { response in
-            let bytes = try await response.body.collect(upTo: maximumBodySize)
+            let bytes = try await response.body.collect(upTo: maximumBodySize, deadline: response.deadline,
+                                                        timeoutKind: response.deadlineFailure)
             return Response(status: response.status, headers: response.headers, body: bytes)
         }
     }

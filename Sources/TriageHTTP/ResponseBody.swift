@@ -27,14 +27,19 @@ public struct ResponseBody: AsyncSequence, Sendable {
         AsyncIterator(base: base.makeAsyncIterator(), classifier: classifier)
     }
 
-    /// The whole body, or `response.tooLarge` once it passes `maximumBytes`.
-    public func collect(upTo maximumBytes: Int) async throws -> ByteBuffer {
+    /// The whole body, or `response.tooLarge` once it passes `maximumBytes`; when `deadline` passes
+    /// between two chunks, a failure of `timeoutKind` (default `attempt.timeout`, delivery `processed`).
+    public func collect(upTo maximumBytes: Int, deadline: NIODeadline = .distantFuture,
+                        timeoutKind: FailureKind = .attemptTimeout) async throws -> ByteBuffer {
         var collected = ByteBuffer()
         for try await var chunk in self {
             guard collected.readableBytes + chunk.readableBytes <= maximumBytes else {
                 throw Triage.Failure(.responseTooLarge, delivery: .processed, detail: "more than \(maximumBytes) bytes")
             }
             collected.writeBuffer(&chunk)
+            if deadline != .distantFuture, NIODeadline.now() > deadline {
+                throw Triage.Failure(timeoutKind, delivery: .processed, detail: "the body was still arriving at the deadline")
+            }
         }
         return collected
     }

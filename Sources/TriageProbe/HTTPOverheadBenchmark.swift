@@ -4,7 +4,9 @@ import NIOCore
 import Triage
 import TriageHTTP
 
-/// Measures what ``ResilientHTTPClient`` (with ``Pipeline/standard``) costs over AsyncHTTPClient alone,
+/// Measures what ``ResilientHTTPClient`` (with ``Pipeline/standard``: deadline, retry, budget, breaker,
+/// attempt timeout; timeouts cooperative by default, as ``ResilientHTTPClient/standardPipeline`` has them)
+/// costs over AsyncHTTPClient alone,
 /// for `triage bench http`: the same loopback server (``BenchHTTPServer``), the same `HTTPClient`, in
 /// the same run, sequentially and with `concurrency` requests in flight.
 ///
@@ -30,15 +32,19 @@ public enum HTTPOverheadBenchmark {
         public var description: String
     }
 
-    /// Runs the benchmark. `requests` ≥ 1, `concurrency` ≥ 1, `rounds` ≥ 1.
-    public static func run(requests: Int = 5_000, concurrency: Int = 32, rounds: Int = 3) async throws -> Result {
+    /// Runs the benchmark. `requests` ≥ 1, `concurrency` ≥ 1, `rounds` ≥ 1; `timeouts` is how the
+    /// standard pipeline holds requests to their time (default cooperative: AsyncHTTPClient's deadline).
+    public static func run(requests: Int = 5_000, concurrency: Int = 32, rounds: Int = 3,
+                           timeouts: TimeoutEnforcement = .cooperative) async throws -> Result {
         precondition(requests >= 1 && concurrency >= 1 && rounds >= 1, "requests, concurrency and rounds must be at least 1")
         let server = try await BenchHTTPServer.start()
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, concurrency)
         let httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        let resilient = ResilientHTTPClient(httpClient: httpClient, pipeline: Pipeline<ContinuousClock>.standard)
+        var pipeline = Pipeline<ContinuousClock>.standard
+        pipeline.timeoutEnforcement = timeouts
+        let resilient = ResilientHTTPClient(httpClient: httpClient, pipeline: pipeline)
         let url = server.url
 
         let raw: @Sendable () async throws -> Void = {

@@ -98,7 +98,6 @@ public struct ProbeRunner: Sendable {
 
     /// Reads a successful response's body; for `--watch`, judges how the stream ended.
     private func readBody(_ response: ResilientHTTPClient<ContinuousClock>.StreamingResponse) async throws -> Outcome {
-        let start = ContinuousClock.now
         let status = Int(response.status.code)
         do {
             for try await _ in response.body {}
@@ -109,7 +108,7 @@ public struct ProbeRunner: Sendable {
             throw failure
         }
         if let expected = options.watch {
-            let lasted = ContinuousClock.now - start
+            let lasted = ContinuousClock.now - response.started
             if lasted * 10 >= expected * 9 {
                 return Outcome(status: status, failure: Failure(.streamEnded, detail: "lasted its expected duration"), succeeded: true)
             }

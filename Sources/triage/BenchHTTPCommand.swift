@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Triage
 import TriageProbe
 
 extension BenchCommand {
@@ -23,14 +24,19 @@ extension BenchCommand {
         @Option(help: "Rounds; the best round of each counts.")
         var rounds = 3
 
+        @Option(help: "How the standard pipeline enforces timeouts: cooperative (AsyncHTTPClient's deadline) or cancel.")
+        var timeouts = "cooperative"
+
         func validate() throws {
             guard requests >= 1 else { throw ValidationError("--requests must be at least 1") }
             guard (1...1_024).contains(concurrency) else { throw ValidationError("--concurrency must be 1...1024") }
             guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be 1...100") }
+            guard ["cooperative", "cancel"].contains(timeouts) else { throw ValidationError("--timeouts must be cooperative or cancel") }
         }
 
         func run() async throws {
-            let result = try await HTTPOverheadBenchmark.run(requests: requests, concurrency: concurrency, rounds: rounds)
+            let result = try await HTTPOverheadBenchmark.run(requests: requests, concurrency: concurrency, rounds: rounds,
+                                                        timeouts: timeouts == "cancel" ? .cancel : .cooperative)
             if json {
                 print(HTTPOverheadBenchmark.json(result))
             } else {
