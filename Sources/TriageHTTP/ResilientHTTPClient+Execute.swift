@@ -28,7 +28,7 @@ extension ResilientHTTPClient {
     /// The exchange, head and body, is one attempt: when `handle` throws a retryable failure (the body
     /// was cut short, a stall hit the idle timeout) and the request may be resent, the pipeline sends the
     /// request again and calls `handle` with the new response. Write `handle` so that it can start over.
-    /// Errors `handle` throws itself are classified with ``Options/classifier`` (a ``Failure`` is kept).
+    /// Errors `handle` throws itself are classified with ``ResilientHTTPClientOptions/classifier`` (a ``Failure`` is kept).
     ///
     /// - Throws: a ``Failure`` (with ``Failure/history``) when the request fails for good.
     public func execute<T: Sendable>(
@@ -38,12 +38,24 @@ extension ResilientHTTPClient {
         _ handle: @escaping @Sendable (StreamingResponse) async throws -> T
     ) async throws -> T {
         let prepared = prepare(request, body: body)
-        var runner = self.pipeline
-        if !prepared.replayable { runner.retry = .never }
-        let pipeline = runner
+        if prepared.replayable {
+            return try await send(prepared, through: pipeline, logger: logger, handle)
+        }
+        var once = pipeline
+        once.retry = .never
+        return try await send(prepared, through: once, logger: logger, handle)
+    }
+
+    private func send<T: Sendable>(
+        _ prepared: PreparedRequest,
+        through pipeline: Pipeline<C>,
+        logger: Logger?,
+        _ handle: @escaping @Sendable (StreamingResponse) async throws -> T
+    ) async throws -> T {
+        let attemptTimeout = pipeline.attemptTimeout
         return try await pipeline.run(idempotent: prepared.idempotent) { attempt in
             let started = ContinuousClock.now
-            let limit = Self.attemptLimit(attempt, pipeline: pipeline)
+            let limit = Self.attemptLimit(attempt, attemptTimeout: attemptTimeout)
             let response: HTTPClientResponse
             do {
                 response = try await self.httpClient.execute(prepared.request, deadline: limit.deadline, logger: logger)
@@ -82,9 +94,9 @@ extension ResilientHTTPClient {
     }
 
     /// The attempt's time limit (``Pipeline/Attempt/timeLimit``) as a deadline for AsyncHTTPClient.
-    static func attemptLimit(_ attempt: Pipeline<C>.Attempt, pipeline: Pipeline<C>) -> AttemptLimit {
+    static func attemptLimit(_ attempt: Pipeline<C>.Attempt, attemptTimeout: Duration?) -> AttemptLimit {
         guard let remaining = attempt.timeLimit else { return AttemptLimit(deadline: .distantFuture, isOverallDeadline: false) }
-        let isOverall = pipeline.attemptTimeout.map { remaining < $0 } ?? true
+        let isOverall = attemptTimeout.map { remaining < $0 } ?? true
         let (seconds, attoseconds) = max(remaining, .zero).components
         let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let amount: TimeAmount = nanoseconds.overflow ? .hours(24 * 365) : .nanoseconds(nanoseconds.partialValue + attoseconds / 1_000_000_000)
@@ -101,7 +113,7 @@ extension ResilientHTTPClient {
         return failure
     }
 
-    /// Reads at most ``Options/maximumErrorBodySize`` + 1 bytes of an error response and classifies it.
+    /// Reads at most ``ResilientHTTPClientOptions/maximumErrorBodySize`` + 1 bytes of an error response and classifies it.
     func failure(for response: HTTPClientResponse, context: HTTPRequestContext) async -> Failure {
         let status = Int(response.status.code)
         let headers = response.headers.map { (name: $0.name, value: $0.value) }

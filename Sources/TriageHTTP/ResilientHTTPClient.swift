@@ -5,9 +5,9 @@ import NIOHTTP1
 
 /// An HTTP client that sends every request through a Triage ``Pipeline`` over AsyncHTTPClient.
 ///
-/// - Transport errors are classified (``ResilientHTTPClient/Options/classifier``); responses of 400 and
+/// - Transport errors are classified (``ResilientHTTPClientOptions/classifier``); responses of 400 and
 ///   above become a ``Failure`` through ``HTTPResponseClassifier``, with the error body (at most
-///   ``ResilientHTTPClient/Options/maximumErrorBodySize`` bytes, default 64 KiB) decoded as a Kubernetes
+///   ``ResilientHTTPClientOptions/maximumErrorBodySize`` bytes, default 64 KiB) decoded as a Kubernetes
 ///   `Status`, an S3 `<Error>` or RFC 9457 problem details.
 /// - Only idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) or requests that carry an
 ///   `Idempotency-Key` are resent after a failure that may have reached the server (`maybeProcessed`).

@@ -10,8 +10,9 @@ import TriageHTTP
 /// for `triage bench http`: the same loopback server (``BenchHTTPServer``), the same `HTTPClient`, in
 /// the same run, sequentially and with `concurrency` requests in flight.
 ///
-/// Each measurement runs `requests` GETs after a warm-up; raw and resilient alternate for `rounds`
-/// rounds and the best round of each counts (the least disturbed by other work on the machine).
+/// Each measurement runs `requests` GETs after a warm-up; raw and resilient alternate (and swap which
+/// goes first) for `rounds` rounds, and the median of each is reported, so that other work on a shared
+/// machine disturbs both alike.
 public enum HTTPOverheadBenchmark {
     /// Requests per second, raw AsyncHTTPClient and through ``ResilientHTTPClient``.
     public struct Pair: Sendable {
@@ -34,7 +35,7 @@ public enum HTTPOverheadBenchmark {
 
     /// Runs the benchmark. `requests` ≥ 1, `concurrency` ≥ 1, `rounds` ≥ 1; `timeouts` is how the
     /// standard pipeline holds requests to their time (default cooperative: AsyncHTTPClient's deadline).
-    public static func run(requests: Int = 5_000, concurrency: Int = 32, rounds: Int = 3,
+    public static func run(requests: Int = 2_000, concurrency: Int = 32, rounds: Int = 9,
                            timeouts: TimeoutEnforcement = .cooperative) async throws -> Result {
         precondition(requests >= 1 && concurrency >= 1 && rounds >= 1, "requests, concurrency and rounds must be at least 1")
         let server = try await BenchHTTPServer.start()
@@ -57,21 +58,28 @@ public enum HTTPOverheadBenchmark {
             guard response.status == .ok else { throw BenchmarkError(description: "resilient request got \(response.status)") }
         }
         do {
-            var best = (seqRaw: 0.0, seqResilient: 0.0, conRaw: 0.0, conResilient: 0.0)
             let warmUp = min(requests, 500)
             _ = try await measure(requests: warmUp, concurrency: concurrency, raw)
             _ = try await measure(requests: warmUp, concurrency: concurrency, wrapped)
-            for _ in 0..<rounds {
-                best.seqRaw = max(best.seqRaw, try await measure(requests: requests, concurrency: 1, raw))
-                best.seqResilient = max(best.seqResilient, try await measure(requests: requests, concurrency: 1, wrapped))
-                best.conRaw = max(best.conRaw, try await measure(requests: requests, concurrency: concurrency, raw))
-                best.conResilient = max(best.conResilient, try await measure(requests: requests, concurrency: concurrency, wrapped))
+            var samples = (seqRaw: [Double](), seqResilient: [Double](), conRaw: [Double](), conResilient: [Double]())
+            for round in 0..<rounds {
+                // Alternate which goes first, so a slow spell on the machine hits both alike.
+                let rawFirst = round % 2 == 0
+                for first in [rawFirst, !rawFirst] {
+                    if first {
+                        samples.seqRaw.append(try await measure(requests: requests, concurrency: 1, raw))
+                        samples.conRaw.append(try await measure(requests: requests, concurrency: concurrency, raw))
+                    } else {
+                        samples.seqResilient.append(try await measure(requests: requests, concurrency: 1, wrapped))
+                        samples.conResilient.append(try await measure(requests: requests, concurrency: concurrency, wrapped))
+                    }
+                }
             }
             try await httpClient.shutdown()
             await server.shutdown()
             return Result(
-                sequential: Pair(rawRequestsPerSecond: best.seqRaw, resilientRequestsPerSecond: best.seqResilient),
-                concurrent: Pair(rawRequestsPerSecond: best.conRaw, resilientRequestsPerSecond: best.conResilient),
+                sequential: Pair(rawRequestsPerSecond: median(samples.seqRaw), resilientRequestsPerSecond: median(samples.seqResilient)),
+                concurrent: Pair(rawRequestsPerSecond: median(samples.conRaw), resilientRequestsPerSecond: median(samples.conResilient)),
                 concurrency: concurrency
             )
         } catch {
@@ -79,6 +87,13 @@ public enum HTTPOverheadBenchmark {
             await server.shutdown()
             throw error
         }
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let middle = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
     /// Requests per second for `requests` calls of `call`, `concurrency` at a time.

@@ -39,10 +39,10 @@ public struct ProbeRunner: Sendable {
             classifier: .asyncHTTPClient,
             observer: { record in records.withLock { $0.append(record) } }
         )
-        let clientOptions = (try? ResilientHTTPClient<ContinuousClock>.Options(
+        let clientOptions = (try? ResilientHTTPClientOptions(
             maximumErrorBodySize: min(max(0, options.maximumErrorBody), 16 << 20),
             idleTimeout: options.readTimeout ?? options.attemptTimeout
-        )) ?? ResilientHTTPClient<ContinuousClock>.Options()
+        )) ?? ResilientHTTPClientOptions()
         let start = ContinuousClock.now
         var final: Outcome
         do {

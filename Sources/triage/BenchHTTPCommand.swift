@@ -16,13 +16,13 @@ extension BenchCommand {
         var json = false
 
         @Option(help: "Requests per measurement.")
-        var requests = 5_000
+        var requests = 2_000
 
         @Option(help: "Requests in flight in the concurrent measurement.")
         var concurrency = 32
 
-        @Option(help: "Rounds; the best round of each counts.")
-        var rounds = 3
+        @Option(help: "Rounds; raw and resilient alternate, and the median of each is reported.")
+        var rounds = 9
 
         @Option(help: "How the standard pipeline enforces timeouts: cooperative (AsyncHTTPClient's deadline) or cancel.")
         var timeouts = "cooperative"

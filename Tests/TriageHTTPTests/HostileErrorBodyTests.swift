@@ -29,7 +29,7 @@ import TriageHTTP
     }
 
     @Test func theErrorBodyIsReadOnlyUpToTheLimit() async throws {
-        let options = try ResilientHTTPClient<ContinuousClock>.Options(maximumErrorBodySize: 64)
+        let options = try ResilientHTTPClientOptions(maximumErrorBodySize: 64)
         let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(10))
         let small = "<Error><Code>NoSuchKey</Code></Error>"
         let large = "<Error><Code>NoSuchKey</Code><Message>" + String(repeating: "m", count: 100) + "</Message></Error>"

@@ -67,7 +67,7 @@ import TriageTestKit
 
     @Test func aGeneratedIdempotencyKeyMakesPostRetryable() async throws {
         let (behaviour, counter) = flaky(failures: 1, .resetAfterRequest)
-        let options = try ResilientHTTPClient<ContinuousClock>.Options(generatesIdempotencyKeys: true)
+        let options = try ResilientHTTPClientOptions(generatesIdempotencyKeys: true)
         try await FaultServer.with(behaviour) { server in
             try await ResilientHTTPClient.withClient(pipeline: TestPipelines.fast(), options: options) { client in
                 let response = try await client.execute(Self.request(server.url(), .PATCH), body: .text("payload"))
@@ -149,8 +149,28 @@ import TriageTestKit
         #expect(failure?.kind == .attemptTimeout)
     }
 
+    @Test func aBufferedBodyStopsAtTheAttemptDeadline() async throws {
+        // Cooperative timeouts: AHC's deadline ends at the head; the buffered read checks it between chunks.
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(20), attemptTimeout: .milliseconds(150),
+                                timeoutEnforcement: .cooperative)
+        let failure = try await FaultServer.with(.stream(events: 20, interval: .milliseconds(50))) { server in
+            try await ResilientHTTPClient.withClient(pipeline: pipeline) { client in
+                await captureFailure { try await client.execute(Self.request(server.url("/slow"))) }
+            }
+        }
+        #expect(failure?.kind == .attemptTimeout)
+        #expect(failure?.delivery == .processed)
+    }
+
+    @Test func theStandardPipelineHandsTimeoutsToAsyncHTTPClient() {
+        let pipeline = ResilientHTTPClient.standardPipeline
+        #expect(pipeline.timeoutEnforcement == .cooperative)
+        #expect(pipeline.timeout == .seconds(30))
+        #expect(pipeline.attemptTimeout == .seconds(10))
+    }
+
     @Test func aStalledBodyHitsTheIdleTimeout() async throws {
-        let options = try ResilientHTTPClient<ContinuousClock>.Options(idleTimeout: .milliseconds(200))
+        let options = try ResilientHTTPClientOptions(idleTimeout: .milliseconds(200))
         let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(20))
         let failure = try await FaultServer.with(.chunkedStall) { server in
             try await ResilientHTTPClient.withClient(pipeline: pipeline, options: options) { client in
@@ -209,8 +229,8 @@ import TriageTestKit
     }
 
     @Test func badOptionsAreATypedError() {
-        #expect(throws: ConfigurationError.self) { try ResilientHTTPClient<ContinuousClock>.Options(maximumErrorBodySize: -1) }
-        #expect(throws: ConfigurationError.self) { try ResilientHTTPClient<ContinuousClock>.Options(idleTimeout: .zero) }
-        #expect(throws: ConfigurationError.self) { try ResilientHTTPClient<ContinuousClock>.Options(idempotencyKeyHeader: "Bad Header") }
+        #expect(throws: ConfigurationError.self) { try ResilientHTTPClientOptions(maximumErrorBodySize: -1) }
+        #expect(throws: ConfigurationError.self) { try ResilientHTTPClientOptions(idleTimeout: .zero) }
+        #expect(throws: ConfigurationError.self) { try ResilientHTTPClientOptions(idempotencyKeyHeader: "Bad Header") }
     }
 }
