@@ -5,7 +5,7 @@ import TriageChaos
 import TriageHTTP
 
 /// Error bodies that must not crash, hang or blow memory: they fall back to the status alone.
-@Suite struct HostileErrorBodyTests {
+@Suite(.serialized) struct HostileErrorBodyTests {
     static let bodies: [(String, String)] = [
         ("billion laughs", #"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><Error><Code>&lol2;</Code></Error>"#),
         ("external entity", #"<!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]><Error><Code>&x;</Code></Error>"#),

@@ -6,7 +6,7 @@ import TriageChaos
 import TriageHTTP
 
 /// Kubernetes-style error responses served by a FaultServer route, seen through the client.
-@Suite struct KubernetesResponseTests {
+@Suite(.serialized) struct KubernetesResponseTests {
     static func status(_ reason: String, _ code: Int, message: String = "m", details: String = "") -> String {
         let detailsMember = details.isEmpty ? "" : #","details":\#(details)"#
         return #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"\#(message)","reason":"\#(reason)"\#(detailsMember),"code":\#(code)}"#

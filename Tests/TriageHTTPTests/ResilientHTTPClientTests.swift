@@ -8,7 +8,7 @@ import TriageHTTP
 import TriageTestKit
 
 /// The client against real loopback servers (TriageChaos FaultServer).
-@Suite struct ResilientHTTPClientTests {
+@Suite(.serialized) struct ResilientHTTPClientTests {
     static func request(_ url: String, _ method: HTTPMethod = .GET) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.method = method
