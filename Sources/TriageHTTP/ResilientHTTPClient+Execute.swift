@@ -20,6 +20,17 @@ extension ResilientHTTPClient {
         public var deadlineFailure: FailureKind
         /// When this attempt began sending the request (how long a stream lasted is measured from here).
         public var started: ContinuousClock.Instant
+
+        @usableFromInline
+        init(status: HTTPResponseStatus, headers: HTTPHeaders, body: ResponseBody, deadline: NIODeadline,
+             deadlineFailure: FailureKind, started: ContinuousClock.Instant) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.deadline = deadline
+            self.deadlineFailure = deadlineFailure
+            self.started = started
+        }
     }
 
     /// Sends `request` and hands the response (status below 400) to `handle`, which reads the body as
@@ -31,6 +42,7 @@ extension ResilientHTTPClient {
     /// Errors `handle` throws itself are classified with ``ResilientHTTPClientOptions/classifier`` (a ``Failure`` is kept).
     ///
     /// - Throws: a ``Failure`` (with ``Failure/history``) when the request fails for good.
+    @inlinable
     public func execute<T: Sendable>(
         _ request: HTTPClientRequest,
         body: RequestBody? = nil,
@@ -46,7 +58,8 @@ extension ResilientHTTPClient {
         return try await send(prepared, through: once, logger: logger, handle)
     }
 
-    private func send<T: Sendable>(
+    @inlinable
+    func send<T: Sendable>(
         _ prepared: PreparedRequest,
         through pipeline: Pipeline<C>,
         logger: Logger?,
@@ -87,13 +100,21 @@ extension ResilientHTTPClient {
     }
 
     /// The time an attempt may take: the per-attempt timeout or what is left of the overall deadline.
+    @usableFromInline
     struct AttemptLimit {
-        var deadline: NIODeadline
+        @usableFromInline var deadline: NIODeadline
         /// `true` when the overall deadline is the shorter of the two.
-        var isOverallDeadline: Bool
+        @usableFromInline var isOverallDeadline: Bool
+
+        @usableFromInline
+        init(deadline: NIODeadline, isOverallDeadline: Bool) {
+            self.deadline = deadline
+            self.isOverallDeadline = isOverallDeadline
+        }
     }
 
     /// The attempt's time limit (``Pipeline/Attempt/timeLimit``) as a deadline for AsyncHTTPClient.
+    @usableFromInline
     static func attemptLimit(_ attempt: Pipeline<C>.Attempt, attemptTimeout: Duration?) -> AttemptLimit {
         guard let remaining = attempt.timeLimit else { return AttemptLimit(deadline: .distantFuture, isOverallDeadline: false) }
         let isOverall = attemptTimeout.map { remaining < $0 } ?? true
@@ -105,6 +126,7 @@ extension ResilientHTTPClient {
 
     /// Classifies a transport error; AsyncHTTPClient's deadline is `attempt.timeout` when the
     /// per-attempt limit was the shorter one.
+    @usableFromInline
     func classify(_ error: any Error, limit: AttemptLimit) -> Failure {
         var failure = options.classifier.classify(error)
         if failure.kind == .deadlineExceeded, !limit.isOverallDeadline {
@@ -114,6 +136,7 @@ extension ResilientHTTPClient {
     }
 
     /// Reads at most ``ResilientHTTPClientOptions/maximumErrorBodySize`` + 1 bytes of an error response and classifies it.
+    @usableFromInline
     func failure(for response: HTTPClientResponse, context: HTTPRequestContext) async -> Failure {
         let status = Int(response.status.code)
         let headers = response.headers.map { (name: $0.name, value: $0.value) }

@@ -14,16 +14,18 @@ extension ResilientHTTPClient {
     }
 
     /// A request ready to send, and what may be done with it after a failure.
+    @usableFromInline
     struct PreparedRequest: Sendable {
-        var request: HTTPClientRequest
+        @usableFromInline var request: HTTPClientRequest
         /// It may be resent after a `maybeProcessed` failure.
-        var idempotent: Bool
+        @usableFromInline var idempotent: Bool
         /// Its body can be sent again.
-        var replayable: Bool
+        @usableFromInline var replayable: Bool
     }
 
     /// Sets the body, adds a generated idempotency key when asked to, and decides whether the request
     /// may be resent: an idempotent method, or an idempotency key.
+    @usableFromInline
     func prepare(_ request: HTTPClientRequest, body: RequestBody?) -> PreparedRequest {
         var request = request
         var replayable = request.body == nil

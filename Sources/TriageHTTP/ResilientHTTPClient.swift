@@ -48,6 +48,13 @@ public struct ResilientHTTPClient<C: Clock>: Sendable where C.Duration == Durati
         public var headers: HTTPHeaders
         /// The whole body.
         public var body: ByteBuffer
+
+        @usableFromInline
+        init(status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
     }
 
     /// Sends `request` and collects the whole response body.
@@ -58,6 +65,7 @@ public struct ResilientHTTPClient<C: Clock>: Sendable where C.Duration == Durati
     ///   - maximumBodySize: the largest response body collected, in bytes (default 16 MiB); a larger one
     ///     fails with `response.tooLarge`.
     /// - Throws: a ``Failure`` (with ``Failure/history``) when the request fails for good.
+    @inlinable
     public func execute(
         _ request: HTTPClientRequest,
         body: RequestBody? = nil,

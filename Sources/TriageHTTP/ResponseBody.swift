@@ -10,6 +10,12 @@ public struct ResponseBody: AsyncSequence, Sendable {
     let base: HTTPClientResponse.Body
     let classifier: ClassifierChain
 
+    @usableFromInline
+    init(base: HTTPClientResponse.Body, classifier: ClassifierChain) {
+        self.base = base
+        self.classifier = classifier
+    }
+
     public struct AsyncIterator: AsyncIteratorProtocol {
         var base: HTTPClientResponse.Body.AsyncIterator
         let classifier: ClassifierChain
