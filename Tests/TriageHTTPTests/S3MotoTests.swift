@@ -8,7 +8,7 @@ import TriageProbe
 
 /// S3 errors from a real S3-compatible server (moto), through the client and through the probe.
 /// moto accepts unsigned requests; the region and account it needs for some errors come from headers.
-@Suite(.enabled(if: MotoServer.isAvailable, "python3 with moto[server] is not installed (scripts/install-test-deps.sh installs it)"))
+@Suite(.enabled("python3 with moto[server] is not installed (scripts/install-test-deps.sh installs it)") { await MotoServer.isAvailable() })
 struct S3MotoTests {
     static let euConfiguration = #"<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>"#
     /// An unsigned credential scope that tells moto the request is for eu-west-1 (moto does not check it).

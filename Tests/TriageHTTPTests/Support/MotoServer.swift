@@ -15,13 +15,26 @@ final class MotoServer {
     }
 
     /// `true` when `python3` finds the `moto` package and flask, which its server needs
-    /// (scripts/install-test-deps.sh installs both). Looked up without importing them: importing moto
-    /// takes seconds of CPU, and this runs on a cooperative thread while other tests run.
-    static let isAvailable: Bool = {
+    /// (scripts/install-test-deps.sh installs both). Looked up without importing them (importing moto
+    /// takes seconds of CPU), and waited for without blocking a thread of the cooperative pool.
+    static func isAvailable() async -> Bool {
         let check = "import importlib.util, sys; sys.exit(0 if all(importlib.util.find_spec(m) for m in ('moto', 'flask', 'werkzeug')) else 1)"
-        guard let result = try? ChildProcess.run("nice", ["-n", "19", "python3", "-c", check]) else { return false }
-        return result.status == 0
-    }()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", check]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        return await withCheckedContinuation { continuation in
+            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus == 0) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(returning: false)
+            }
+        }
+    }
 
     var url: String { "http://127.0.0.1:\(port)" }
 
