@@ -25,14 +25,12 @@ public struct ProbeRunner: Sendable {
 
     /// Runs the probe. Never throws: every failure is part of the report.
     ///
-    /// Attempts run through a ``Pipeline`` with `--max-attempts`, `--timeout` and `--attempt-timeout`;
-    /// a non-idempotent method is resent after a `maybeProcessed` failure only with an idempotency key.
+    /// The request goes through ``ResilientHTTPClient`` with a ``Pipeline`` built from `--max-attempts`,
+    /// `--timeout` and `--attempt-timeout`; a non-idempotent method is resent after a `maybeProcessed`
+    /// failure only with an idempotency key.
     public func run() async -> ProbeReport {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration())
-        let start = ContinuousClock.now
-        let attemptStarts = Mutex<[ContinuousClock.Instant]>([])
-        let lastOutcome = Mutex<Outcome?>(nil)
         let records = Mutex<[DecisionRecord]>([])
+        let lastStatus = Mutex<Int?>(nil)
         let pipeline = Pipeline(
             clock: ContinuousClock(),
             retry: (try? RetryPolicy(maxAttempts: max(1, options.maxAttempts))) ?? .never,
@@ -41,28 +39,31 @@ public struct ProbeRunner: Sendable {
             classifier: .asyncHTTPClient,
             observer: { record in records.withLock { $0.append(record) } }
         )
-        let idempotent = Self.idempotentMethods.contains(options.method.uppercased()) || options.idempotencyKey != nil
+        let clientOptions = (try? ResilientHTTPClientOptions(
+            maximumErrorBodySize: min(max(0, options.maximumErrorBody), 16 << 20),
+            idleTimeout: options.readTimeout ?? options.attemptTimeout
+        )) ?? ResilientHTTPClientOptions()
+        let start = ContinuousClock.now
         var final: Outcome
         do {
-            final = try await pipeline.run(idempotent: idempotent) { _ in
-                attemptStarts.withLock { $0.append(.now) }
-                var outcome = await self.attempt(with: client)
-                if let failure = outcome.failure, Self.needsDiagnosis(failure.kind) {
-                    outcome.failure = await self.diagnose(failure)
+            final = try await ResilientHTTPClient.withClient(pipeline: pipeline, configuration: clientConfiguration(), options: clientOptions) { client in
+                try await client.execute(self.request(), body: self.options.body.map { RequestBody.bytes($0) }) { response in
+                    lastStatus.withLock { $0 = Int(response.status.code) }
+                    return try await self.readBody(response)
                 }
-                lastOutcome.withLock { $0 = outcome }
-                if !outcome.succeeded, let failure = outcome.failure { throw failure }
-                return outcome
             }
-        } catch let failure as Failure {
-            final = Outcome(status: failure.status ?? lastOutcome.withLock { $0?.status }, failure: failure, succeeded: false)
         } catch {
-            final = Outcome(status: nil, failure: ClassifierChain.asyncHTTPClient.classify(error), succeeded: false)
+            var failure = (error as? Failure) ?? ClassifierChain.asyncHTTPClient.classify(error)
+            if Self.needsDiagnosis(failure.kind) {
+                failure = await diagnose(failure)
+                records.withLock { history in
+                    if !history.isEmpty { history[history.count - 1].kind = failure.kind }
+                }
+            }
+            final = Outcome(status: failure.status ?? lastStatus.withLock { $0 }, failure: failure, succeeded: false)
         }
-        try? await client.shutdown()
-        let starts = attemptStarts.withLock { $0 }
-        let history = records.withLock { $0 }.filter { $0.action != .succeeded }
-        return report(for: final, history: history, starts: starts, start: start, end: ContinuousClock.now)
+        let history = records.withLock { $0 }
+        return report(for: final, history: history, start: start, end: ContinuousClock.now)
     }
 
     struct Outcome: Sendable {
@@ -89,56 +90,33 @@ public struct ProbeRunner: Sendable {
         request.method = HTTPMethod(rawValue: options.method.uppercased())
         for header in options.headers { request.headers.add(name: header.name, value: header.value) }
         if let key = options.idempotencyKey { request.headers.replaceOrAdd(name: "Idempotency-Key", value: key) }
-        if let body = options.body { request.body = .bytes(ByteBuffer(bytes: body)) }
         return request
     }
 
     /// The per-attempt deadline when it is shorter than the overall one.
     private var attemptIsShorter: Bool { options.attemptTimeout < options.timeout }
 
-    private func attempt(with client: HTTPClient) async -> Outcome {
-        let start = ContinuousClock.now
-        let deadline = min(options.attemptTimeout, options.timeout)
-        let response: HTTPClientResponse
-        do {
-            response = try await client.execute(request(), timeout: TimeAmount(deadline))
-        } catch {
-            return Outcome(status: nil, failure: classify(error), succeeded: false)
-        }
+    /// Reads a successful response's body; for `--watch`, judges how the stream ended.
+    private func readBody(_ response: ResilientHTTPClient<ContinuousClock>.StreamingResponse) async throws -> Outcome {
         let status = Int(response.status.code)
-        let headers = response.headers.map { (name: $0.name, value: $0.value) }
-
-        if status >= 400 || status < 200 {
-            let body = try? await Self.read(response.body, upTo: options.maximumErrorBody)
-            let failure = HTTPResponseClassifier().classify(status: status, headers: headers, body: body,
-                                                            now: Date().timeIntervalSince1970)
-            return Outcome(status: status, failure: failure, succeeded: false)
-        }
         do {
-            try await Self.drain(response.body)
-        } catch {
-            var failure = classify(error)
+            for try await _ in response.body {}
+        } catch let failure as Failure {
             if options.watch != nil, failure.kind == .responseTimeout {
-                failure = Failure(.streamStalled, underlying: error, detail: "no event within the read timeout")
+                throw Failure(.streamStalled, underlying: failure.underlying, detail: "no event within the read timeout")
             }
-            return Outcome(status: status, failure: failure, succeeded: false)
+            throw failure
         }
         if let expected = options.watch {
-            let lasted = ContinuousClock.now - start
+            let lasted = ContinuousClock.now - response.started
             if lasted * 10 >= expected * 9 {
                 return Outcome(status: status, failure: Failure(.streamEnded, detail: "lasted its expected duration"), succeeded: true)
             }
-            return Outcome(status: status, failure: Failure(.streamEndedEarly, detail: "ended well before its expected duration"), succeeded: false)
+            var early = Failure(.streamEndedEarly, detail: "ended well before its expected duration")
+            early.status = status
+            throw early
         }
         return Outcome(status: status, failure: nil, succeeded: true)
-    }
-
-    private func classify(_ error: any Error) -> Failure {
-        var failure = ClassifierChain.asyncHTTPClient.classify(error)
-        if failure.kind == .deadlineExceeded, attemptIsShorter {
-            failure = Failure(.attemptTimeout, underlying: error, detail: "--attempt-timeout")
-        }
-        return failure
     }
 
     static func needsDiagnosis(_ kind: FailureKind) -> Bool {
@@ -159,47 +137,38 @@ public struct ProbeRunner: Sendable {
         return exact
     }
 
-    static func read(_ body: HTTPClientResponse.Body, upTo limit: Int) async throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        for try await var chunk in body {
-            let room = limit - bytes.count
-            bytes += chunk.readBytes(length: min(room, chunk.readableBytes)) ?? []
-            if bytes.count >= limit { break }
-        }
-        return bytes
-    }
-
-    static func drain(_ body: HTTPClientResponse.Body) async throws {
-        for try await _ in body {}
-    }
-
-    private func report(for outcome: Outcome, history: [DecisionRecord], starts: [ContinuousClock.Instant],
-                        start: ContinuousClock.Instant, end: ContinuousClock.Instant) -> ProbeReport {
+    private func report(for outcome: Outcome, history: [DecisionRecord], start: ContinuousClock.Instant,
+                        end: ContinuousClock.Instant) -> ProbeReport {
         let failure = outcome.failure
         var attempts: [ProbeReport.Attempt] = []
-        for (index, record) in history.enumerated() {
-            let began = index < starts.count ? starts[index] : start
-            let finished = index + 1 < starts.count ? starts[index + 1] - (record.delay ?? .zero) : end
-            let isLast = !outcome.succeeded && index == history.count - 1
+        var began = Duration.zero
+        for record in history {
+            let retried = record.action == .retry || record.action == .refreshAndRetry
+            let succeeded = record.action == .succeeded
+            let reason: String
+            if succeeded {
+                reason = failure.map(Self.reason(for:)) ?? "HTTP \(outcome.status ?? 0): success"
+            } else {
+                reason = Self.reason(for: record)
+            }
             attempts.append(ProbeReport.Attempt(
-                number: record.attempt, kind: record.kind?.id ?? "ok", status: record.status,
-                elapsedSeconds: max(0, (finished - began).triageSeconds),
-                delaySeconds: isLast || record.action == .gaveUp ? nil : record.delay?.triageSeconds,
-                reason: redactor.redact(record.kind.map { _ in Self.reason(for: record) } ?? "success")))
+                number: record.attempt, kind: succeeded ? (failure?.kind.id ?? "ok") : (record.kind?.id ?? "ok"),
+                status: succeeded ? outcome.status : record.status,
+                elapsedSeconds: max(0, (record.elapsed - began).triageSeconds),
+                delaySeconds: retried ? record.delay?.triageSeconds : nil,
+                reason: redactor.redact(reason)))
+            began = record.elapsed + (retried ? record.delay ?? .zero : .zero)
         }
-        if outcome.succeeded || attempts.isEmpty {
-            let number = max(1, starts.count)
-            let began = starts.last ?? start
-            attempts = Array(attempts.prefix(number - 1))
+        if attempts.isEmpty {
             attempts.append(ProbeReport.Attempt(
-                number: number, kind: failure?.kind.id ?? "ok", status: outcome.status,
-                elapsedSeconds: (end - began).triageSeconds, delaySeconds: nil,
+                number: 1, kind: failure?.kind.id ?? "ok", status: outcome.status,
+                elapsedSeconds: (end - start).triageSeconds, delaySeconds: nil,
                 reason: redactor.redact(failure.map(Self.reason(for:)) ?? "HTTP \(outcome.status ?? 0): success")))
         }
         var explanation: String
         if outcome.succeeded {
             explanation = "succeeded on attempt \(attempts.count)"
-        } else if let last = history.last {
+        } else if let last = history.last(where: { $0.action != .succeeded }) {
             explanation = "gave up after \(attempts.count) attempt\(attempts.count == 1 ? "" : "s"): " + Self.explanation(for: last, options: options)
         } else {
             explanation = "gave up after 1 attempt: \(failure?.kind.id ?? "unknown")"

@@ -72,35 +72,6 @@ public struct KubernetesStatus: Sendable, Hashable, Codable {
         return status
     }
 
-    /// apimachinery's `NewGenericServerResponse` fall-back for a body that is not a Status: the reason
-    /// is derived from the HTTP status code.
-    public static func genericServerResponse(code: Int, retryAfterSeconds: Int? = nil) -> KubernetesStatus {
-        let reason: String
-        switch code {
-        case 400: reason = "BadRequest"
-        case 401: reason = "Unauthorized"
-        case 403: reason = "Forbidden"
-        case 404: reason = "NotFound"
-        case 405: reason = "MethodNotAllowed"
-        case 406: reason = "NotAcceptable"
-        case 409: reason = "Conflict"
-        case 413: reason = "RequestEntityTooLarge"
-        case 415: reason = "UnsupportedMediaType"
-        case 422: reason = "Invalid"
-        case 429: reason = "TooManyRequests"
-        case 500: reason = "InternalError"
-        case 503: reason = "ServiceUnavailable"
-        case 504: reason = "Timeout"
-        default: reason = "Unknown"
-        }
-        return KubernetesStatus(
-            message: "the server responded with the status code \(code) but did not return more information",
-            reason: reason,
-            details: retryAfterSeconds.map { Details(retryAfterSeconds: $0) },
-            code: code
-        )
-    }
-
     /// The reasons Kubernetes defines (meta/v1 `StatusReason`), less `StatusReasonUnknown` (""), which
     /// apimachinery leaves out so that an empty reason falls back to the code.
     public static let knownReasons: Set<String> = [
@@ -123,7 +94,9 @@ public struct KubernetesStatus: Sendable, Hashable, Codable {
     public var isGone: Bool { matches("Gone", code: 410) }
     public var isResourceExpired: Bool { matches("Expired") }
     public var isInvalid: Bool { matches("Invalid", code: 422) }
-    public var isTooManyRequests: Bool { matches("TooManyRequests", code: 429) }
+    /// Reason `TooManyRequests`, or code 429 whatever the reason (this check predates apimachinery's
+    /// known-reason rule and keeps its older meaning).
+    public var isTooManyRequests: Bool { reason == "TooManyRequests" || code == 429 }
     public var isServerTimeout: Bool { matches("ServerTimeout") }
     public var isTimeout: Bool { matches("Timeout", code: 504) }
     public var isInternalError: Bool { matches("InternalError", code: 500) }
@@ -134,7 +107,8 @@ public struct KubernetesStatus: Sendable, Hashable, Codable {
     public var isMethodNotSupported: Bool { matches("MethodNotAllowed", code: 405) }
     public var isNotAcceptable: Bool { matches("NotAcceptable", code: 406) }
     public var isUnsupportedMediaType: Bool { matches("UnsupportedMediaType", code: 415) }
-    public var isRequestEntityTooLarge: Bool { matches("RequestEntityTooLarge", code: 413) }
+    /// Reason `RequestEntityTooLarge`, or code 413 whatever the reason (as `isTooManyRequests`).
+    public var isRequestEntityTooLarge: Bool { reason == "RequestEntityTooLarge" || code == 413 }
 
     /// apimachinery's `SuggestsClientDelay`: ServerTimeout always asks for a delay (possibly 0 s);
     /// otherwise a positive `details.retryAfterSeconds` does.
@@ -146,9 +120,13 @@ public struct KubernetesStatus: Sendable, Hashable, Codable {
     }
 
     /// The kind this Status refines a response to.
-    public func failureKind(responseStatus: Int) -> FailureKind {
+    ///
+    /// `Expired` is always `watch.expired` (decision `relist`); so is `Gone` (reason, or code 410 with an
+    /// unknown reason) when the request was a watch (`isWatch`) or the message says
+    /// "too old resource version".
+    public func failureKind(responseStatus: Int, isWatch: Bool = false) -> FailureKind {
         if isResourceExpired { return .watchExpired }
-        if reason == "Gone", message?.contains("too old resource version") == true { return .watchExpired }
+        if isGone, isWatch || message?.contains("too old resource version") == true { return .watchExpired }
         switch reason ?? "" {
         case "AlreadyExists": return .httpAlreadyExists
         case "Conflict": return .httpConflict
@@ -156,7 +134,10 @@ public struct KubernetesStatus: Sendable, Hashable, Codable {
         case "Gone": return .httpGone
         case "Invalid": return .httpInvalid
         case "TooManyRequests": return .httpThrottled
-        case "ServerTimeout", "InternalError": return .httpServerError
+        case "ServerTimeout": return .httpServerError
+        case "InternalError":
+            let status = (code ?? 0) > 0 ? code! : responseStatus
+            return (500..<600).contains(status) ? HTTPResponseClassifier.kind(forStatus: status) : .httpServerError
         case "Timeout": return .httpGatewayTimeout
         case "ServiceUnavailable": return .httpUnavailable
         case "Unauthorized": return .httpUnauthorized
@@ -169,14 +150,15 @@ public struct KubernetesStatus: Sendable, Hashable, Codable {
         }
     }
 
-    func decoded(responseStatus: Int) -> DecodedAPIError {
+    func decoded(responseStatus: Int, isWatch: Bool = false) -> DecodedAPIError {
         let info = APIErrorInfo(
             format: .kubernetes,
             reason: reason,
             code: code.map { String($0) },
             message: message,
-            retryAfter: suggestsClientDelay
+            retryAfter: suggestsClientDelay,
+            document: .kubernetes(self)
         )
-        return DecodedAPIError(error: .kubernetes(self), kind: failureKind(responseStatus: responseStatus), info: info)
+        return DecodedAPIError(error: .kubernetes(self), kind: failureKind(responseStatus: responseStatus, isWatch: isWatch), info: info)
     }
 }

@@ -47,7 +47,8 @@ public struct ProblemDetails: Sendable, Hashable, Decodable {
     }
 
     func decoded(status: Int) -> DecodedAPIError {
-        let info = APIErrorInfo(format: .problem, reason: type, code: nil, message: detail ?? title)
+        let info = APIErrorInfo(format: .problem, reason: type, code: nil, message: detail ?? title,
+                                 document: .problem(self))
         return DecodedAPIError(error: .problem(self), kind: HTTPResponseClassifier.kind(forStatus: status), info: info)
     }
 }

@@ -26,10 +26,28 @@ public struct HTTPResponseClassifier: Sendable {
     ///   - body: the error body, if it was read (pass at most ``APIErrorDecoder/maximumBodySize`` bytes).
     ///   - now: Unix time in seconds, for `Retry-After` dates.
     public func classify(status: Int, headers: [(name: String, value: String)], body: [UInt8]?, now: Double) -> Failure? {
+        classify(status: status, headers: headers, body: body, now: now, request: HTTPRequestContext())
+    }
+
+    /// The failure a response to `request` stands for, or `nil` for 1xx, 2xx and 3xx.
+    ///
+    /// Beyond ``classify(status:headers:body:now:)``: a Kubernetes `Gone` on a watch is `watch.expired`,
+    /// and for a Kubernetes server a body that is not a Status is read as apimachinery's
+    /// ``KubernetesStatus/genericServerResponse(code:method:serverMessage:retryAfterSeconds:)``.
+    public func classify(status: Int, headers: [(name: String, value: String)], body: [UInt8]?, now: Double,
+                         request: HTTPRequestContext) -> Failure? {
         guard status >= 400 || status < 100 else { return nil }
-        var delay = Self.namedDelay(in: headers, now: now)
-        let decoded = body.flatMap { decoder.decode(body: $0, status: status, headers: headers) }
-        if delay == nil { delay = decoded?.info.retryAfter }
+        let headerDelay = Self.namedDelay(in: headers, now: now)
+        var decoded = body.flatMap { decoder.decode(body: $0, status: status, headers: headers) }
+        if case .kubernetes(let document)? = decoded?.error, request.isWatch {
+            decoded = document.decoded(responseStatus: status, isWatch: true)
+        } else if decoded == nil, request.isKubernetes {
+            let oversized = (body?.count ?? 0) > decoder.maximumBodySize
+            let generic = KubernetesStatus.forResponse(code: status, method: request.method,
+                                                       body: oversized ? [] : body ?? [], retryAfter: headerDelay)
+            decoded = generic.decoded(responseStatus: status, isWatch: request.isWatch)
+        }
+        var delay = headerDelay ?? decoded?.info.retryAfter
         if let named = delay { delay = min(named, maximumRetryAfter) }
 
         let kind = decoded?.kind ?? Self.kind(forStatus: status)

@@ -28,6 +28,9 @@ public struct APIErrorInfo: Sendable, Hashable {
     public var requestID: String?
     /// A delay the body named (Kubernetes `details.retryAfterSeconds`).
     public var retryAfter: Duration?
+    /// The whole typed document, to switch on (`.kubernetes(status)`, `.s3(error)`, `.problem(details)`);
+    /// `nil` when only the flat fields are known.
+    public var document: APIError?
 
     public init(
         format: Format,
@@ -35,7 +38,8 @@ public struct APIErrorInfo: Sendable, Hashable {
         code: String? = nil,
         message: String? = nil,
         requestID: String? = nil,
-        retryAfter: Duration? = nil
+        retryAfter: Duration? = nil,
+        document: APIError? = nil
     ) {
         self.format = format
         self.reason = reason
@@ -43,5 +47,6 @@ public struct APIErrorInfo: Sendable, Hashable {
         self.message = message
         self.requestID = requestID
         self.retryAfter = retryAfter
+        self.document = document
     }
 }

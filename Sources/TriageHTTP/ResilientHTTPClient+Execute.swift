@@ -1,0 +1,159 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+extension ResilientHTTPClient {
+    /// A response whose body is read as it arrives.
+    public struct StreamingResponse: Sendable {
+        public var status: HTTPResponseStatus
+        public var headers: HTTPHeaders
+        /// The body; errors while reading it are thrown as classified ``Failure``s.
+        public var body: ResponseBody
+        /// When this attempt's time is up (its timeout, or what is left of the overall deadline).
+        /// AsyncHTTPClient holds the request to it until the response head; reading the body is held
+        /// only to the idle timeout, so a handler that reads a long body should stop by then
+        /// (``ResponseBody/collect(upTo:deadline:timeoutKind:)`` does).
+        public var deadline: NIODeadline
+        /// The kind to report when ``deadline`` passes: `attempt.timeout` or `deadline.exceeded`.
+        public var deadlineFailure: FailureKind
+        /// When this attempt began sending the request (how long a stream lasted is measured from here).
+        public var started: ContinuousClock.Instant
+
+        @usableFromInline
+        init(status: HTTPResponseStatus, headers: HTTPHeaders, body: ResponseBody, deadline: NIODeadline,
+             deadlineFailure: FailureKind, started: ContinuousClock.Instant) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.deadline = deadline
+            self.deadlineFailure = deadlineFailure
+            self.started = started
+        }
+    }
+
+    /// Sends `request` and hands the response (status below 400) to `handle`, which reads the body as
+    /// it streams.
+    ///
+    /// The exchange, head and body, is one attempt: when `handle` throws a retryable failure (the body
+    /// was cut short, a stall hit the idle timeout) and the request may be resent, the pipeline sends the
+    /// request again and calls `handle` with the new response. Write `handle` so that it can start over.
+    /// Errors `handle` throws itself are classified with ``ResilientHTTPClientOptions/classifier`` (a ``Failure`` is kept).
+    ///
+    /// - Throws: a ``Failure`` (with ``Failure/history``) when the request fails for good.
+    @inlinable
+    public func execute<T: Sendable>(
+        _ request: HTTPClientRequest,
+        body: RequestBody? = nil,
+        logger: Logger? = nil,
+        _ handle: @escaping @Sendable (StreamingResponse) async throws -> T
+    ) async throws -> T {
+        let prepared = prepare(request, body: body)
+        if prepared.replayable {
+            return try await send(prepared, through: pipeline, logger: logger, handle)
+        }
+        var once = pipeline
+        once.retry = .never
+        return try await send(prepared, through: once, logger: logger, handle)
+    }
+
+    @inlinable
+    func send<T: Sendable>(
+        _ prepared: PreparedRequest,
+        through pipeline: Pipeline<C>,
+        logger: Logger?,
+        _ handle: @escaping @Sendable (StreamingResponse) async throws -> T
+    ) async throws -> T {
+        let attemptTimeout = pipeline.attemptTimeout
+        return try await pipeline.run(idempotent: prepared.idempotent) { attempt in
+            let started = ContinuousClock.now
+            let limit = Self.attemptLimit(attempt, attemptTimeout: attemptTimeout)
+            let response: HTTPClientResponse
+            do {
+                response = try await self.httpClient.execute(prepared.request, deadline: limit.deadline, logger: logger)
+            } catch {
+                throw self.classify(error, limit: limit)
+            }
+            if response.status.code >= 400 {
+                let context = HTTPRequestContext(
+                    method: prepared.request.method.rawValue,
+                    isWatch: HTTPRequestContext.isWatch(url: prepared.request.url),
+                    isKubernetes: self.options.isKubernetes
+                )
+                throw await self.failure(for: response, context: context)
+            }
+            let streaming = StreamingResponse(
+                status: response.status,
+                headers: response.headers,
+                body: ResponseBody(base: response.body, classifier: self.options.classifier),
+                deadline: limit.deadline,
+                deadlineFailure: limit.isOverallDeadline ? .deadlineExceeded : .attemptTimeout,
+                started: started
+            )
+            do {
+                return try await handle(streaming)
+            } catch {
+                throw self.options.classifier.classify(error)
+            }
+        }
+    }
+
+    /// The time an attempt may take: the per-attempt timeout or what is left of the overall deadline.
+    @usableFromInline
+    struct AttemptLimit {
+        @usableFromInline var deadline: NIODeadline
+        /// `true` when the overall deadline is the shorter of the two.
+        @usableFromInline var isOverallDeadline: Bool
+
+        @usableFromInline
+        init(deadline: NIODeadline, isOverallDeadline: Bool) {
+            self.deadline = deadline
+            self.isOverallDeadline = isOverallDeadline
+        }
+    }
+
+    /// The attempt's time limit (``Pipeline/Attempt/timeLimit``) as a deadline for AsyncHTTPClient.
+    @usableFromInline
+    static func attemptLimit(_ attempt: Pipeline<C>.Attempt, attemptTimeout: Duration?) -> AttemptLimit {
+        guard let remaining = attempt.timeLimit else { return AttemptLimit(deadline: .distantFuture, isOverallDeadline: false) }
+        let isOverall = attemptTimeout.map { remaining < $0 } ?? true
+        let (seconds, attoseconds) = max(remaining, .zero).components
+        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let amount: TimeAmount = nanoseconds.overflow ? .hours(24 * 365) : .nanoseconds(nanoseconds.partialValue + attoseconds / 1_000_000_000)
+        return AttemptLimit(deadline: .now() + amount, isOverallDeadline: isOverall)
+    }
+
+    /// Classifies a transport error; AsyncHTTPClient's deadline is `attempt.timeout` when the
+    /// per-attempt limit was the shorter one.
+    @usableFromInline
+    func classify(_ error: any Error, limit: AttemptLimit) -> Failure {
+        var failure = options.classifier.classify(error)
+        if failure.kind == .deadlineExceeded, !limit.isOverallDeadline {
+            failure = Failure(.attemptTimeout, underlying: error, detail: "no response head within the attempt timeout")
+        }
+        return failure
+    }
+
+    /// Reads at most ``ResilientHTTPClientOptions/maximumErrorBodySize`` + 1 bytes of an error response and classifies it.
+    @usableFromInline
+    func failure(for response: HTTPClientResponse, context: HTTPRequestContext) async -> Failure {
+        let status = Int(response.status.code)
+        let headers = response.headers.map { (name: $0.name, value: $0.value) }
+        let limit = options.maximumErrorBodySize + 1
+        var bytes: [UInt8] = []
+        var complete = true
+        do {
+            for try await var chunk in response.body {
+                bytes += chunk.readBytes(length: min(limit - bytes.count, chunk.readableBytes)) ?? []
+                if bytes.count >= limit { break }
+            }
+        } catch {
+            complete = false  // a body cut short is not decoded
+        }
+        let classifier = options.responseClassifier
+        let body = complete ? bytes : nil
+        return classifier.classify(status: status, headers: headers, body: body, now: Date().timeIntervalSince1970, request: context)
+            ?? Failure(.responseMalformed, status: status, detail: "HTTP \(status)")
+    }
+}

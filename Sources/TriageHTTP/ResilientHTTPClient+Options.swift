@@ -1,0 +1,75 @@
+import Triage
+
+extension ResilientHTTPClient {
+    /// How the client treats requests and responses (``ResilientHTTPClientOptions``).
+    public typealias Options = ResilientHTTPClientOptions
+}
+
+/// How a ``ResilientHTTPClient`` treats requests and responses. Validated when made.
+public struct ResilientHTTPClientOptions: Sendable {
+    /// The largest error body read and decoded, in bytes (default 65 536). A larger body is not
+    /// decoded: the response is classified by its status and headers alone.
+    public var maximumErrorBodySize: Int { responseClassifier.decoder.maximumBodySize }
+    /// How long a response body may go without bytes, applied as AsyncHTTPClient's read timeout by
+    /// ``ResilientHTTPClient/withClient(configuration:eventLoopGroup:options:backgroundActivityLogger:isolation:_:)``
+    /// (default 30 s). Unlike the per-attempt deadline, which stops at the response head, it covers
+    /// the whole body; a stall is `response.timeout`.
+    public let idleTimeout: Duration
+    /// Give a POST or PATCH without an idempotency key a random one (128 bits, hex), so that it may
+    /// be resent after a failure that might have reached the server (default `false`).
+    public let generatesIdempotencyKeys: Bool
+    /// The header that carries the idempotency key (default `Idempotency-Key`).
+    public let idempotencyKeyHeader: String
+    /// The server is a Kubernetes API server: a non-Status error body is read as client-go reads
+    /// it (apimachinery's `NewGenericServerResponse`) (default `false`).
+    public let isKubernetes: Bool
+    /// Classifies transport and body errors (default ``ClassifierChain/asyncHTTPClient``).
+    public let classifier: ClassifierChain
+    /// Turns 4xx/5xx responses into failures (Retry-After cap 1 day, 64 KiB body decoder by default).
+    public let responseClassifier: HTTPResponseClassifier
+
+    /// - Throws: ``ConfigurationError`` when `maximumErrorBodySize` is negative or above 16 MiB,
+    ///   `idleTimeout` is not positive, or the header name is empty or not a token.
+    public init(
+        maximumErrorBodySize: Int = 65_536,
+        idleTimeout: Duration = .seconds(30),
+        generatesIdempotencyKeys: Bool = false,
+        idempotencyKeyHeader: String = "Idempotency-Key",
+        isKubernetes: Bool = false,
+        classifier: ClassifierChain = .asyncHTTPClient,
+        maximumRetryAfter: Duration = .seconds(86_400)
+    ) throws(ConfigurationError) {
+        guard (0...(16 << 20)).contains(maximumErrorBodySize) else {
+            throw ConfigurationError("ResilientHTTPClient.Options.maximumErrorBodySize", "must be 0...16 MiB (\(maximumErrorBodySize))")
+        }
+        guard idleTimeout > .zero else {
+            throw ConfigurationError("ResilientHTTPClient.Options.idleTimeout", "must be positive")
+        }
+        guard !idempotencyKeyHeader.isEmpty, idempotencyKeyHeader.utf8.allSatisfy(Self.isTokenByte) else {
+            throw ConfigurationError("ResilientHTTPClient.Options.idempotencyKeyHeader", "must be a header name")
+        }
+        self.idleTimeout = idleTimeout
+        self.generatesIdempotencyKeys = generatesIdempotencyKeys
+        self.idempotencyKeyHeader = idempotencyKeyHeader
+        self.isKubernetes = isKubernetes
+        self.classifier = classifier
+        self.responseClassifier = HTTPResponseClassifier(
+            maximumRetryAfter: maximumRetryAfter,
+            decoder: APIErrorDecoder(maximumBodySize: maximumErrorBodySize)
+        )
+    }
+
+    /// The defaults: 64 KiB error bodies, 30 s idle timeout, no generated keys, not Kubernetes.
+    public init() {
+        try! self.init(maximumErrorBodySize: 65_536)
+    }
+
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            true
+        default:
+            "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+
+extension ResilientHTTPClient {
+    /// Starts a client with its own AsyncHTTPClient, runs `body`, and shuts AsyncHTTPClient down
+    /// afterwards, whether `body` throws or not.
+    ///
+    /// `configuration` is used with `connectionPool.retryConnectionEstablishment = false` (Triage owns
+    /// the retry loop) and, when it sets no read timeout, `options.idleTimeout` as the read timeout.
+    public static func withClient<Return>(
+        pipeline: Pipeline<C>,
+        configuration: HTTPClient.Configuration = HTTPClient.Configuration(),
+        eventLoopGroup: any EventLoopGroup = HTTPClient.defaultEventLoopGroup,
+        options: Options = Options(),
+        backgroundActivityLogger: Logger? = nil,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (ResilientHTTPClient<C>) async throws -> Return
+    ) async throws -> Return {
+        let httpClient = HTTPClient(
+            eventLoopGroup: eventLoopGroup,
+            configuration: Self.configure(configuration, options: options),
+            backgroundActivityLogger: backgroundActivityLogger ?? Logger(label: "triage.http", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        let client = ResilientHTTPClient(httpClient: httpClient, pipeline: pipeline, options: options)
+        let result: Return
+        do {
+            result = try await body(client)
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+        return result
+    }
+
+    /// `configuration` as the client needs it: no connection-establishment retry, a read timeout.
+    public static func configure(_ configuration: HTTPClient.Configuration, options: Options) -> HTTPClient.Configuration {
+        var configuration = configuration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        if configuration.timeout.read == nil {
+            let (seconds, attoseconds) = options.idleTimeout.components
+            configuration.timeout.read = .nanoseconds(min(seconds, 86_400 * 365) * 1_000_000_000 + attoseconds / 1_000_000_000)
+        }
+        return configuration
+    }
+}
+
+extension ResilientHTTPClient where C == ContinuousClock {
+    /// ``Pipeline/standard`` (30 s deadline, 3 attempts, retry budget, breaker, 10 s per attempt) with
+    /// cooperative timeouts: each attempt's time goes to AsyncHTTPClient's `execute(_:deadline:)`, which
+    /// holds the request to it up to the response head; the body is held to the idle timeout, and the
+    /// buffered `execute` also stops at the deadline between chunks. No task or timer runs beside a request.
+    /// Each access makes a new budget and breaker.
+    public static var standardPipeline: Pipeline<ContinuousClock> {
+        var pipeline = Pipeline<ContinuousClock>.standard
+        pipeline.timeoutEnforcement = .cooperative
+        return pipeline
+    }
+
+    /// Starts a client with ``standardPipeline``, runs `body`, and shuts AsyncHTTPClient down afterwards.
+    public static func withClient<Return>(
+        configuration: HTTPClient.Configuration = HTTPClient.Configuration(),
+        eventLoopGroup: any EventLoopGroup = HTTPClient.defaultEventLoopGroup,
+        options: Options = Options(),
+        backgroundActivityLogger: Logger? = nil,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (ResilientHTTPClient<ContinuousClock>) async throws -> Return
+    ) async throws -> Return {
+        try await withClient(pipeline: standardPipeline, configuration: configuration, eventLoopGroup: eventLoopGroup, options: options,
+                             backgroundActivityLogger: backgroundActivityLogger, isolation: isolation, body)
+    }
+}

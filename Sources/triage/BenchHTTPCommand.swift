@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Triage
+import TriageProbe
+
+extension BenchCommand {
+    /// `triage bench http`: requests per second through AsyncHTTPClient alone and through
+    /// ResilientHTTPClient with the standard pipeline, against one loopback server.
+    struct HTTP: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "http",
+            abstract: "Raw AsyncHTTPClient vs ResilientHTTPClient, requests per second on loopback."
+        )
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        @Option(help: "Requests per measurement.")
+        var requests = 2_000
+
+        @Option(help: "Requests in flight in the concurrent measurement.")
+        var concurrency = 32
+
+        @Option(help: "Rounds; raw and resilient alternate, and the median of each is reported.")
+        var rounds = 9
+
+        @Option(help: "How the standard pipeline enforces timeouts: cooperative (AsyncHTTPClient's deadline) or cancel.")
+        var timeouts = "cooperative"
+
+        func validate() throws {
+            guard requests >= 1 else { throw ValidationError("--requests must be at least 1") }
+            guard (1...1_024).contains(concurrency) else { throw ValidationError("--concurrency must be 1...1024") }
+            guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be 1...100") }
+            guard ["cooperative", "cancel"].contains(timeouts) else { throw ValidationError("--timeouts must be cooperative or cancel") }
+        }
+
+        func run() async throws {
+            let result = try await HTTPOverheadBenchmark.run(requests: requests, concurrency: concurrency, rounds: rounds,
+                                                        timeouts: timeouts == "cancel" ? .cancel : .cooperative)
+            if json {
+                print(HTTPOverheadBenchmark.json(result))
+            } else {
+                for (name, pair) in [("sequential", result.sequential), ("concurrent (\(result.concurrency))", result.concurrent)] {
+                    print(name.padding(toLength: 18, withPad: " ", startingAt: 0)
+                          + String(format: "raw %9.1f req/s   resilient %9.1f req/s   %5.1f %%",
+                                   pair.rawRequestsPerSecond, pair.resilientRequestsPerSecond, pair.ratio * 100))
+                }
+            }
+        }
+    }
+}

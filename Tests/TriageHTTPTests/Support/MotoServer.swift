@@ -1,0 +1,95 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import TriageChaos
+
+/// moto's S3-compatible server (`python3 -m moto.server`), started on a free port of 127.0.0.1 for one
+/// test and stopped after it.
+final class MotoServer {
+    let port: Int
+    private let process: Process
+
+    private init(port: Int, process: Process) {
+        self.port = port
+        self.process = process
+    }
+
+    /// `true` when `python3` finds the `moto` package and flask, which its server needs
+    /// (scripts/install-test-deps.sh installs both). Looked up without importing them (importing moto
+    /// takes seconds of CPU), and waited for without blocking a thread of the cooperative pool.
+    static func isAvailable() async -> Bool {
+        let check = "import importlib.util, sys; sys.exit(0 if all(importlib.util.find_spec(m) for m in ('moto', 'flask', 'werkzeug')) else 1)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", check]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        return await withCheckedContinuation { continuation in
+            process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus == 0) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(returning: false)
+            }
+        }
+    }
+
+    var url: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts the server and waits (up to 90 s: it is slow to import on a busy machine) until it answers.
+    static func start() async throws -> MotoServer {
+        let port = try LoopbackSockets.closedPort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // At the lowest priority: importing moto is seconds of CPU, which must not starve the
+        // timing-sensitive tests running beside this one on a 2-core machine.
+        process.arguments = ["nice", "-n", "19", "python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let server = MotoServer(port: port, process: process)
+        let clock = ContinuousClock()
+        let giveUp = clock.now.advanced(by: .seconds(90))
+        while clock.now < giveUp {
+            guard process.isRunning else { throw MotoError(description: "moto.server exited with \(process.terminationStatus)") }
+            if await Self.accepts(port: port) { return server }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        server.stop()
+        throw MotoError(description: "moto.server did not answer on port \(port) within 90 s")
+    }
+
+    /// Stops the server at once (SIGKILL: its state is in memory and moto's SIGTERM handler does not
+    /// end werkzeug's threaded server) and waits for it to exit.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    private static func accepts(port: Int) async -> Bool {
+        do {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.milliseconds(500))
+                .connect(host: "127.0.0.1", port: port).get()
+            try? await channel.close()
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// Runs `body` with a started server, and stops it afterwards.
+    static func with<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
+        let server = try await start()
+        defer { server.stop() }
+        return try await body(server)
+    }
+}
+
+struct MotoError: Error, CustomStringConvertible {
+    var description: String
+}
