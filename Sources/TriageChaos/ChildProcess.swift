@@ -13,7 +13,20 @@ public enum ChildProcess {
     }
 
     /// Runs `executable` (a path, or a name looked up on PATH via /usr/bin/env) with `arguments`.
-    public static func run(_ executable: String, _ arguments: [String]) throws -> Result {
+    ///
+    /// The wait happens on a Dispatch thread, not on the cooperative pool: a child that runs for
+    /// seconds must not hold one of a 2-core machine's two task threads while other tests need it.
+    public static func run(_ executable: String, _ arguments: [String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try runBlocking(executable, arguments) })
+            }
+        }
+    }
+
+    /// ``run(_:_:)`` on the calling thread, which it blocks until the child exits: for synchronous
+    /// contexts outside Swift concurrency only.
+    public static func runBlocking(_ executable: String, _ arguments: [String]) throws -> Result {
         let process = Process()
         if executable.contains("/") {
             process.executableURL = URL(fileURLWithPath: executable)

@@ -12,12 +12,7 @@ import TriageChaos
 
     static func run(_ arguments: [String]) async throws -> ChildProcess.Result {
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the triage product first")
-        let path = binary.path
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try ChildProcess.run(path, arguments) })
-            }
-        }
+        return try await ChildProcess.run(binary.path, arguments)
     }
 
     @Test(arguments: [

@@ -15,7 +15,8 @@ import TriageHTTP
         scenario.faultRate = 1
         scenario.faults = [fault]
         try await ChaosServer.with(scenario) { server in
-            try await ChaosTestClient.with(readTimeout: .milliseconds(300)) { http in
+            // Short only where the timeout is the failure: a loaded run must not turn a slow fault into one.
+            try await ChaosTestClient.with(readTimeout: fault == .stall ? .milliseconds(300) : .seconds(15)) { http in
                 let failure = try #require(await http.failure(of: server.url("/")))
                 #expect(failure.kind == expected, "\(fault): \(failure)")
                 #expect(server.stats.faults[fault] == 1)

@@ -58,7 +58,7 @@ import TriageHTTP
         scenario.capacityStatus = 429
         scenario.retryAfter = ["3"]
         try await ChaosServer.with(scenario) { server in
-            try await ChaosTestClient.with(readTimeout: .milliseconds(600)) { stalling in
+            try await ChaosTestClient.with(readTimeout: .seconds(4)) { stalling in
                 async let first = stalling.failure(of: server.url("/a"))
                 async let second = stalling.failure(of: server.url("/b"))
                 for _ in 0..<200 where server.stats.concurrentPeak < 2 { try await Task.sleep(for: .milliseconds(10)) }

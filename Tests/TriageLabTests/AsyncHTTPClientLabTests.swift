@@ -31,7 +31,7 @@ import TriageHTTP
         }
     }
 
-    static func run(_ mode: String, url: String, client: HTTPClient, deadline: TimeAmount = .seconds(5)) async -> Failure? {
+    static func run(_ mode: String, url: String, client: HTTPClient, deadline: TimeAmount = .seconds(20)) async -> Failure? {
         let start = ContinuousClock.now
         let error = await fetch(url, client: client, deadline: deadline)
         return LabReport.record(mode: mode, stack: stack, error: error, chain: .asyncHTTPClient, since: start)
@@ -39,7 +39,7 @@ import TriageHTTP
 
     @Test(arguments: LabMode.allCases)
     func serverFaults(mode: LabMode) async throws {
-        let client = Self.makeClient()
+        let client = Self.makeClient(read: mode.clientReadTimeout)
         let failure = try await FaultServer.with(mode.behaviour) { server in
             await Self.run(mode.rawValue, url: server.url(mode.path), client: client)
         }

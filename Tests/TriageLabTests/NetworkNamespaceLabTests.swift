@@ -14,7 +14,7 @@ import TriageChaos
 
     @discardableResult
     static func shell(_ arguments: [String]) -> (status: Int32, output: String) {
-        guard let result = try? ChildProcess.run(arguments[0], Array(arguments.dropFirst())) else { return (-1, "") }
+        guard let result = try? ChildProcess.runBlocking(arguments[0], Array(arguments.dropFirst())) else { return (-1, "") }
         return (result.status, result.stdout)
     }
 

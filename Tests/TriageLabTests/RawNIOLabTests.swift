@@ -9,9 +9,9 @@ import TriageNIO
     static let stack = "SwiftNIO"
 
     static func run(_ mode: String, host: String = "127.0.0.1", port: Int, path: String = "/", tls: TLSConfiguration? = nil,
-                    serverName: String? = nil) async -> Failure? {
+                    serverName: String? = nil, readTimeout: TimeAmount = .seconds(15)) async -> Failure? {
         let start = ContinuousClock.now
-        let error = await RawNIOClient.get(host: host, port: port, path: path, tls: tls, serverName: serverName)
+        let error = await RawNIOClient.get(host: host, port: port, path: path, tls: tls, serverName: serverName, readTimeout: readTimeout)
         return LabReport.record(mode: mode, stack: stack, error: error, chain: .nio, since: start)
     }
 
@@ -21,7 +21,7 @@ import TriageNIO
     @Test(arguments: modes)
     func serverFaults(mode: LabMode) async throws {
         let failure = try await FaultServer.with(mode.behaviour) { server in
-            await Self.run(mode.rawValue, port: server.port, path: mode.path)
+            await Self.run(mode.rawValue, port: server.port, path: mode.path, readTimeout: mode.clientReadTimeout)
         }
         let found = try #require(failure, "\(mode) did not fail")
         #expect(found.kind.id == mode.expectedKind, "\(mode): \(found)")

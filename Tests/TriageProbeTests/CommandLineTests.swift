@@ -9,36 +9,36 @@ import TriageChaos
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("triage")
     }
 
-    static func run(_ arguments: [String]) throws -> ChildProcess.Result {
-        try ChildProcess.run(binary.path, arguments)
+    static func run(_ arguments: [String]) async throws -> ChildProcess.Result {
+        try await ChildProcess.run(binary.path, arguments)
     }
 
-    @Test func unknownFlagIsUsageExitTwo() throws {
+    @Test func unknownFlagIsUsageExitTwo() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the triage product first")
-        let result = try Self.run(["probe", "--no-such-flag", "http://127.0.0.1/"])
+        let result = try await Self.run(["probe", "--no-such-flag", "http://127.0.0.1/"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("Unknown option"))
     }
 
-    @Test func unreadableCACertIsUsageExitTwo() throws {
+    @Test func unreadableCACertIsUsageExitTwo() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
-        let result = try Self.run(["probe", "--cacert", "/nonexistent.pem", "http://127.0.0.1/"])
+        let result = try await Self.run(["probe", "--cacert", "/nonexistent.pem", "http://127.0.0.1/"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("--cacert"))
     }
 
-    @Test func refusedPortPrintsJsonAndExitsOne() throws {
+    @Test func refusedPortPrintsJsonAndExitsOne() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
         let port = try LoopbackSockets.closedPort()
-        let result = try Self.run(["probe", "--json", "http://127.0.0.1:\(port)/"])
+        let result = try await Self.run(["probe", "--json", "http://127.0.0.1:\(port)/"])
         #expect(result.status == 1)
         let json = try #require(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(json["kind"] as? String == "connect.refused")
     }
 
-    @Test func malformedURLIsAFailureNotUsage() throws {
+    @Test func malformedURLIsAFailureNotUsage() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
-        let result = try Self.run(["probe", "--json", "http://exa mple.com/"])
+        let result = try await Self.run(["probe", "--json", "http://exa mple.com/"])
         #expect(result.status == 1)
         #expect(result.stdout.contains("request.invalidURL"))
     }
@@ -46,7 +46,7 @@ import TriageChaos
     @Test func successExitsZero() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
         try await FaultServer.with(.respond(status: 204)) { server in
-            let result = try Self.run(["probe", server.url()])
+            let result = try await Self.run(["probe", server.url()])
             #expect(result.status == 0)
             #expect(result.stdout.contains("outcome: success"))
         }

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOSSL
 import TriageChaos
 
@@ -42,6 +43,12 @@ enum LabMode: String, CaseIterable, Sendable {
         case .redirectChain: "/chain/0"
         default: "/"
         }
+    }
+
+    /// The read timeout a client needs to see this mode: short where the timeout is the failure, long
+    /// elsewhere, so a loaded machine running every suite at once cannot turn a slow answer into a timeout.
+    var clientReadTimeout: TimeAmount {
+        self == .readTimeout || self == .chunkedStall ? .seconds(2) : .seconds(15)
     }
 
     /// The kind every stack should report.
