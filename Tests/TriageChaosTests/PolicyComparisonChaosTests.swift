@@ -60,6 +60,7 @@ import TriageProbe
             #expect(json.contains(key), "\(key) missing")
         }
         let svg = StormPlot.svg(rows)
-        #expect(svg.hasPrefix("<svg") && svg.contains("polyline"))
+        #expect(svg.contains("<svg") && svg.contains("polyline"))
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 2 * ComparedPolicy.allCases.count)
     }
 }
