@@ -22,6 +22,8 @@ public enum FaultBehaviour: Sendable {
     case chunkedEndsWithReset
     /// Answer with bytes that are not HTTP.
     case garbage
+    /// Send the status line and part of the headers, then close (FIN) inside the response head.
+    case headCutShort
     /// `302` between `/loop/a` and `/loop/b` forever.
     case redirectLoop
     /// `302` from `/chain/N` to `/chain/N+1` forever.

@@ -104,6 +104,9 @@ final class FaultHandler: ChannelInboundHandler {
         case .garbage:
             busy = true
             write("SSH-2.0-OpenSSH_9.2 not http at all\r\n\r\n", context: context, thenClose: true)
+        case .headCutShort:
+            busy = true
+            write("HTTP/1.1 200 OK\r\nContent-Type: text/pl", context: context, thenClose: true)
         case .redirectLoop:
             let next = path.hasSuffix("/a") ? "/loop/b" : "/loop/a"
             write(Self.response(status: 302, headers: [("Location", next)], body: ""), context: context)

@@ -124,13 +124,16 @@ extension ResilientHTTPClient {
         return AttemptLimit(deadline: .now() + amount, isOverallDeadline: isOverall)
     }
 
-    /// Classifies a transport error; AsyncHTTPClient's deadline is `attempt.timeout` when the
-    /// per-attempt limit was the shorter one.
+    /// Classifies a transport error thrown before the response head; AsyncHTTPClient's deadline is
+    /// `attempt.timeout` when the per-attempt limit was the shorter one, and an EOF the parser
+    /// reports (`response.incomplete`) is `connection.closed`: no complete head arrived, so no body was cut.
     @usableFromInline
     func classify(_ error: any Error, limit: AttemptLimit) -> Failure {
         var failure = options.classifier.classify(error)
         if failure.kind == .deadlineExceeded, !limit.isOverallDeadline {
             failure = Failure(.attemptTimeout, underlying: error, detail: "no response head within the attempt timeout")
+        } else if failure.kind == .responseIncomplete {
+            failure = Failure(.connectionClosed, delivery: failure.delivery, underlying: error, detail: "closed inside the response head")
         }
         return failure
     }

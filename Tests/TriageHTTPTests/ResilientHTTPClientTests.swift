@@ -208,6 +208,17 @@ import TriageTestKit
         #expect(counter.count == 2)
     }
 
+    /// The parser reports an EOF inside the head like one inside a body; before a head it is a closed connection.
+    @Test func aConnectionClosedInsideTheHeadIsClosedNotIncomplete() async throws {
+        try await FaultServer.with(.headCutShort) { server in
+            try await ResilientHTTPClient.withClient(pipeline: TestPipelines.fast(attempts: 1)) { client in
+                let failure = await captureFailure { try await client.execute(Self.request(server.url(), .POST), body: .text("x")) }
+                #expect(failure?.kind == .connectionClosed)
+                #expect(failure?.delivery == .maybeProcessed)
+            }
+        }
+    }
+
     @Test func aBodyAboveTheLimitIsTooLarge() async throws {
         try await FaultServer.with(.respond(status: 200, body: String(repeating: "x", count: 1000))) { server in
             try await ResilientHTTPClient.withClient(pipeline: TestPipelines.fast()) { client in
