@@ -24,7 +24,7 @@ enum ChaosControl {
                 state.update(scenario)
                 respond(200, json, scenario.json)
             } catch {
-                respond(400, json, #"{"error":"\#(error.code)","message":\#(quoted(error.message))}"#)
+                respond(400, json, #"{"error":"\#(error.code)","message":\#(JSONString.quoted(error.message))}"#)
             }
         case (_, "/_chaos/stats"), (_, "/_chaos/reset"), (_, "/_chaos/scenario"):
             respond(405, json, #"{"error":"methodNotAllowed"}"#)
@@ -33,20 +33,4 @@ enum ChaosControl {
         }
     }
 
-    /// A JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
-    }
 }

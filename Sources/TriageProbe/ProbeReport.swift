@@ -1,4 +1,5 @@
 import Triage
+import TriageChaos
 
 /// What `triage probe` found: the fields of probe-json.md, before rendering.
 public struct ProbeReport: Sendable {
@@ -111,36 +112,19 @@ struct JSONWriter {
     private var fields: [String] = []
 
     mutating func field(_ key: String, _ value: Value) {
-        fields.append("\(Self.quote(key)): \(Self.render(value))")
+        fields.append("\(JSONString.quoted(key)): \(Self.render(value))")
     }
 
     var text: String { "{" + fields.joined(separator: ", ") + "}" }
 
     static func render(_ value: Value) -> String {
         switch value {
-        case .string(let text): quote(text)
+        case .string(let text): JSONString.quoted(text)
         case .int(let number): String(number)
         case .double(let number): number.isFinite ? String(Double(Int((number * 1000).rounded())) / 1000) : "null"
         case .bool(let flag): flag ? "true" : "false"
         case .null: "null"
         case .raw(let text): text
         }
-    }
-
-    static func quote(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

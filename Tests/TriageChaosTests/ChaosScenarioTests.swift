@@ -113,3 +113,13 @@ import TriageChaos
         }
     }
 }
+
+@Suite struct JSONStringTests {
+    @Test func escapesWhatJSONRequires() throws {
+        let text = "a \"quoted\" back\\slash\nnew\tline \u{01} é"
+        let quoted = JSONString.quoted(text)
+        #expect(quoted == #""a \"quoted\" back\\slash\nnew\tline \u0001 é""#)
+        let decoded = try JSONSerialization.jsonObject(with: Data("[\(quoted)]".utf8)) as? [String]
+        #expect(decoded == [text])
+    }
+}
