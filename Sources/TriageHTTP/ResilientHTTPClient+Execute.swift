@@ -73,7 +73,7 @@ extension ResilientHTTPClient {
             do {
                 response = try await self.httpClient.execute(prepared.request, deadline: limit.deadline, logger: logger)
             } catch {
-                throw self.classify(error, limit: limit)
+                throw self.classify(error)
             }
             if response.status.code >= 400 {
                 let context = HTTPRequestContext(
@@ -124,15 +124,14 @@ extension ResilientHTTPClient {
         return AttemptLimit(deadline: .now() + amount, isOverallDeadline: isOverall)
     }
 
-    /// Classifies a transport error thrown before the response head; AsyncHTTPClient's deadline is
-    /// `attempt.timeout` when the per-attempt limit was the shorter one, and an EOF the parser
-    /// reports (`response.incomplete`) is `connection.closed`: no complete head arrived, so no body was cut.
+    /// Classifies a transport error thrown before the response head. An EOF the parser reports
+    /// (`response.incomplete`) is `connection.closed`: no complete head arrived, so no body was cut.
+    /// (AsyncHTTPClient's deadline error becomes `attempt.timeout` in the pipeline, which knows whether
+    /// the attempt's limit or the overall deadline passed.)
     @usableFromInline
-    func classify(_ error: any Error, limit: AttemptLimit) -> Failure {
+    func classify(_ error: any Error) -> Failure {
         var failure = options.classifier.classify(error)
-        if failure.kind == .deadlineExceeded, !limit.isOverallDeadline {
-            failure = Failure(.attemptTimeout, underlying: error, detail: "no response head within the attempt timeout")
-        } else if failure.kind == .responseIncomplete {
+        if failure.kind == .responseIncomplete {
             failure = Failure(.connectionClosed, delivery: failure.delivery, underlying: error, detail: "closed inside the response head")
         }
         return failure

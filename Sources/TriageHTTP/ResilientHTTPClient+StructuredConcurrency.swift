@@ -47,16 +47,12 @@ extension ResilientHTTPClient {
 }
 
 extension ResilientHTTPClient where C == ContinuousClock {
-    /// ``Pipeline/standard`` (30 s deadline, 3 attempts, retry budget, breaker, 10 s per attempt) with
-    /// cooperative timeouts: each attempt's time goes to AsyncHTTPClient's `execute(_:deadline:)`, which
+    /// ``Pipeline/standard`` (30 s deadline, 3 attempts, retry budget, breaker, 10 s per attempt), whose
+    /// timeouts are cooperative: each attempt's time goes to AsyncHTTPClient's `execute(_:deadline:)`, which
     /// holds the request to it up to the response head; the body is held to the idle timeout, and the
     /// buffered `execute` also stops at the deadline between chunks. No task or timer runs beside a request.
     /// Each access makes a new budget and breaker.
-    public static var standardPipeline: Pipeline<ContinuousClock> {
-        var pipeline = Pipeline<ContinuousClock>.standard
-        pipeline.timeoutEnforcement = .cooperative
-        return pipeline
-    }
+    public static var standardPipeline: Pipeline<ContinuousClock> { .standard }
 
     /// Starts a client with ``standardPipeline``, runs `body`, and shuts AsyncHTTPClient down afterwards.
     public static func withClient<Return>(
