@@ -21,7 +21,28 @@ public enum Decision: String, Sendable, Hashable, CaseIterable, CustomStringConv
     public var id: String { rawValue }
 
     /// `true` for `.retry` and `.retryAfter`.
-    public var isRetryable: Bool { self == .retry || self == .retryAfter }
+    @inlinable
+    public var isRetryable: Bool {
+        switch self {
+        case .retry, .retryAfter: true
+        default: false
+        }
+    }
 
     public var description: String { rawValue }
+
+    /// A bit of its own, for sets of decisions kept as masks (a switch: `==` on a `String`-backed enum
+    /// compares raw strings).
+    @inlinable
+    var bit: UInt8 {
+        switch self {
+        case .retry: 1
+        case .retryAfter: 2
+        case .refresh: 4
+        case .relist: 8
+        case .reconnect: 16
+        case .fail: 32
+        case .stop: 64
+        }
+    }
 }

@@ -14,16 +14,23 @@ public struct Failure: Error, Sendable, CustomStringConvertible {
     /// The HTTP status, when a response arrived.
     public var status: Int?
     /// The API error decoded from the response body, when there was one.
-    public var api: APIErrorInfo?
+    public var api: APIErrorInfo? {
+        get { apiBox?.value }
+        set { apiBox = newValue.map(APIErrorBox.init) }
+    }
     /// The error that was classified, when there was one (`nil` for a bare HTTP response).
     public var underlying: (any Error)?
     /// What the classifier saw, in a few words (`"ECONNREFUSED"`, `"CERTIFICATE_VERIFY_FAILED"`); may be empty.
     public var detail: String
     /// Every attempt of the operation and the decision after it, when a ``Pipeline`` ran it (empty otherwise).
     public var history = DecisionHistory()
+    /// ``api`` out of line: a decoded body is rare and large (about 280 bytes), and a failure is copied
+    /// on every throw.
+    @usableFromInline var apiBox: APIErrorBox?
 
     /// Creates a failure; `decision` and `delivery` default to the kind's, and a named delay on a
     /// kind whose default is `retry` (or on `http.payloadTooLarge`) turns the decision into `retryAfter`.
+    @inlinable
     public init(
         _ kind: FailureKind,
         decision: Decision? = nil,
@@ -32,23 +39,27 @@ public struct Failure: Error, Sendable, CustomStringConvertible {
         status: Int? = nil,
         api: APIErrorInfo? = nil,
         underlying: (any Error)? = nil,
-        detail: String = ""
+        detail: String = "",
+        history: DecisionHistory = DecisionHistory()
     ) {
         self.kind = kind
         self.decision = decision ?? Failure.defaultDecision(for: kind, retryAfter: retryAfter)
         self.delivery = delivery ?? kind.defaultDelivery
         self.retryAfter = retryAfter
         self.status = status
-        self.api = api
+        self.apiBox = api.map(APIErrorBox.init)
         self.underlying = underlying
         self.detail = detail
+        self.history = history
     }
 
     /// The taxonomy rule for a named delay: `retry` becomes `retryAfter`; so does 413's `fail`.
+    @inlinable
     public static func defaultDecision(for kind: FailureKind, retryAfter: Duration?) -> Decision {
-        guard retryAfter != nil else { return kind.defaultDecision }
-        if kind.defaultDecision == .retry || kind == .httpPayloadTooLarge { return .retryAfter }
-        return kind.defaultDecision
+        let decision = kind.defaultDecision
+        guard retryAfter != nil else { return decision }
+        if case .retry = decision { return .retryAfter }
+        return kind == .httpPayloadTooLarge ? .retryAfter : decision
     }
 
     /// `true` when the decision is `retry` or `retryAfter`.
@@ -72,4 +83,11 @@ extension Duration {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
+}
+
+/// Holds a ``Failure``'s decoded API error out of line.
+@usableFromInline
+final class APIErrorBox: Sendable {
+    let value: APIErrorInfo
+    @usableFromInline init(_ value: APIErrorInfo) { self.value = value }
 }

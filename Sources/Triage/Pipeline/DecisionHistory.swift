@@ -3,10 +3,14 @@
 /// The first record is stored inline, so an operation that ends after one attempt (the common case,
 /// and every open-breaker rejection) carries its explanation without a heap allocation.
 public struct DecisionHistory: RandomAccessCollection, ExpressibleByArrayLiteral, Sendable {
-    private var first: DecisionRecord?
-    private var rest: [DecisionRecord] = []
+    @usableFromInline var first: DecisionRecord?
+    @usableFromInline var rest: [DecisionRecord] = []
 
     public init() {}
+
+    /// A history of one record.
+    @inlinable
+    public init(_ record: DecisionRecord) { first = record }
 
     public init(arrayLiteral records: DecisionRecord...) {
         for record in records { append(record) }

@@ -52,38 +52,63 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
     public var kind: FailureKind?
     /// The failure's decision; `nil` when it succeeded.
     public var decision: Decision?
-    /// The HTTP status of the attempt's failure, when a response arrived.
-    public var status: Int?
-    /// The delay the failure named (Retry-After, ...), whether or not it was waited out.
-    public var namedDelay: Duration?
     public var action: Action
-    /// The wait before the next attempt, when there is one.
-    public var delay: Duration?
-    public var delaySource: DelaySource?
     /// The rule that decided.
     public var rule: Rule
-    /// Time from the operation's start to the end of this attempt.
-    public var elapsed: Duration
-    /// The retry budget's tokens after this decision, when a budget is in use.
-    public var budgetLevel: Double?
+    public var delaySource: DelaySource?
     /// The breaker's phase after this attempt, when a breaker is in use.
     public var breakerPhase: CircuitBreakerState.Phase?
 
+    // A record travels inside every thrown `Failure`, so the optional numbers are kept a word each
+    // (durations to the nanosecond; `nil` as a value no record holds) rather than a word and a tag.
+    @usableFromInline var packedStatus: Int32
+    @usableFromInline var packedNamedDelay: PackedDuration
+    @usableFromInline var packedDelay: PackedDuration
+    @usableFromInline var packedElapsed: PackedDuration
+    @usableFromInline var packedBudgetLevel: Double
+
+    /// The HTTP status of the attempt's failure, when a response arrived.
+    public var status: Int? {
+        get { packedStatus == .min ? nil : Int(packedStatus) }
+        set { packedStatus = newValue.map { Int32(clamping: $0) } ?? .min }
+    }
+    /// The delay the failure named (Retry-After, ...), whether or not it was waited out.
+    public var namedDelay: Duration? {
+        get { packedNamedDelay.value }
+        set { packedNamedDelay = PackedDuration(newValue) }
+    }
+    /// The wait before the next attempt, when there is one.
+    public var delay: Duration? {
+        get { packedDelay.value }
+        set { packedDelay = PackedDuration(newValue) }
+    }
+    /// Time from the operation's start to the end of this attempt.
+    public var elapsed: Duration {
+        get { packedElapsed.value ?? .zero }
+        set { packedElapsed = PackedDuration(newValue) }
+    }
+    /// The retry budget's tokens after this decision, when a budget is in use.
+    public var budgetLevel: Double? {
+        get { packedBudgetLevel.isNaN ? nil : packedBudgetLevel }
+        set { packedBudgetLevel = newValue ?? .nan }
+    }
+
+    @inlinable
     public init(attempt: Int, kind: FailureKind?, decision: Decision?, status: Int?, namedDelay: Duration?, action: Action,
                 delay: Duration?, delaySource: DelaySource?, rule: Rule, elapsed: Duration, budgetLevel: Double?,
                 breakerPhase: CircuitBreakerState.Phase?) {
         self.attempt = attempt
         self.kind = kind
         self.decision = decision
-        self.status = status
-        self.namedDelay = namedDelay
         self.action = action
-        self.delay = delay
-        self.delaySource = delaySource
         self.rule = rule
-        self.elapsed = elapsed
-        self.budgetLevel = budgetLevel
+        self.delaySource = delaySource
         self.breakerPhase = breakerPhase
+        self.packedStatus = status.map { Int32(clamping: $0) } ?? .min
+        self.packedNamedDelay = PackedDuration(namedDelay)
+        self.packedDelay = PackedDuration(delay)
+        self.packedElapsed = PackedDuration(elapsed)
+        self.packedBudgetLevel = budgetLevel ?? .nan
     }
 
     /// Why, in one sentence ("503 is transient; wait 2 seconds as asked").
@@ -124,4 +149,25 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
         if let delay { text += " after \(delay)" }
         return text + " (\(reason))"
     }
+}
+
+/// A `Duration?` in one word: whole nanoseconds (clamped to ±292 years), `Int64.min` for `nil`.
+@usableFromInline
+struct PackedDuration: Sendable, Hashable {
+    @usableFromInline var nanoseconds: Int64
+
+    @inlinable
+    init(_ duration: Duration?) {
+        guard let duration else {
+            nanoseconds = .min
+            return
+        }
+        let (seconds, attoseconds) = duration.components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, overflowAgain) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        nanoseconds = overflow || overflowAgain ? (seconds < 0 ? .min + 1 : .max) : max(sum, .min + 1)
+    }
+
+    @inlinable
+    var value: Duration? { nanoseconds == .min ? nil : .nanoseconds(nanoseconds) }
 }

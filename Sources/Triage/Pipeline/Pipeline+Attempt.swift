@@ -79,7 +79,7 @@ extension Pipeline {
     /// Cancellation of the calling task is `cancelled`. An attempt that failed after its `deadline`
     /// with a timeout of its own (a cooperative attempt that passed the deadline on) is
     /// `attempt.timeout`, or `deadline.exceeded` when the limit was the overall deadline.
-    @usableFromInline
+    @inlinable
     func attemptFailed(_ error: any Error, now: C.Instant, deadline: C.Instant?, limitIsDeadline: Bool) -> Failure {
         var failure = (error as? Failure) ?? classifier.classify(error)
         if failure.kind == .cancelled || Task.isCancelled {
@@ -97,6 +97,7 @@ extension Pipeline {
     }
 
     /// The kinds an operation reports when a deadline it was given passes.
+    @inlinable
     static func isTimeout(_ kind: FailureKind) -> Bool {
         kind == .attemptTimeout || kind == .deadlineExceeded || kind == .responseTimeout || kind == .connectTimeout
     }

@@ -20,34 +20,48 @@ extension Pipeline {
     /// a `maybeProcessed` failure needs an idempotent operation; attempts must be left; a named delay
     /// is honoured up to the cap (above it the operation ends so the caller can reschedule), otherwise
     /// the backoff formula draws one; the wait must end before the overall deadline.
-    @usableFromInline
+    @inlinable
     func decide(_ failure: Failure, number: Int, idempotent: Bool, canRefresh: Bool, now: C.Instant, deadline: C.Instant?,
                 previousDelay: Duration?, random: inout RandomSource.Generator) -> Verdict {
-        if failure.decision == .refresh {
-            guard canRefresh, retry.retriedDecisions.contains(.retry) || retry.retriedDecisions.contains(.refresh) else {
+        decide(decision: failure.decision, delivery: failure.delivery, namedDelay: failure.retryAfter,
+               namedByBreaker: failure.kind == .circuitOpen, number: number, idempotent: idempotent, canRefresh: canRefresh,
+               now: now, deadline: deadline, previousDelay: previousDelay, random: &random)
+    }
+
+    /// ``decide(_:number:idempotent:canRefresh:now:deadline:previousDelay:random:)`` on the parts of a
+    /// failure it reads, for callers that have not built the failure yet.
+    @inlinable
+    func decide(decision: Decision, delivery: Delivery, namedDelay: Duration?, namedByBreaker: Bool, number: Int,
+                idempotent: Bool, canRefresh: Bool, now: C.Instant, deadline: C.Instant?, previousDelay: Duration?,
+                random: inout RandomSource.Generator) -> Verdict {
+        let refreshes: Bool
+        if case .refresh = decision { refreshes = true } else { refreshes = false }
+        if refreshes {
+            guard canRefresh, retry.retries(.retry) || retry.retries(.refresh) else {
                 return Verdict(action: .gaveUp, rule: .noRefreshStep)
             }
-        } else if !retry.retriedDecisions.contains(failure.decision) {
+        } else if !retry.retries(decision) {
             return Verdict(action: .gaveUp, rule: .decisionNotRetried)
         }
-        if failure.delivery == .maybeProcessed, !idempotent {
+        if case .maybeProcessed = delivery, !idempotent {
             return Verdict(action: .gaveUp, rule: .notIdempotent)
         }
         if number >= retry.maxAttempts {
             return Verdict(action: .gaveUp, rule: .attemptsSpent(maxAttempts: retry.maxAttempts))
         }
         var verdict: Verdict
-        if let named = failure.retryAfter {
+        if let named = namedDelay {
+            let source: DecisionRecord.DelaySource = namedByBreaker ? .breaker : .retryAfter
             if named > retry.maximumRetryAfter {
-                return Verdict(action: .gaveUp, delay: named, source: .retryAfter, rule: .namedDelayAboveCap(cap: retry.maximumRetryAfter))
+                return Verdict(action: .gaveUp, delay: named, source: source, rule: .namedDelayAboveCap(cap: retry.maximumRetryAfter))
             }
-            verdict = Verdict(action: .retry, delay: named, source: failure.kind == .circuitOpen ? .breaker : .retryAfter, rule: .waitAsNamed)
+            verdict = Verdict(action: .retry, delay: named, source: source, rule: .waitAsNamed)
         } else {
             let draw = retry.backoff.delay(retry: number, previous: previousDelay, using: &random)
             verdict = Verdict(action: .retry, delay: draw.delay,
                               source: .backoff(retry.backoff.strategy, ceiling: draw.ceiling, random: draw.random), rule: .backoff)
         }
-        if failure.decision == .refresh {
+        if refreshes {
             verdict.action = .refreshAndRetry
             verdict.rule = .refresh
         }

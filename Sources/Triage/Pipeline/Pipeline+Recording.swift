@@ -1,10 +1,17 @@
+import Logging
 import Tracing
 
 extension Pipeline {
     /// Keeps a decision record and passes it to the observer, telemetry, the span and the logger.
-    @usableFromInline
+    @inlinable
     func record(_ history: inout DecisionHistory, span: (any Span)?, _ record: DecisionRecord) {
         history.append(record)
+        if observer != nil || telemetry != nil || span != nil || logger != nil { publish(record, span: span) }
+    }
+
+    /// Passes a record to whoever listens: the observer, telemetry, the span and the logger (debug).
+    @usableFromInline
+    func publish(_ record: DecisionRecord, span: (any Span)?) {
         observer?(record)
         telemetry?.record(record)
         span?.addEvent(SpanEvent(name: "triage.attempt", attributes: [

@@ -1,14 +1,14 @@
 import Tracing
 
 extension Pipeline {
-    /// The full retry loop from `start`. `first` is the failure (and its time) of an attempt 1 that
-    /// the fast path already ran.
-    @inlinable
+    /// The full retry loop from `start`. `firstError` is the error of an attempt 1 that the fast path
+    /// already ran (with the first attempt's limit, ``firstAttemptLimit``).
+    @inlinable @inline(never)
     func retrying<T: Sendable>(
         idempotent: Bool,
         refresh: (@Sendable (Failure) async throws -> Void)?,
         start: C.Instant,
-        first: (failure: Failure, at: C.Instant)?,
+        firstError: (any Error)?,
         _ operation: @escaping @Sendable (Attempt) async throws -> T
     ) async throws(Failure) -> T {
         let deadline = timeout.map { start.advanced(by: $0) }
@@ -18,14 +18,16 @@ extension Pipeline {
         var previousDelay: Duration?
         var previousFailure: Failure?
         var random = self.random.generator
-        var pending = first
+        var pending = firstError
 
         for number in 1...retry.maxAttempts {
             var failure: Failure
             let now: C.Instant
-            if let first = pending {
-                (failure, now) = first
+            if let error = pending {
                 pending = nil
+                now = clock.now
+                failure = attemptFailed(error, now: now, deadline: firstAttemptLimit.map { start.advanced(by: $0) },
+                                        limitIsDeadline: firstLimitIsDeadline)
             } else {
                 let attemptStart = number == 1 ? start : clock.now
                 switch await attempt(number: number, start: attemptStart, previous: previousFailure, deadline: deadline,
@@ -54,10 +56,7 @@ extension Pipeline {
                 failure = Failure(.deadlineExceeded, delivery: failure.delivery, status: failure.status, api: failure.api,
                                   underlying: failure, detail: failure.kind.id)
             }
-            record(&history, span: span, DecisionRecord(
-                attempt: number, kind: failure.kind, decision: failure.decision, status: failure.status,
-                namedDelay: failure.retryAfter, action: verdict.action, delay: verdict.delay, delaySource: verdict.source,
-                rule: verdict.rule, elapsed: start.duration(to: now), budgetLevel: budget?.level, breakerPhase: breaker?.phase))
+            record(&history, span: span, decisionRecord(number, failure, verdict, elapsed: start.duration(to: now)))
             if verdict.action == .gaveUp {
                 failure.history = history
                 span?.attributes["triage.kind"] = failure.kind.id
@@ -84,5 +83,36 @@ extension Pipeline {
             previousFailure = failure
         }
         preconditionFailure("the loop throws on its last attempt: decide gives up when the attempts are spent")
+    }
+
+    /// Throws at once when an open breaker rejects the first attempt and the retry rules give up on it
+    /// (no attempts left, a wait above the cap or past the deadline); returns when the breaker lets the
+    /// call through or its open time will be waited out (the retry loop does that).
+    /// The failure is built once, after the verdict: it is the largest value on this path.
+    @inlinable @inline(never)
+    func rejectIfOpen(at start: C.Instant, idempotent: Bool, canRefresh: Bool) throws(Failure) {
+        guard telemetry == nil, !Task.isCancelled, let breaker, let remaining = breaker.openRemaining(now: epoch.duration(to: start)) else {
+            return
+        }
+        let kind = FailureKind.circuitOpen
+        var random = self.random.generator
+        let decision = Failure.defaultDecision(for: kind, retryAfter: remaining)
+        let verdict = decide(decision: decision, delivery: kind.defaultDelivery,
+                             namedDelay: remaining, namedByBreaker: true, number: 1, idempotent: idempotent, canRefresh: canRefresh,
+                             now: start, deadline: timeout.map { start.advanced(by: $0) }, previousDelay: nil, random: &random)
+        guard verdict.action == .gaveUp else { return }
+        let record = DecisionRecord(attempt: 1, kind: kind, decision: decision, status: nil, namedDelay: remaining,
+                                    action: verdict.action, delay: verdict.delay, delaySource: verdict.source, rule: verdict.rule,
+                                    elapsed: .zero, budgetLevel: budget?.level, breakerPhase: .open)
+        if observer != nil || logger != nil { publish(record, span: nil) }
+        throw Failure(kind, retryAfter: remaining, detail: "circuit open", history: DecisionHistory(record))
+    }
+
+    /// The record of a failed attempt `number` and the verdict on it.
+    @inlinable
+    func decisionRecord(_ number: Int, _ failure: Failure, _ verdict: Verdict, elapsed: Duration) -> DecisionRecord {
+        DecisionRecord(attempt: number, kind: failure.kind, decision: failure.decision, status: failure.status,
+                       namedDelay: failure.retryAfter, action: verdict.action, delay: verdict.delay, delaySource: verdict.source,
+                       rule: verdict.rule, elapsed: elapsed, budgetLevel: budget?.level, breakerPhase: breaker?.phase)
     }
 }

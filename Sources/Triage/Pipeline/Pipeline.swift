@@ -16,7 +16,8 @@ import Logging
 ///
 /// A first attempt that succeeds takes a fast path: one clock read and the breaker's and budget's
 /// locks, no allocation (with ``TimeoutEnforcement/cooperative`` timeouts, no hedging, bulkhead,
-/// observer or telemetry). Everything else runs the full retry loop.
+/// observer or telemetry); so does an open breaker's rejection that will not be waited out.
+/// Everything else runs the full retry loop.
 public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     public var retry: RetryPolicy
     /// Shared by every call through this pipeline; `nil` turns the budget off.
@@ -87,18 +88,31 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         /// 1 for the first attempt.
         public var number: Int
         /// The failure of the attempt before, if any.
-        public var previousFailure: Failure?
+        public var previousFailure: Failure? {
+            get { previous?.failure }
+            set { previous = newValue.map(PreviousFailure.init) }
+        }
         /// When this attempt must be done: the sooner of its attempt timeout and the overall deadline;
         /// `nil` when neither is set. Pass it on to what you call.
         public var deadline: C.Instant?
         /// The time this attempt has from its start (the distance to ``deadline``); `nil` when unlimited.
         public var timeLimit: Duration?
+        /// Boxed so that an attempt stays a few words: it is passed to every call, and most have no
+        /// previous failure.
+        @usableFromInline var previous: PreviousFailure?
 
+        @inlinable
         public init(number: Int, previousFailure: Failure? = nil, deadline: C.Instant? = nil, timeLimit: Duration? = nil) {
             self.number = number
-            self.previousFailure = previousFailure
+            self.previous = previousFailure.map(PreviousFailure.init)
             self.deadline = deadline
             self.timeLimit = timeLimit
+        }
+
+        @usableFromInline
+        final class PreviousFailure: Sendable {
+            let failure: Failure
+            @usableFromInline init(_ failure: Failure) { self.failure = failure }
         }
     }
 
@@ -110,28 +124,29 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     ///   - refresh: called before retrying a `refresh` failure (409/412): re-read the state so the next
     ///     attempt is rebuilt from it (client-go's RetryOnConflict). Without it, `refresh` is not retried.
     /// - Throws: a ``Failure`` (with ``Failure/history``) when the operation fails for good.
-    @inlinable
+    @inlinable @inline(__always)
     public func run<T: Sendable>(
         idempotent: Bool = false,
         refresh: (@Sendable (Failure) async throws -> Void)? = nil,
         _ operation: @escaping @Sendable (Attempt) async throws -> T
     ) async throws(Failure) -> T {
         let start = clock.now
-        guard takesFastPath, !Task.isCancelled, breaker?.isClosed ?? true else {
-            return try await retrying(idempotent: idempotent, refresh: refresh, start: start, first: nil, operation)
+        guard takesFastPath, breaker?.isClosed ?? true, !Task.isCancelled else {
+            try rejectIfOpen(at: start, idempotent: idempotent, canRefresh: refresh != nil)
+            return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: nil, operation)
         }
-        let limit = firstAttemptLimit
+        // Only the success is handled here, so that this frame holds no `Failure`: the retry loop
+        // classifies the first attempt's error.
+        let value: T
         do {
-            let value = try await operation(Attempt(number: 1, deadline: limit.map { start.advanced(by: $0) }, timeLimit: limit))
-            budget?.recordSuccess()
-            breaker?.record(success: true, counted: true, retryAfter: nil, now: epoch.duration(to: start))
-            return value
+            let limit = firstAttemptLimit
+            value = try await operation(Attempt(number: 1, deadline: limit.map { start.advanced(by: $0) }, timeLimit: limit))
         } catch {
-            let now = clock.now
-            let failure = attemptFailed(error, now: now, deadline: limit.map { start.advanced(by: $0) },
-                                        limitIsDeadline: firstLimitIsDeadline)
-            return try await retrying(idempotent: idempotent, refresh: refresh, start: start, first: (failure, now), operation)
+            return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: error, operation)
         }
+        budget?.recordSuccess()
+        breaker?.record(success: true, counted: true, retryAfter: nil, now: epoch.duration(to: start))
+        return value
     }
 
     /// Whether a first attempt may skip the full loop: nothing must run beside it or observe a success.

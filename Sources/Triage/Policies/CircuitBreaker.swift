@@ -139,6 +139,13 @@ public struct CircuitBreakerState: Sendable, Hashable {
         return phase == before ? nil : phase
     }
 
+    /// Whether recording a success now would leave the state as it is: closed, no failure in a row,
+    /// and a trip that keeps no window.
+    var successChangesNothing: Bool {
+        guard case .closed = phase, consecutive == 0, case .consecutiveFailures = policy.trip else { return false }
+        return true
+    }
+
     private func shouldTrip(now: Duration) -> Bool {
         switch policy.trip {
         case .consecutiveFailures(let count):
@@ -202,21 +209,33 @@ struct SlidingWindow: Sendable, Hashable {
 public final class CircuitBreaker: Sendable {
     private let state: Mutex<CircuitBreakerState>
     private let onTransition: (@Sendable (CircuitBreakerState.Phase, CircuitBreakerState.Phase) -> Void)?
+    /// Mirrors of the state for the success path, which reads them without the lock: whether the
+    /// circuit is closed, and whether a success would change nothing (closed, no failure counted in
+    /// a row, and no window to record into). Written under the lock after every change.
+    private let closed = Atomic(true)
+    private let successChangesNothing: Atomic<Bool>
 
     public init(policy: CircuitBreakerPolicy = .standard,
                 onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)? = nil) {
-        state = Mutex(CircuitBreakerState(policy: policy))
+        let initial = CircuitBreakerState(policy: policy)
+        state = Mutex(initial)
+        successChangesNothing = Atomic(initial.successChangesNothing)
         self.onTransition = onTransition
     }
 
     /// The phase now.
     public var phase: CircuitBreakerState.Phase { state.withLock { $0.phase } }
 
-    /// Whether calls go straight through now (a switch, not `==`: `Phase`'s raw-value `==` compares strings).
-    public var isClosed: Bool {
-        state.withLock { state in
-            if case .closed = state.phase { return true }
-            return false
+    /// Whether calls go straight through now (read without the lock).
+    public var isClosed: Bool { closed.load(ordering: .relaxed) }
+
+    /// The open time left at `now`, or `nil` when a call may go through (closed, half-open, or open
+    /// and due to half-open). Changes nothing: a rejection needs no transition.
+    public func openRemaining(now: Duration) -> Duration? {
+        if closed.load(ordering: .relaxed) { return nil }
+        return state.withLock { state in
+            guard case .open = state.phase, now < state.openUntil else { return nil }
+            return state.openUntil - now
         }
     }
 
@@ -224,6 +243,7 @@ public final class CircuitBreaker: Sendable {
         let (admission, before, after) = state.withLock { state in
             let before = state.phase
             let admission = state.admit(now: now)
+            publish(state)
             return (admission, before, state.phase)
         }
         if before != after { onTransition?(before, after) }
@@ -231,11 +251,23 @@ public final class CircuitBreaker: Sendable {
     }
 
     public func record(success: Bool, counted: Bool, retryAfter: Duration?, now: Duration) {
+        // Concurrent calls finish in no particular order, so skipping a success that changes nothing
+        // loses nothing.
+        if success, successChangesNothing.load(ordering: .relaxed) { return }
         let (before, after) = state.withLock { state in
             let before = state.phase
             state.record(success: success, counted: counted, retryAfter: retryAfter, now: now)
+            publish(state)
             return (before, state.phase)
         }
         if before != after { onTransition?(before, after) }
+    }
+
+    /// Updates the lock-free mirrors; called under the lock.
+    private func publish(_ state: CircuitBreakerState) {
+        let isClosed: Bool
+        if case .closed = state.phase { isClosed = true } else { isClosed = false }
+        closed.store(isClosed, ordering: .relaxed)
+        successChangesNothing.store(state.successChangesNothing, ordering: .relaxed)
     }
 }

@@ -16,6 +16,8 @@ public struct RetryPolicy: Sendable, Hashable {
     public let retriedDecisions: Set<Decision>
     /// The longest named delay that is waited out (default 30 s).
     public let maximumRetryAfter: Duration
+    /// ``retriedDecisions`` as one bit per decision: the hot path tests a bit instead of hashing.
+    @usableFromInline let retriedMask: UInt8
 
     /// - Throws: ``ConfigurationError`` when `maxAttempts < 1` or `maximumRetryAfter` is negative.
     public init(
@@ -29,8 +31,13 @@ public struct RetryPolicy: Sendable, Hashable {
         self.maxAttempts = maxAttempts
         self.backoff = backoff
         self.retriedDecisions = retriedDecisions
+        self.retriedMask = retriedDecisions.reduce(0) { $0 | $1.bit }
         self.maximumRetryAfter = maximumRetryAfter
     }
+
+    /// Whether `decision` is among ``retriedDecisions``.
+    @inlinable
+    public func retries(_ decision: Decision) -> Bool { retriedMask & decision.bit != 0 }
 
     /// 3 attempts, full jitter 100 ms…10 s, Retry-After honoured up to 30 s.
     public static let standard = try! RetryPolicy()
