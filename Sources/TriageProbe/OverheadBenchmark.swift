@@ -7,7 +7,8 @@ import Triage
 /// (`Pipeline.standard`: deadline + retry + budget + breaker + attempt timeout, deadlines handed to
 /// the operation), `standard-pipeline-cancel` (the same with timeouts enforced by cancelling a child
 /// task), `open-breaker` (a rejection by an open breaker).
-/// Each row runs `calls` calls after a warm-up and reports nanoseconds per call.
+/// Each row runs `calls` calls after a warm-up, in 7 timed blocks, and reports the median block's
+/// nanoseconds per call.
 public enum OverheadBenchmark {
     public struct Row: Sendable {
         public var name: String
@@ -41,15 +42,21 @@ public enum OverheadBenchmark {
         return rows
     }
 
-    private static func measure(_ name: String, calls: Int, _ body: () async -> Int) async -> Row {
+    /// The median over `blocks` timed blocks of `calls / blocks` calls each, after a warm-up: a spell of
+    /// other work on a shared machine spoils a block or two, not the result.
+    private static func measure(_ name: String, calls: Int, blocks: Int = 7, _ body: () async -> Int) async -> Row {
         var sink = 0
         for _ in 0..<min(calls / 10, 10_000) { sink &+= await body() }
         let clock = ContinuousClock()
-        let start = clock.now
-        for _ in 0..<calls { sink &+= await body() }
-        let elapsed = start.duration(to: clock.now)
+        let perBlock = max(1, calls / blocks)
+        var samples: [Double] = []
+        for _ in 0..<blocks {
+            let start = clock.now
+            for _ in 0..<perBlock { sink &+= await body() }
+            samples.append(start.duration(to: clock.now).triageSeconds * 1e9 / Double(perBlock))
+        }
         if sink == 1 { print("") }  // keeps the calls from being optimised away
-        return Row(name: name, nanosecondsPerCall: elapsed.triageSeconds * 1e9 / Double(calls), calls: calls)
+        return Row(name: name, nanosecondsPerCall: samples.sorted()[blocks / 2], calls: perBlock * blocks)
     }
 
     /// `{"rows": [{"name": …, "ns_per_call": …, "calls": …}]}`.

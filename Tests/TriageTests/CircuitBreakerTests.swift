@@ -93,6 +93,51 @@ import Triage
     }
 }
 
+/// The shared breaker answers the success path and open rejections from lock-free copies of its
+/// state; they must agree with the state after every transition.
+@Suite struct CircuitBreakerMirrorTests {
+    @Test func isClosedAndOpenRemainingFollowEveryTransition() throws {
+        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(10)))
+        #expect(breaker.isClosed)
+        #expect(breaker.openRemaining(now: .zero) == nil)
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
+        breaker.record(success: true, counted: true, retryAfter: nil, now: .zero)
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .seconds(1))
+        #expect(breaker.isClosed, "the success in between reset the count")
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .seconds(2))
+        #expect(!breaker.isClosed)
+        #expect(breaker.openRemaining(now: .seconds(5)) == .seconds(7))
+        #expect(breaker.openRemaining(now: .milliseconds(11_999)) == .milliseconds(1))
+        #expect(breaker.openRemaining(now: .seconds(12)) == nil, "due to half-open: the caller must admit")
+        #expect(breaker.admit(now: .seconds(12)) == .probe)
+        #expect(!breaker.isClosed)
+        #expect(breaker.openRemaining(now: .seconds(12)) == nil)
+        breaker.record(success: true, counted: true, retryAfter: nil, now: .seconds(12))
+        #expect(breaker.isClosed)
+        #expect(breaker.phase == .closed)
+    }
+
+    @Test func aSuccessAfterAFailureIsRecordedEvenThoughMostSuccessesAreSkipped() throws {
+        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(10)))
+        for second in 0..<5 {
+            breaker.record(success: false, counted: true, retryAfter: nil, now: .seconds(second))
+            breaker.record(success: true, counted: true, retryAfter: nil, now: .seconds(second))
+        }
+        #expect(breaker.isClosed, "each success cleared the failure before it")
+    }
+
+    @Test func aRatioBreakerRecordsEverySuccessInItsWindow() throws {
+        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .failureRatio(0.5, window: .seconds(10), minimumCalls: 4),
+                                                                      openDuration: .seconds(10)))
+        for _ in 0..<3 { breaker.record(success: true, counted: true, retryAfter: nil, now: .seconds(1)) }
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .seconds(1))
+        #expect(breaker.isClosed, "1 failure in 4 calls is below one half")
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .seconds(1))
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .seconds(1))
+        #expect(!breaker.isClosed, "3 in 6 is one half")
+    }
+}
+
 @Suite struct BulkheadTests {
     @Test func rejectsBeyondItsSlotsAndQueue() async throws {
         let bulkhead = try Bulkhead(maximumConcurrent: 1, maximumQueued: 1)

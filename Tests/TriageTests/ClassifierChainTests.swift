@@ -127,6 +127,19 @@ struct Foreign: Error { var code: Int }
         #expect(failure.explanation == "throttled (Retry-After): retryAfter, processed, retry after 1.5 s")
     }
 
+    @Test func kindsDeclaredTwiceAreOneKindAndKeepTheirOwnDefaults() {
+        let again = FailureKind(id: "connect.refused", decision: .retry, delivery: .notSent, summary: "connection refused")
+        #expect(again == .connectRefused)
+        #expect(again.hashValue == FailureKind.connectRefused.hashValue)
+        let mine = FailureKind(id: "test.quota", decision: .fail, delivery: .processed, summary: "quota")
+        let redeclared = FailureKind(id: "test.quota", decision: .retryAfter, delivery: .notSent, summary: "quota, later")
+        #expect(mine == redeclared)
+        #expect(mine.defaultDecision == .fail && redeclared.defaultDecision == .retryAfter)
+        #expect(redeclared.summary == "quota, later")
+        #expect(Set([mine, redeclared, .connectRefused, again]).count == 2)
+        #expect(mine != FailureKind(id: "test.quota2", decision: .fail, delivery: .processed, summary: "quota"))
+    }
+
     @Test func customKindsCompareById() {
         let mine = FailureKind(id: "connect.refused", decision: .fail, delivery: .processed, summary: "x")
         #expect(mine == .connectRefused)

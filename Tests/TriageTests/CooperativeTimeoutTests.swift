@@ -129,6 +129,23 @@ import TriageTestKit
         #expect(history.last?.attempt == 4)
     }
 
+    @Test func aRecordsOptionalNumbersSurviveTheirCompactStorage() {
+        var record = record(1)
+        #expect(record.status == nil && record.namedDelay == nil && record.delay == .milliseconds(100) && record.budgetLevel == 4)
+        record.status = 404
+        record.namedDelay = .seconds(2)
+        record.delay = nil
+        record.budgetLevel = nil
+        record.elapsed = .milliseconds(1500)
+        #expect(record.status == 404 && record.namedDelay == .seconds(2) && record.delay == nil && record.budgetLevel == nil)
+        #expect(record.elapsed == .milliseconds(1500))
+        record.namedDelay = nil
+        record.delay = .zero
+        #expect(record.namedDelay == nil && record.delay == .zero, "zero is a delay, not an absent one")
+        record.status = Int.max
+        #expect(record.status == Int(Int32.max), "statuses are clamped to 32 bits")
+    }
+
     @Test func reasonsAreWrittenFromTheRule() {
         var record = record(1)
         #expect(record.reason == "connection refused is transient; wait 0.1 seconds as the server asked (Retry-After)")

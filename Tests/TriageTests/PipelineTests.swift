@@ -176,6 +176,34 @@ import TriageTestKit
         #expect(budget.level == 7)
     }
 
+    @Test func anOpenBreakerWithinTheCapIsWaitedOutThenProbed() async throws {
+        let clock = ManualClock()
+        let calls = Counter()
+        let records = Mutex<[DecisionRecord]>([])
+        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(5)))
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
+        let pipeline = try pipeline(clock, attempts: 2, breaker: breaker, observer: { record in records.withLock { $0.append(record) } })
+        let result = await drive(clock) { try await pipeline.run { _ in calls.increment(); return 1 } }
+        #expect(try result.get() == 1)
+        #expect(calls.count == 1, "the first attempt was rejected without a call; the probe after the wait went through")
+        let first = try #require(records.withLock { $0.first })
+        #expect(first.kind == .circuitOpen && first.action == .retry && first.delay == .seconds(5) && first.delaySource == .breaker)
+        #expect(breaker.phase == .closed)
+    }
+
+    @Test func anOpenBreakerAboveTheCapEndsTheCallAtOnceNamingItsTime() async throws {
+        let clock = ManualClock()
+        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(60)))
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
+        let pipeline = try pipeline(clock, attempts: 3, breaker: breaker, maximumRetryAfter: .seconds(30))
+        let result = await drive(clock) { try await pipeline.run { _ in 1 } }
+        let failure = try #require(result.failure as? Failure)
+        #expect(failure.kind == .circuitOpen && failure.retryAfter == .seconds(60))
+        let record = try #require(failure.history.first)
+        #expect(failure.history.count == 1)
+        #expect(record.rule == .namedDelayAboveCap(cap: .seconds(30)) && record.delaySource == .breaker && record.breakerPhase == .open)
+    }
+
     @Test func anOpenBreakerRejectsWithItsRemainingTime() async throws {
         let clock = ManualClock()
         let calls = Counter()

@@ -59,13 +59,19 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
     /// The breaker's phase after this attempt, when a breaker is in use.
     public var breakerPhase: CircuitBreakerState.Phase?
 
-    // A record travels inside every thrown `Failure`, so the optional numbers are kept a word each
-    // (durations to the nanosecond; `nil` as a value no record holds) rather than a word and a tag.
+    // A record travels inside every thrown `Failure`, so the optional numbers are stored without
+    // their optionals' tag words: a status as 32 bits (`Int32.min` for nil), durations as they are
+    // with one bit each in `absent` for nil, the budget level as NaN for nil.
     @usableFromInline var packedStatus: Int32
-    @usableFromInline var packedNamedDelay: PackedDuration
-    @usableFromInline var packedDelay: PackedDuration
-    @usableFromInline var packedElapsed: PackedDuration
+    @usableFromInline var absent: UInt8
+    @usableFromInline var storedNamedDelay: Duration
+    @usableFromInline var storedDelay: Duration
+    /// Time from the operation's start to the end of this attempt.
+    public var elapsed: Duration
     @usableFromInline var packedBudgetLevel: Double
+
+    @usableFromInline static var namedDelayAbsent: UInt8 { 1 }
+    @usableFromInline static var delayAbsent: UInt8 { 2 }
 
     /// The HTTP status of the attempt's failure, when a response arrived.
     public var status: Int? {
@@ -74,18 +80,19 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
     }
     /// The delay the failure named (Retry-After, ...), whether or not it was waited out.
     public var namedDelay: Duration? {
-        get { packedNamedDelay.value }
-        set { packedNamedDelay = PackedDuration(newValue) }
+        get { absent & Self.namedDelayAbsent == 0 ? storedNamedDelay : nil }
+        set {
+            storedNamedDelay = newValue ?? .zero
+            absent = newValue == nil ? absent | Self.namedDelayAbsent : absent & ~Self.namedDelayAbsent
+        }
     }
     /// The wait before the next attempt, when there is one.
     public var delay: Duration? {
-        get { packedDelay.value }
-        set { packedDelay = PackedDuration(newValue) }
-    }
-    /// Time from the operation's start to the end of this attempt.
-    public var elapsed: Duration {
-        get { packedElapsed.value ?? .zero }
-        set { packedElapsed = PackedDuration(newValue) }
+        get { absent & Self.delayAbsent == 0 ? storedDelay : nil }
+        set {
+            storedDelay = newValue ?? .zero
+            absent = newValue == nil ? absent | Self.delayAbsent : absent & ~Self.delayAbsent
+        }
     }
     /// The retry budget's tokens after this decision, when a budget is in use.
     public var budgetLevel: Double? {
@@ -105,9 +112,10 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
         self.delaySource = delaySource
         self.breakerPhase = breakerPhase
         self.packedStatus = status.map { Int32(clamping: $0) } ?? .min
-        self.packedNamedDelay = PackedDuration(namedDelay)
-        self.packedDelay = PackedDuration(delay)
-        self.packedElapsed = PackedDuration(elapsed)
+        self.absent = (namedDelay == nil ? Self.namedDelayAbsent : 0) | (delay == nil ? Self.delayAbsent : 0)
+        self.storedNamedDelay = namedDelay ?? .zero
+        self.storedDelay = delay ?? .zero
+        self.elapsed = elapsed
         self.packedBudgetLevel = budgetLevel ?? .nan
     }
 
@@ -149,25 +157,4 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
         if let delay { text += " after \(delay)" }
         return text + " (\(reason))"
     }
-}
-
-/// A `Duration?` in one word: whole nanoseconds (clamped to ±292 years), `Int64.min` for `nil`.
-@usableFromInline
-struct PackedDuration: Sendable, Hashable {
-    @usableFromInline var nanoseconds: Int64
-
-    @inlinable
-    init(_ duration: Duration?) {
-        guard let duration else {
-            nanoseconds = .min
-            return
-        }
-        let (seconds, attoseconds) = duration.components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (sum, overflowAgain) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        nanoseconds = overflow || overflowAgain ? (seconds < 0 ? .min + 1 : .max) : max(sum, .min + 1)
-    }
-
-    @inlinable
-    var value: Duration? { nanoseconds == .min ? nil : .nanoseconds(nanoseconds) }
 }

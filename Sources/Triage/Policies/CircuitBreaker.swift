@@ -214,6 +214,8 @@ public final class CircuitBreaker: Sendable {
     /// a row, and no window to record into). Written under the lock after every change.
     private let closed = Atomic(true)
     private let successChangesNothing: Atomic<Bool>
+    /// The end of the open phase in nanoseconds on the caller's clock; `Int64.min` unless open.
+    private let openUntilNanoseconds = Atomic(Int64.min)
 
     public init(policy: CircuitBreakerPolicy = .standard,
                 onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)? = nil) {
@@ -232,11 +234,10 @@ public final class CircuitBreaker: Sendable {
     /// The open time left at `now`, or `nil` when a call may go through (closed, half-open, or open
     /// and due to half-open). Changes nothing: a rejection needs no transition.
     public func openRemaining(now: Duration) -> Duration? {
-        if closed.load(ordering: .relaxed) { return nil }
-        return state.withLock { state in
-            guard case .open = state.phase, now < state.openUntil else { return nil }
-            return state.openUntil - now
-        }
+        let openUntil = openUntilNanoseconds.load(ordering: .relaxed)
+        guard openUntil != .min else { return nil }
+        let remaining = Duration.nanoseconds(openUntil) - now
+        return remaining > .zero ? remaining : nil
     }
 
     public func admit(now: Duration) -> CircuitBreakerState.Admission {
@@ -269,5 +270,20 @@ public final class CircuitBreaker: Sendable {
         if case .closed = state.phase { isClosed = true } else { isClosed = false }
         closed.store(isClosed, ordering: .relaxed)
         successChangesNothing.store(state.successChangesNothing, ordering: .relaxed)
+        let isOpen: Bool
+        if case .open = state.phase { isOpen = true } else { isOpen = false }
+        openUntilNanoseconds.store(isOpen ? PackedNanoseconds.clamped(state.openUntil) : .min, ordering: .relaxed)
+    }
+}
+
+/// Durations as whole nanoseconds in an `Int64`, for atomics.
+enum PackedNanoseconds {
+    /// `duration` in nanoseconds, clamped to `Int64.min + 1 … Int64.max` (±292 years).
+    static func clamped(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (sum, overflowAgain) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if overflow || overflowAgain { return seconds < 0 ? .min + 1 : .max }
+        return max(sum, .min + 1)
     }
 }
