@@ -58,8 +58,11 @@ public struct Failure: Error, Sendable, CustomStringConvertible {
     public static func defaultDecision(for kind: FailureKind, retryAfter: Duration?) -> Decision {
         let decision = kind.defaultDecision
         guard retryAfter != nil else { return decision }
-        if case .retry = decision { return .retryAfter }
-        return kind == .httpPayloadTooLarge ? .retryAfter : decision
+        switch decision {
+        case .retry: return .retryAfter
+        case .fail: return kind == .httpPayloadTooLarge ? .retryAfter : decision
+        default: return decision
+        }
     }
 
     /// `true` when the decision is `retry` or `retryAfter`.

@@ -19,9 +19,9 @@ public struct FailureKind: Sendable, Hashable, CustomStringConvertible {
     /// The stable string id: safe to switch on, log, and use as a metric label.
     public var id: String { declaration.id }
     /// The decision for this kind when nothing more specific is known.
-    public var defaultDecision: Decision { declaration.defaultDecision }
+    @inlinable public var defaultDecision: Decision { declaration.defaultDecision }
     /// The delivery state for this kind when nothing more specific is known.
-    public var defaultDelivery: Delivery { declaration.defaultDelivery }
+    @inlinable public var defaultDelivery: Delivery { declaration.defaultDelivery }
     /// A short human phrase, e.g. "connection refused".
     public var summary: String { declaration.summary }
 
@@ -45,8 +45,8 @@ public struct FailureKind: Sendable, Hashable, CustomStringConvertible {
     @usableFromInline
     final class Declaration: Sendable {
         let id: String
-        let defaultDecision: Decision
-        let defaultDelivery: Delivery
+        @usableFromInline let defaultDecision: Decision
+        @usableFromInline let defaultDelivery: Delivery
         let summary: String
         @usableFromInline let identity: Int
 

@@ -65,7 +65,7 @@ extension Pipeline {
                 }
             }
             budget?.recordSuccess()
-            breaker?.record(success: true, counted: true, retryAfter: nil, now: epoch.duration(to: start))
+            breaker?.recordSuccess { epoch.duration(to: start) }
             throttle?.record(accepted: true, now: epoch.duration(to: start))
             return .success(value)
         } catch {

@@ -88,10 +88,12 @@ extension Pipeline {
     /// Throws at once when an open breaker rejects the first attempt and the retry rules give up on it
     /// (no attempts left, a wait above the cap or past the deadline); returns when the breaker lets the
     /// call through or its open time will be waited out (the retry loop does that).
-    /// The failure is built once, after the verdict: it is the largest value on this path.
+    /// The failure is built once, after the verdict: it is the largest value on this path. A cancelled
+    /// caller is told `circuit.open` here (the call is not sent either way), which spares every
+    /// rejection a cancellation check.
     @inlinable @inline(never)
     func rejectIfOpen(at start: C.Instant, idempotent: Bool, canRefresh: Bool) throws(Failure) {
-        guard telemetry == nil, !Task.isCancelled, let breaker, let remaining = breaker.openRemaining(now: epoch.duration(to: start)) else {
+        guard telemetry == nil, let breaker, let remaining = breaker.openRemaining(now: epoch.duration(to: start)) else {
             return
         }
         let kind = FailureKind.circuitOpen

@@ -145,7 +145,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: error, operation)
         }
         budget?.recordSuccess()
-        breaker?.record(success: true, counted: true, retryAfter: nil, now: epoch.duration(to: start))
+        breaker?.recordSuccess { epoch.duration(to: start) }
         return value
     }
 

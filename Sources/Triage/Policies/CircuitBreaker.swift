@@ -213,7 +213,7 @@ public final class CircuitBreaker: Sendable {
     /// circuit is closed, and whether a success would change nothing (closed, no failure counted in
     /// a row, and no window to record into). Written under the lock after every change.
     private let closed = Atomic(true)
-    private let successChangesNothing: Atomic<Bool>
+    @usableFromInline let successChangesNothing: Atomic<Bool>
     /// The end of the open phase in nanoseconds on the caller's clock; `Int64.min` unless open.
     private let openUntilNanoseconds = Atomic(Int64.min)
 
@@ -249,6 +249,14 @@ public final class CircuitBreaker: Sendable {
         }
         if before != after { onTransition?(before, after) }
         return admission
+    }
+
+    /// Records a success at `now()`; on a closed circuit with no failure counted (the common case) it
+    /// returns at once, without evaluating `now`.
+    @inlinable
+    public func recordSuccess(now: () -> Duration) {
+        if successChangesNothing.load(ordering: .relaxed) { return }
+        record(success: true, counted: true, retryAfter: nil, now: now())
     }
 
     public func record(success: Bool, counted: Bool, retryAfter: Duration?, now: Duration) {

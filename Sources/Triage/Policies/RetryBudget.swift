@@ -33,7 +33,7 @@ public final class RetryBudget: Sendable {
     private let state: Mutex<State>
     /// Whether the bucket is full, read without the lock so that a success (the common case) on a
     /// full bucket costs no lock. Written under the lock.
-    private let full = Atomic(true)
+    @usableFromInline let full = Atomic(true)
 
     /// - Throws: ``ConfigurationError`` for a non-positive maximum, a ratio outside 0…1 or a negative floor.
     public init(maximumTokens: Double = 10, tokenRatio: Double = 0.3, minimumRetriesPerSecond: Int = 1) throws(ConfigurationError) {
@@ -53,16 +53,21 @@ public final class RetryBudget: Sendable {
     public var counts: (allowed: Int, refused: Int) { state.withLock { ($0.retriesAllowed, $0.retriesRefused) } }
 
     /// Records an attempt that succeeded.
+    @inlinable
     public func recordSuccess() {
         // A deposit skipped while a failure races it is a fraction of a token: the budget is a rate.
         if full.load(ordering: .relaxed) { return }
+        deposit()
+    }
+
+    @usableFromInline
+    func deposit() {
         state.withLock {
             $0.tokens = min(maximumTokens, $0.tokens + tokenRatio)
             full.store($0.tokens >= maximumTokens, ordering: .relaxed)
         }
     }
 
-    /// Records an attempt that failed in a way the server is to blame for.
     public func recordFailure() {
         state.withLock {
             $0.tokens = max(0, $0.tokens - 1)
