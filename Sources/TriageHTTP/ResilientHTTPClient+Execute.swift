@@ -58,7 +58,8 @@ extension ResilientHTTPClient {
     }
 
     /// One attempt per pipeline attempt. The closure captures the client's ``core`` (one reference),
-    /// not the whole client with its pipeline and options.
+    /// not the whole client with its pipeline and options. `pipeline` is ``pipeline`` or a copy with
+    /// another retry policy: the attempt timeout the core converted once must be the same.
     @inlinable
     func send<T: Sendable>(
         _ prepared: PreparedRequest,
