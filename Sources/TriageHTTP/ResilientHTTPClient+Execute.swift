@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -58,6 +57,9 @@ extension ResilientHTTPClient {
         return try await send(prepared, through: once, logger: logger, handle)
     }
 
+    /// One attempt per pipeline attempt. The closure captures the client's ``core`` (one reference),
+    /// not the whole client with its pipeline and options. `pipeline` is ``pipeline`` or a copy with
+    /// another retry policy: the attempt timeout the core converted once must be the same.
     @inlinable
     func send<T: Sendable>(
         _ prepared: PreparedRequest,
@@ -65,28 +67,28 @@ extension ResilientHTTPClient {
         logger: Logger?,
         _ handle: @escaping @Sendable (StreamingResponse) async throws -> T
     ) async throws -> T {
-        let attemptTimeout = pipeline.attemptTimeout
+        let core = self.core
         return try await pipeline.run(idempotent: prepared.idempotent) { attempt in
             let started = ContinuousClock.now
-            let limit = Self.attemptLimit(attempt, attemptTimeout: attemptTimeout)
+            let limit = Self.attemptLimit(attempt, core: core)
             let response: HTTPClientResponse
             do {
-                response = try await self.httpClient.execute(prepared.request, deadline: limit.deadline, logger: logger)
+                response = try await core.httpClient.execute(prepared.request, deadline: limit.deadline, logger: logger)
             } catch {
-                throw self.classify(error)
+                throw core.classify(error)
             }
             if response.status.code >= 400 {
                 let context = HTTPRequestContext(
                     method: prepared.request.method.rawValue,
                     isWatch: HTTPRequestContext.isWatch(url: prepared.request.url),
-                    isKubernetes: self.options.isKubernetes
+                    isKubernetes: core.options.isKubernetes
                 )
-                throw await self.failure(for: response, context: context)
+                throw await core.failure(for: response, context: context)
             }
             let streaming = StreamingResponse(
                 status: response.status,
                 headers: response.headers,
-                body: ResponseBody(base: response.body, classifier: self.options.classifier),
+                body: ResponseBody(base: response.body, classifier: core.options.classifier),
                 deadline: limit.deadline,
                 deadlineFailure: limit.isOverallDeadline ? .deadlineExceeded : .attemptTimeout,
                 started: started
@@ -94,7 +96,7 @@ extension ResilientHTTPClient {
             do {
                 return try await handle(streaming)
             } catch {
-                throw self.options.classifier.classify(error)
+                throw core.options.classifier.classify(error)
             }
         }
     }
@@ -115,47 +117,9 @@ extension ResilientHTTPClient {
 
     /// The attempt's time limit (``Pipeline/Attempt/timeLimit``) as a deadline for AsyncHTTPClient.
     @usableFromInline
-    static func attemptLimit(_ attempt: Pipeline<C>.Attempt, attemptTimeout: Duration?) -> AttemptLimit {
+    static func attemptLimit(_ attempt: Pipeline<C>.Attempt, core: ResilientHTTPClientCore) -> AttemptLimit {
         guard let remaining = attempt.timeLimit else { return AttemptLimit(deadline: .distantFuture, isOverallDeadline: false) }
-        let isOverall = attemptTimeout.map { remaining < $0 } ?? true
-        let (seconds, attoseconds) = max(remaining, .zero).components
-        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let amount: TimeAmount = nanoseconds.overflow ? .hours(24 * 365) : .nanoseconds(nanoseconds.partialValue + attoseconds / 1_000_000_000)
-        return AttemptLimit(deadline: .now() + amount, isOverallDeadline: isOverall)
-    }
-
-    /// Classifies a transport error thrown before the response head. An EOF the parser reports
-    /// (`response.incomplete`) is `connection.closed`: no complete head arrived, so no body was cut.
-    /// (AsyncHTTPClient's deadline error becomes `attempt.timeout` in the pipeline, which knows whether
-    /// the attempt's limit or the overall deadline passed.)
-    @usableFromInline
-    func classify(_ error: any Error) -> Failure {
-        var failure = options.classifier.classify(error)
-        if failure.kind == .responseIncomplete {
-            failure = Failure(.connectionClosed, delivery: failure.delivery, underlying: error, detail: "closed inside the response head")
-        }
-        return failure
-    }
-
-    /// Reads at most ``ResilientHTTPClientOptions/maximumErrorBodySize`` + 1 bytes of an error response and classifies it.
-    @usableFromInline
-    func failure(for response: HTTPClientResponse, context: HTTPRequestContext) async -> Failure {
-        let status = Int(response.status.code)
-        let headers = response.headers.map { (name: $0.name, value: $0.value) }
-        let limit = options.maximumErrorBodySize + 1
-        var bytes: [UInt8] = []
-        var complete = true
-        do {
-            for try await var chunk in response.body {
-                bytes += chunk.readBytes(length: min(limit - bytes.count, chunk.readableBytes)) ?? []
-                if bytes.count >= limit { break }
-            }
-        } catch {
-            complete = false  // a body cut short is not decoded
-        }
-        let classifier = options.responseClassifier
-        let body = complete ? bytes : nil
-        return classifier.classify(status: status, headers: headers, body: body, now: Date().timeIntervalSince1970, request: context)
-            ?? Failure(.responseMalformed, status: status, detail: "HTTP \(status)")
+        let isOverall = core.attemptTimeout.map { remaining < $0 } ?? true
+        return AttemptLimit(deadline: .now() + core.timeAmount(remaining), isOverallDeadline: isOverall)
     }
 }

@@ -29,17 +29,18 @@ import NIOHTTP1
 /// ```
 public struct ResilientHTTPClient<C: Clock>: Sendable where C.Duration == Duration {
     /// The AsyncHTTPClient client the requests go through.
-    public let httpClient: HTTPClient
+    public var httpClient: HTTPClient { core.httpClient }
     /// The policies every request runs under. Its budget and breaker are shared by every call.
     public let pipeline: Pipeline<C>
     /// How requests and responses are handled.
-    public let options: Options
+    public var options: Options { core.options }
+    /// The client and options behind one reference, for the per-request closure to capture.
+    @usableFromInline let core: ResilientHTTPClientCore
 
     /// Wraps `httpClient`, which you keep and shut down yourself.
     public init(httpClient: HTTPClient, pipeline: Pipeline<C>, options: Options = Options()) {
-        self.httpClient = httpClient
         self.pipeline = pipeline
-        self.options = options
+        self.core = ResilientHTTPClientCore(httpClient: httpClient, options: options, attemptTimeout: pipeline.attemptTimeout)
     }
 
     /// A complete response: 1xx–3xx statuses (4xx and 5xx are thrown as a ``Failure``).

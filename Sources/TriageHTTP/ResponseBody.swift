@@ -33,21 +33,27 @@ public struct ResponseBody: AsyncSequence, Sendable {
         AsyncIterator(base: base.makeAsyncIterator(), classifier: classifier)
     }
 
-    /// The whole body, or `response.tooLarge` once it passes `maximumBytes`; when `deadline` passes
-    /// between two chunks, a failure of `timeoutKind` (default `attempt.timeout`, delivery `processed`).
+    /// The whole body, or `response.tooLarge` once it passes `maximumBytes`; when `deadline` has passed
+    /// by the time a second or later chunk arrives, a failure of `timeoutKind` (default
+    /// `attempt.timeout`, delivery `processed`). A body that arrives in one chunk is returned as that
+    /// chunk, without a copy, and costs no clock read.
     public func collect(upTo maximumBytes: Int, deadline: NIODeadline = .distantFuture,
                         timeoutKind: FailureKind = .attemptTimeout) async throws -> ByteBuffer {
-        var collected = ByteBuffer()
-        for try await var chunk in self {
-            guard collected.readableBytes + chunk.readableBytes <= maximumBytes else {
-                throw Triage.Failure(.responseTooLarge, delivery: .processed, detail: "more than \(maximumBytes) bytes")
-            }
-            collected.writeBuffer(&chunk)
+        var iterator = makeAsyncIterator()
+        guard var collected = try await iterator.next() else { return ByteBuffer() }
+        guard collected.readableBytes <= maximumBytes else { throw Self.tooLarge(maximumBytes) }
+        while var chunk = try await iterator.next() {
             if deadline != .distantFuture, NIODeadline.now() > deadline {
                 throw Triage.Failure(timeoutKind, delivery: .processed, detail: "the body was still arriving at the deadline")
             }
+            guard collected.readableBytes + chunk.readableBytes <= maximumBytes else { throw Self.tooLarge(maximumBytes) }
+            collected.writeBuffer(&chunk)
         }
         return collected
+    }
+
+    static func tooLarge(_ maximumBytes: Int) -> Triage.Failure {
+        Triage.Failure(.responseTooLarge, delivery: .processed, detail: "more than \(maximumBytes) bytes")
     }
 }
 

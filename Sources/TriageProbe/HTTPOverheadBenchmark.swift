@@ -10,16 +10,38 @@ import TriageHTTP
 /// for `triage bench http`: the same loopback server (``BenchHTTPServer``), the same `HTTPClient`, in
 /// the same run, sequentially and with `concurrency` requests in flight.
 ///
-/// Each measurement runs `requests` GETs after a warm-up; raw and resilient alternate (and swap which
-/// goes first) for `rounds` rounds, and the median of each is reported, so that other work on a shared
-/// machine disturbs both alike.
+/// Both sides do the same work per request: a GET, a status check and the whole (2-byte) body
+/// collected (raw: `execute(_:timeout:)` with 10 s and `body.collect(upTo:)`; resilient:
+/// ``ResilientHTTPClient/execute(_:body:maximumBodySize:logger:)``), 1 MiB body limit on both.
+///
+/// **Method: paired blocks.** After a warm-up, each mode runs `pairs` pairs of short blocks of
+/// `requests` GETs: a raw block and a resilient block back to back, the order swapped every pair
+/// (raw first in even pairs, resilient first in odd ones), so that a slow spell on a shared machine
+/// lands on both sides of a pair and drift over the run cancels out. From each pair comes one ratio,
+/// raw block time / resilient block time (= resilient rate / raw rate). Reported:
+/// - `raw_rps`: all raw requests / all raw block time (requests per second);
+/// - `resilient_rps`: `raw_rps` × the median of the per-pair ratios (the median, so that one block
+///   hit by a stall does not move the result);
+/// - ``Pair/ratioQuartiles`` (the spread of the per-pair ratios) and ``Pair/totalTimeRatio`` (all
+///   raw time / all resilient time, the unpaired estimate) alongside, in the text output.
+///
+/// Defaults: 256 requests per block, 60 pairs per mode, 32 in flight: about 15 s on 2 cores.
 public enum HTTPOverheadBenchmark {
-    /// Requests per second, raw AsyncHTTPClient and through ``ResilientHTTPClient``.
+    /// Requests per second, raw AsyncHTTPClient and through ``ResilientHTTPClient``, from paired blocks.
     public struct Pair: Sendable {
+        /// All raw requests / all raw block time, requests per second.
         public var rawRequestsPerSecond: Double
+        /// ``rawRequestsPerSecond`` × ``ratio``, requests per second.
         public var resilientRequestsPerSecond: Double
-        /// resilient / raw.
-        public var ratio: Double { rawRequestsPerSecond > 0 ? resilientRequestsPerSecond / rawRequestsPerSecond : 0 }
+        /// The median of the per-pair ratios (resilient rate / raw rate).
+        public var ratio: Double
+        /// The 25th and 75th percentiles of the per-pair ratios.
+        public var ratioQuartiles: (lower: Double, upper: Double)
+        /// All raw block time / all resilient block time (unpaired; differs from ``ratio`` when a few
+        /// blocks were disturbed).
+        public var totalTimeRatio: Double
+        /// How many pairs were measured.
+        public var pairs: Int
     }
 
     public struct Result: Sendable {
@@ -33,11 +55,12 @@ public enum HTTPOverheadBenchmark {
         public var description: String
     }
 
-    /// Runs the benchmark. `requests` ≥ 1, `concurrency` ≥ 1, `rounds` ≥ 1; `timeouts` is how the
-    /// standard pipeline holds requests to their time (default cooperative: AsyncHTTPClient's deadline).
-    public static func run(requests: Int = 2_000, concurrency: Int = 32, rounds: Int = 9,
+    /// Runs the benchmark. `requests` (per block, default 256) ≥ 1, `concurrency` (default 32) ≥ 1,
+    /// `pairs` (per mode, default 60) ≥ 1; `timeouts` is how the standard pipeline holds requests to
+    /// their time (default cooperative: AsyncHTTPClient's deadline).
+    public static func run(requests: Int = 256, concurrency: Int = 32, pairs: Int = 60,
                            timeouts: TimeoutEnforcement = .cooperative) async throws -> Result {
-        precondition(requests >= 1 && concurrency >= 1 && rounds >= 1, "requests, concurrency and rounds must be at least 1")
+        precondition(requests >= 1 && concurrency >= 1 && pairs >= 1, "requests, concurrency and pairs must be at least 1")
         let server = try await BenchHTTPServer.start()
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -48,71 +71,31 @@ public enum HTTPOverheadBenchmark {
         let resilient = ResilientHTTPClient(httpClient: httpClient, pipeline: pipeline)
         let url = server.url
 
-        let raw: @Sendable () async throws -> Void = {
+        let raw: Call = {
             let response = try await httpClient.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
             guard response.status == .ok else { throw BenchmarkError(description: "raw request got \(response.status)") }
             _ = try await response.body.collect(upTo: 1 << 20)
         }
-        let wrapped: @Sendable () async throws -> Void = {
+        let wrapped: Call = {
             let response = try await resilient.execute(HTTPClientRequest(url: url), maximumBodySize: 1 << 20)
             guard response.status == .ok else { throw BenchmarkError(description: "resilient request got \(response.status)") }
         }
         do {
-            let warmUp = min(requests, 500)
-            _ = try await measure(requests: warmUp, concurrency: concurrency, raw)
-            _ = try await measure(requests: warmUp, concurrency: concurrency, wrapped)
-            var samples = (seqRaw: [Double](), seqResilient: [Double](), conRaw: [Double](), conResilient: [Double]())
-            for round in 0..<rounds {
-                // Alternate which goes first, so a slow spell on the machine hits both alike.
-                let rawFirst = round % 2 == 0
-                for first in [rawFirst, !rawFirst] {
-                    if first {
-                        samples.seqRaw.append(try await measure(requests: requests, concurrency: 1, raw))
-                        samples.conRaw.append(try await measure(requests: requests, concurrency: concurrency, raw))
-                    } else {
-                        samples.seqResilient.append(try await measure(requests: requests, concurrency: 1, wrapped))
-                        samples.conResilient.append(try await measure(requests: requests, concurrency: concurrency, wrapped))
-                    }
-                }
+            let warmUp = max(requests, 500)
+            for call in [raw, wrapped] {
+                _ = try await blockSeconds(requests: warmUp, concurrency: concurrency, call)
+                _ = try await blockSeconds(requests: warmUp, concurrency: 1, call)
             }
+            let sequential = try await paired(pairs: pairs, requests: requests, concurrency: 1, raw: raw, resilient: wrapped)
+            let concurrent = try await paired(pairs: pairs, requests: requests, concurrency: concurrency, raw: raw, resilient: wrapped)
             try await httpClient.shutdown()
             await server.shutdown()
-            return Result(
-                sequential: Pair(rawRequestsPerSecond: median(samples.seqRaw), resilientRequestsPerSecond: median(samples.seqResilient)),
-                concurrent: Pair(rawRequestsPerSecond: median(samples.conRaw), resilientRequestsPerSecond: median(samples.conResilient)),
-                concurrency: concurrency
-            )
+            return Result(sequential: sequential, concurrent: concurrent, concurrency: concurrency)
         } catch {
             try? await httpClient.shutdown()
             await server.shutdown()
             throw error
         }
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        let middle = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-    }
-
-    /// Requests per second for `requests` calls of `call`, `concurrency` at a time.
-    static func measure(requests: Int, concurrency: Int, _ call: @escaping @Sendable () async throws -> Void) async throws -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        if concurrency == 1 {
-            for _ in 0..<requests { try await call() }
-        } else {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<concurrency {
-                    let share = requests / concurrency + (worker < requests % concurrency ? 1 : 0)
-                    group.addTask { for _ in 0..<share { try await call() } }
-                }
-                try await group.waitForAll()
-            }
-        }
-        let seconds = start.duration(to: clock.now).triageSeconds
-        return seconds > 0 ? Double(requests) / seconds : 0
     }
 
     /// `{"sequential": {"raw_rps": …, "resilient_rps": …}, "concurrent": {"raw_rps": …, "resilient_rps": …}}`.

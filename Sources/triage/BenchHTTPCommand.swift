@@ -15,14 +15,14 @@ extension BenchCommand {
         @Flag(help: "Print JSON.")
         var json = false
 
-        @Option(help: "Requests per measurement.")
-        var requests = 2_000
+        @Option(help: "Requests per block (each pair is a raw block and a resilient block).")
+        var requests = 256
 
         @Option(help: "Requests in flight in the concurrent measurement.")
         var concurrency = 32
 
-        @Option(help: "Rounds; raw and resilient alternate, and the median of each is reported.")
-        var rounds = 9
+        @Option(help: "Pairs of blocks per mode, order swapped every pair; the median per-pair ratio is reported.")
+        var pairs = 60
 
         @Option(help: "How the standard pipeline enforces timeouts: cooperative (AsyncHTTPClient's deadline) or cancel.")
         var timeouts = "cooperative"
@@ -30,20 +30,21 @@ extension BenchCommand {
         func validate() throws {
             guard requests >= 1 else { throw ValidationError("--requests must be at least 1") }
             guard (1...1_024).contains(concurrency) else { throw ValidationError("--concurrency must be 1...1024") }
-            guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be 1...100") }
+            guard (1...1_000).contains(pairs) else { throw ValidationError("--pairs must be 1...1000") }
             guard ["cooperative", "cancel"].contains(timeouts) else { throw ValidationError("--timeouts must be cooperative or cancel") }
         }
 
         func run() async throws {
-            let result = try await HTTPOverheadBenchmark.run(requests: requests, concurrency: concurrency, rounds: rounds,
+            let result = try await HTTPOverheadBenchmark.run(requests: requests, concurrency: concurrency, pairs: pairs,
                                                         timeouts: timeouts == "cancel" ? .cancel : .cooperative)
             if json {
                 print(HTTPOverheadBenchmark.json(result))
             } else {
                 for (name, pair) in [("sequential", result.sequential), ("concurrent (\(result.concurrency))", result.concurrent)] {
                     print(name.padding(toLength: 18, withPad: " ", startingAt: 0)
-                          + String(format: "raw %9.1f req/s   resilient %9.1f req/s   %5.1f %%",
-                                   pair.rawRequestsPerSecond, pair.resilientRequestsPerSecond, pair.ratio * 100))
+                          + String(format: "raw %9.1f req/s   resilient %9.1f req/s   %5.1f %% (pairs' quartiles %5.1f–%5.1f %%, total time %5.1f %%)",
+                                   pair.rawRequestsPerSecond, pair.resilientRequestsPerSecond, pair.ratio * 100,
+                                   pair.ratioQuartiles.lower * 100, pair.ratioQuartiles.upper * 100, pair.totalTimeRatio * 100))
                 }
             }
         }

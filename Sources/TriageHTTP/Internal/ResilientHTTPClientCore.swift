@@ -1,0 +1,76 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Triage
+
+/// What every attempt of a ``ResilientHTTPClient`` uses, behind one reference: the `HTTPClient`, the
+/// options, and the pipeline's attempt timeout already converted to a NIO `TimeAmount`. An attempt's
+/// closure captures this one reference instead of copying the client's options (and retaining each
+/// of their references) per request.
+@usableFromInline
+final class ResilientHTTPClientCore: Sendable {
+    @usableFromInline let httpClient: HTTPClient
+    @usableFromInline let options: ResilientHTTPClientOptions
+    /// The pipeline's ``Pipeline/attemptTimeout`` (`nil`: none).
+    @usableFromInline let attemptTimeout: Duration?
+    /// ``attemptTimeout`` as a `TimeAmount` (whole nanoseconds), computed once.
+    @usableFromInline let attemptTimeAmount: TimeAmount
+
+    init(httpClient: HTTPClient, options: ResilientHTTPClientOptions, attemptTimeout: Duration?) {
+        self.httpClient = httpClient
+        self.options = options
+        self.attemptTimeout = attemptTimeout
+        self.attemptTimeAmount = attemptTimeout.map(Self.timeAmount) ?? .zero
+    }
+
+    /// `duration` (clamped to 0...1 year) as whole nanoseconds, rounded down.
+    @usableFromInline
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = max(duration, .zero).components
+        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let year = TimeAmount.hours(24 * 365)
+        guard !nanoseconds.overflow else { return year }
+        return min(year, .nanoseconds(nanoseconds.partialValue + attoseconds / 1_000_000_000))
+    }
+
+    /// `remaining` as a `TimeAmount`; the conversion is skipped when it is the attempt timeout.
+    @usableFromInline
+    func timeAmount(_ remaining: Duration) -> TimeAmount {
+        remaining == attemptTimeout ? attemptTimeAmount : Self.timeAmount(remaining)
+    }
+
+    /// Classifies a transport error thrown before the response head. An EOF the parser reports
+    /// (`response.incomplete`) is `connection.closed`: no complete head arrived, so no body was cut.
+    /// (AsyncHTTPClient's deadline error becomes `attempt.timeout` in the pipeline, which knows whether
+    /// the attempt's limit or the overall deadline passed.)
+    @usableFromInline
+    func classify(_ error: any Error) -> Failure {
+        var failure = options.classifier.classify(error)
+        if failure.kind == .responseIncomplete {
+            failure = Failure(.connectionClosed, delivery: failure.delivery, underlying: error, detail: "closed inside the response head")
+        }
+        return failure
+    }
+
+    /// Reads at most ``ResilientHTTPClientOptions/maximumErrorBodySize`` + 1 bytes of an error response and classifies it.
+    @usableFromInline
+    func failure(for response: HTTPClientResponse, context: HTTPRequestContext) async -> Failure {
+        let status = Int(response.status.code)
+        let headers = response.headers.map { (name: $0.name, value: $0.value) }
+        let limit = options.maximumErrorBodySize + 1
+        var bytes: [UInt8] = []
+        var complete = true
+        do {
+            for try await var chunk in response.body {
+                bytes += chunk.readBytes(length: min(limit - bytes.count, chunk.readableBytes)) ?? []
+                if bytes.count >= limit { break }
+            }
+        } catch {
+            complete = false  // a body cut short is not decoded
+        }
+        let classifier = options.responseClassifier
+        let body = complete ? bytes : nil
+        return classifier.classify(status: status, headers: headers, body: body, now: Date().timeIntervalSince1970, request: context)
+            ?? Failure(.responseMalformed, status: status, detail: "HTTP \(status)")
+    }
+}
