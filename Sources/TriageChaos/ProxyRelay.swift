@@ -15,6 +15,9 @@ final class ProxyRelay: ChannelInboundHandler {
     private var cursor = NIODeadline.now()
     private var relayed = 0
     private var cut = false
+    /// Pieces scheduled and not yet written. While any is, later pieces are scheduled too, even when
+    /// their time has passed: a loop starved of CPU must not let a late piece overtake an early one.
+    private var pending = 0
 
     /// `toxics` is `nil` for a connection the toxics spared.
     init(partner: any Channel, direction: Direction, toxics: ProxyToxics?) {
@@ -80,8 +83,14 @@ final class ProxyRelay: ChannelInboundHandler {
     }
 
     private func send(_ piece: ByteBuffer, at deadline: NIODeadline, context: ChannelHandlerContext) {
-        guard deadline > .now() else { return partner.writeAndFlush(piece, promise: nil) }
+        guard pending > 0 || deadline > .now() else { return partner.writeAndFlush(piece, promise: nil) }
+        pending += 1
         let partner = self.partner
-        context.eventLoop.scheduleTask(deadline: deadline) { partner.writeAndFlush(piece, promise: nil) }
+        // Runs on this channel's loop, like channelRead, so `pending` needs no lock; tasks due at the
+        // same time run in the order they were scheduled.
+        context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [self] in
+            pending -= 1
+            partner.writeAndFlush(piece, promise: nil)
+        }
     }
 }
