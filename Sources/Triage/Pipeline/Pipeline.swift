@@ -14,10 +14,11 @@ import Logging
 /// let body = try await pipeline.run(idempotent: true) { attempt in try await fetch() }
 /// ```
 ///
-/// A first attempt that succeeds takes a fast path: one clock read and the breaker's and budget's
-/// locks, no allocation (with ``TimeoutEnforcement/cooperative`` timeouts, no hedging, bulkhead,
-/// observer or telemetry); so does an open breaker's rejection that will not be waited out.
-/// Everything else runs the full retry loop.
+/// A first attempt that succeeds takes a fast path, inlined into the caller: one clock read, no lock
+/// (the breaker and budget are read through lock-free copies) and no allocation, with
+/// ``TimeoutEnforcement/cooperative`` timeouts and no hedging, bulkhead, throttle, observer or
+/// telemetry; so does an open breaker's rejection that will not be waited out (built once, thrown at
+/// once, no cancellation check). Everything else runs the full retry loop.
 public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     public var retry: RetryPolicy
     /// Shared by every call through this pipeline; `nil` turns the budget off.
