@@ -66,6 +66,7 @@ let package = Package(
         .target(
             name: "TriageChaos",
             dependencies: [
+                "Triage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import Foundation
+import Triage
 
 /// The `/_chaos/` control endpoints of a ``ChaosServer``:
 /// - `GET /_chaos/stats`: ``ChaosStats`` as JSON;

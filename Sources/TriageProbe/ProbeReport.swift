@@ -1,5 +1,4 @@
 import Triage
-import TriageChaos
 
 /// What `triage probe` found: the fields of probe-json.md, before rendering.
 public struct ProbeReport: Sendable {

@@ -1,11 +1,12 @@
 import Foundation
+import Triage
 
 /// Builds the benchmark JSON by hand: fixed key order and number format, so the same seed prints
 /// the same bytes.
 struct JSONText {
     private var fields: [String] = []
 
-    mutating func add(_ key: String, _ value: String) { fields.append("\"\(key)\": \"\(JSONText.escape(value))\"") }
+    mutating func add(_ key: String, _ value: String) { fields.append("\"\(key)\": \(JSONString.quoted(value))") }
     mutating func add(_ key: String, _ value: Int) { fields.append("\"\(key)\": \(value)") }
     /// A number with `digits` decimals; `nil`, NaN and infinities print as `null`.
     mutating func add(_ key: String, _ value: Double?, digits: Int = 3) {
@@ -21,18 +22,4 @@ struct JSONText {
     }
 
     static func array(_ items: [String]) -> String { "[" + items.joined(separator: ", ") + "]" }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Triage
 import TriageChaos
 
 /// Scenario files and bodies: what parses, and the typed errors of what does not.

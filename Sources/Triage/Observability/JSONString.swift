@@ -1,4 +1,5 @@
-/// JSON text for the servers' and tools' hand-written JSON (no Foundation encoder on the hot path).
+/// JSON text for hand-written JSON: the chaos server's control API, the probe's report and the
+/// simulations' output (fixed key order, no Foundation encoder).
 public enum JSONString {
     /// `text` as a JSON string literal: quotes, backslashes and control characters escaped (RFC 8259).
     public static func quoted(_ text: String) -> String {
