@@ -6,8 +6,12 @@ extension Pipeline {
     @inlinable
     func record(_ history: inout DecisionHistory, span: (any Span)?, _ record: DecisionRecord) {
         history.append(record)
-        if observer != nil || telemetry != nil || span != nil || logger != nil { publish(record, span: span) }
+        if hasListeners || span != nil { publish(record, span: span) }
     }
+
+    /// Whether anyone but the history hears of decisions: the observer, telemetry or the logger.
+    @inlinable
+    var hasListeners: Bool { observer != nil || telemetry != nil || logger != nil }
 
     /// Passes a record to whoever listens: the observer, telemetry, the span and the logger (debug).
     @usableFromInline

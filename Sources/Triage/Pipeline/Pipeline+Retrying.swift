@@ -106,7 +106,7 @@ extension Pipeline {
         let record = DecisionRecord(attempt: 1, kind: kind, decision: decision, status: nil, namedDelay: remaining,
                                     action: verdict.action, delay: verdict.delay, delaySource: verdict.source, rule: verdict.rule,
                                     elapsed: .zero, budgetLevel: budget?.level, breakerPhase: .open)
-        if observer != nil || logger != nil { publish(record, span: nil) }
+        if hasListeners { publish(record, span: nil) }
         throw Failure(kind, retryAfter: remaining, detail: "circuit open", history: DecisionHistory(record))
     }
 

@@ -280,18 +280,7 @@ public final class CircuitBreaker: Sendable {
         successChangesNothing.store(state.successChangesNothing, ordering: .relaxed)
         let isOpen: Bool
         if case .open = state.phase { isOpen = true } else { isOpen = false }
-        openUntilNanoseconds.store(isOpen ? PackedNanoseconds.clamped(state.openUntil) : .min, ordering: .relaxed)
-    }
-}
-
-/// Durations as whole nanoseconds in an `Int64`, for atomics.
-enum PackedNanoseconds {
-    /// `duration` in nanoseconds, clamped to `Int64.min + 1 … Int64.max` (±292 years).
-    static func clamped(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let (sum, overflowAgain) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflow || overflowAgain { return seconds < 0 ? .min + 1 : .max }
-        return max(sum, .min + 1)
+        // Offsets on the caller's clock are far below 2^53 ns (104 days), where a Double is exact.
+        openUntilNanoseconds.store(isOpen ? Int64(max(-9.2e18, min(9.2e18, state.openUntil.nanoseconds))) : .min, ordering: .relaxed)
     }
 }
