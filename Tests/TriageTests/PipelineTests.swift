@@ -204,6 +204,31 @@ import TriageTestKit
         #expect(record.rule == .namedDelayAboveCap(cap: .seconds(30)) && record.delaySource == .breaker && record.breakerPhase == .open)
     }
 
+    @Test func pipelinesBuiltAtDifferentTimesShareABreakerOnOneTimeline() async throws {
+        let clock = ManualClock()
+        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(10)))
+        let early = try pipeline(clock, attempts: 1, breaker: breaker)
+        clock.advance(by: .seconds(100))
+        let late = try pipeline(clock, attempts: 1, breaker: breaker)
+        _ = await drive(clock) { try await early.run { _ in throw Transient() } }
+        clock.advance(by: .seconds(4))
+        let rejected = await drive(clock) { try await late.run { _ in 1 } }
+        let failure = try #require(rejected.failure as? Failure)
+        #expect(failure.kind == .circuitOpen)
+        #expect(failure.retryAfter == .seconds(6))
+    }
+
+    @Test func anAttemptGivesBackTheDeadlineItWasMadeWith() {
+        let clock = ManualClock()
+        clock.advance(by: .seconds(7))
+        let deadline = clock.now.advanced(by: .milliseconds(1500))
+        var attempt = Pipeline<ManualClock>.Attempt(number: 2, deadline: deadline, timeLimit: .milliseconds(1500))
+        #expect(attempt.deadline == deadline)
+        attempt.deadline = nil
+        #expect(attempt.deadline == nil)
+        #expect(Pipeline<ManualClock>.Attempt(number: 1).deadline == nil)
+    }
+
     @Test func anOpenBreakerRejectsWithItsRemainingTime() async throws {
         let clock = ManualClock()
         let calls = Counter()

@@ -113,8 +113,9 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
         self.breakerPhase = breakerPhase
         self.packedStatus = status.map { Int32(clamping: $0) } ?? .min
         self.absent = (namedDelay == nil ? Self.namedDelayAbsent : 0) | (delay == nil ? Self.delayAbsent : 0)
-        self.storedNamedDelay = namedDelay ?? .zero
-        self.storedDelay = delay ?? .zero
+        // An absent delay's slot holds `elapsed`: any value serves, and `Duration.zero` is a call.
+        self.storedNamedDelay = namedDelay ?? elapsed
+        self.storedDelay = delay ?? elapsed
         self.elapsed = elapsed
         self.packedBudgetLevel = budgetLevel ?? .nan
     }

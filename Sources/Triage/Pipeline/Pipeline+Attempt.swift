@@ -3,31 +3,31 @@ extension Pipeline {
     @usableFromInline
     enum Outcome<T> {
         case success(T)
-        case failure(Failure, at: C.Instant)
+        case failure(Failure, at: Duration)
     }
 
-    /// One attempt, begun at `start`: breaker admission, adaptive throttle, bulkhead slot, time limit, hedging. Its
+    /// One attempt, begun at `start` (times are since ``epoch``): breaker admission, adaptive throttle,
+    /// bulkhead slot, time limit, hedging. Its
     /// outcome is recorded in the breaker and budget, and any error comes back classified.
     @inlinable
-    func attempt<T: Sendable>(number: Int, start: C.Instant, previous: Failure?, deadline: C.Instant?, hedge: HedgingPolicy?,
+    func attempt<T: Sendable>(number: Int, start: Duration, previous: Failure?, deadline: Duration?, hedge: HedgingPolicy?,
                               _ operation: @escaping @Sendable (Attempt) async throws -> T) async -> Outcome<T> {
         if Task.isCancelled { return .failure(Failure(.cancelled, delivery: .notSent, detail: "cancelled before the attempt"), at: start) }
-        if let breaker, case .reject(let remaining) = breaker.admit(now: epoch.duration(to: start)) {
+        if let breaker, case .reject(let remaining) = breaker.admit(now: start) {
             return .failure(Failure(.circuitOpen, retryAfter: remaining, detail: "circuit open"), at: start)
         }
         if let throttle {
-            let now = epoch.duration(to: start)
-            guard throttle.allow(now: now, random: random.fraction()) else {
-                throttle.record(accepted: false, now: now)
-                breaker?.record(success: false, counted: false, retryAfter: nil, now: now)
+            guard throttle.allow(now: start, random: random.fraction()) else {
+                throttle.record(accepted: false, now: start)
+                breaker?.record(success: false, counted: false, retryAfter: nil, now: start)
                 return .failure(Failure(.concurrencyLimited, delivery: .notSent, detail: "adaptive throttle"), at: start)
             }
         }
         do {
             if let bulkhead { try await bulkhead.acquire() }
         } catch {
-            let now = clock.now
-            breaker?.record(success: false, counted: false, retryAfter: nil, now: epoch.duration(to: now))
+            let now = self.now()
+            breaker?.record(success: false, counted: false, retryAfter: nil, now: now)
             return .failure(classifier.classify(error), at: now)
         }
         defer { bulkhead?.release() }
@@ -35,7 +35,7 @@ extension Pipeline {
         var limit = attemptTimeout
         var limitIsDeadline = false
         if let deadline {
-            let left = start.duration(to: deadline)
+            let left = deadline - start
             if left <= .zero {
                 return .failure(Failure(.deadlineExceeded, delivery: .notSent, detail: "deadline spent before the attempt"), at: start)
             }
@@ -44,8 +44,8 @@ extension Pipeline {
                 limitIsDeadline = true
             }
         }
-        let attemptDeadline = limit.map { start.advanced(by: $0) }
-        let info = Attempt(number: number, previousFailure: previous, deadline: attemptDeadline, timeLimit: limit)
+        let attemptDeadline = limit.map { start + $0 }
+        let info = Attempt(number: number, previous: previous, deadlineSinceEpoch: attemptDeadline, timeLimit: limit)
         do {
             let value: T
             let enforced = timeoutEnforcement == .cancel ? limit : nil
@@ -65,11 +65,11 @@ extension Pipeline {
                 }
             }
             budget?.recordSuccess()
-            breaker?.recordSuccess { epoch.duration(to: start) }
-            throttle?.record(accepted: true, now: epoch.duration(to: start))
+            breaker?.recordSuccess(now: start)
+            throttle?.record(accepted: true, now: start)
             return .success(value)
         } catch {
-            let now = clock.now
+            let now = self.now()
             return .failure(attemptFailed(error, now: now, deadline: attemptDeadline, limitIsDeadline: limitIsDeadline), at: now)
         }
     }
@@ -80,7 +80,7 @@ extension Pipeline {
     /// with a timeout of its own (a cooperative attempt that passed the deadline on) is
     /// `attempt.timeout`, or `deadline.exceeded` when the limit was the overall deadline.
     @inlinable
-    func attemptFailed(_ error: any Error, now: C.Instant, deadline: C.Instant?, limitIsDeadline: Bool) -> Failure {
+    func attemptFailed(_ error: any Error, now: Duration, deadline: Duration?, limitIsDeadline: Bool) -> Failure {
         var failure = (error as? Failure) ?? classifier.classify(error)
         if failure.kind == .cancelled || Task.isCancelled {
             failure = Failure(.cancelled, delivery: failure.delivery, underlying: error, detail: failure.detail)
@@ -91,8 +91,8 @@ extension Pipeline {
         let serverTransient = CircuitBreakerPolicy.isServerTransient(failure)
         if serverTransient, failure.retryAfter == nil { budget?.recordFailure() }
         breaker?.record(success: false, counted: CircuitBreakerPolicy.countsFailure(failure), retryAfter: failure.retryAfter,
-                        now: epoch.duration(to: now))
-        throttle?.record(accepted: !serverTransient, now: epoch.duration(to: now))
+                        now: now)
+        throttle?.record(accepted: !serverTransient, now: now)
         return failure
     }
 

@@ -21,19 +21,19 @@ extension Pipeline {
     /// is honoured up to the cap (above it the operation ends so the caller can reschedule), otherwise
     /// the backoff formula draws one; the wait must end before the overall deadline.
     @inlinable
-    func decide(_ failure: Failure, number: Int, idempotent: Bool, canRefresh: Bool, now: C.Instant, deadline: C.Instant?,
-                previousDelay: Duration?, random: inout RandomSource.Generator) -> Verdict {
+    func decide(_ failure: Failure, number: Int, idempotent: Bool, canRefresh: Bool, now: Duration, deadline: Duration?,
+                previousDelay: Duration?, random: RandomSource) -> Verdict {
         decide(decision: failure.decision, delivery: failure.delivery, namedDelay: failure.retryAfter,
                namedByBreaker: failure.kind == .circuitOpen, number: number, idempotent: idempotent, canRefresh: canRefresh,
-               now: now, deadline: deadline, previousDelay: previousDelay, random: &random)
+               now: now, deadline: deadline, previousDelay: previousDelay, random: random)
     }
 
     /// ``decide(_:number:idempotent:canRefresh:now:deadline:previousDelay:random:)`` on the parts of a
     /// failure it reads, for callers that have not built the failure yet.
     @inlinable
     func decide(decision: Decision, delivery: Delivery, namedDelay: Duration?, namedByBreaker: Bool, number: Int,
-                idempotent: Bool, canRefresh: Bool, now: C.Instant, deadline: C.Instant?, previousDelay: Duration?,
-                random: inout RandomSource.Generator) -> Verdict {
+                idempotent: Bool, canRefresh: Bool, now: Duration, deadline: Duration?, previousDelay: Duration?,
+                random: RandomSource) -> Verdict {
         let refreshes: Bool
         if case .refresh = decision { refreshes = true } else { refreshes = false }
         if refreshes {
@@ -57,7 +57,8 @@ extension Pipeline {
             }
             verdict = Verdict(action: .retry, delay: named, source: source, rule: .waitAsNamed)
         } else {
-            let draw = retry.backoff.delay(retry: number, previous: previousDelay, using: &random)
+            var generator = random.generator
+            let draw = retry.backoff.delay(retry: number, previous: previousDelay, using: &generator)
             verdict = Verdict(action: .retry, delay: draw.delay,
                               source: .backoff(retry.backoff.strategy, ceiling: draw.ceiling, random: draw.random), rule: .backoff)
         }
@@ -65,7 +66,7 @@ extension Pipeline {
             verdict.action = .refreshAndRetry
             verdict.rule = .refresh
         }
-        if let deadline, let delay = verdict.delay, now.advanced(by: delay) >= deadline {
+        if let deadline, let delay = verdict.delay, now + delay >= deadline {
             return Verdict(action: .gaveUp, delay: delay, source: verdict.source, rule: .deadlineWouldPass)
         }
         return verdict

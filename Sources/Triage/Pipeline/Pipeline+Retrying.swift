@@ -1,42 +1,41 @@
 import Tracing
 
 extension Pipeline {
-    /// The full retry loop from `start`. `firstError` is the error of an attempt 1 that the fast path
-    /// already ran (with the first attempt's limit, ``firstAttemptLimit``).
+    /// The full retry loop from `start` (a time since ``epoch``). `firstError` is the error of an
+    /// attempt 1 that the fast path already ran (with the first attempt's limit, ``firstAttemptLimit``).
     @inlinable @inline(never)
     func retrying<T: Sendable>(
         idempotent: Bool,
         refresh: (@Sendable (Failure) async throws -> Void)?,
-        start: C.Instant,
+        start: Duration,
         firstError: (any Error)?,
         _ operation: @escaping @Sendable (Attempt) async throws -> T
     ) async throws(Failure) -> T {
-        let deadline = timeout.map { start.advanced(by: $0) }
+        let deadline = timeout.map { start + $0 }
         var history = DecisionHistory()
         let span = telemetry?.tracer.map { $0.startSpan("triage.operation") }
         defer { span?.end() }
         var previousDelay: Duration?
         var previousFailure: Failure?
-        var random = self.random.generator
         var pending = firstError
 
         for number in 1...retry.maxAttempts {
             var failure: Failure
-            let now: C.Instant
+            let now: Duration
             if let error = pending {
                 pending = nil
-                now = clock.now
-                failure = attemptFailed(error, now: now, deadline: firstAttemptLimit.map { start.advanced(by: $0) },
+                now = self.now()
+                failure = attemptFailed(error, now: now, deadline: firstAttemptLimit.map { start + $0 },
                                         limitIsDeadline: firstLimitIsDeadline)
             } else {
-                let attemptStart = number == 1 ? start : clock.now
+                let attemptStart = number == 1 ? start : self.now()
                 switch await attempt(number: number, start: attemptStart, previous: previousFailure, deadline: deadline,
                                      hedge: idempotent ? hedging : nil, operation) {
                 case .success(let value):
                     if !history.isEmpty || observer != nil || telemetry != nil {
                         record(&history, span: span, DecisionRecord(
                             attempt: number, kind: nil, decision: nil, status: nil, namedDelay: nil, action: .succeeded,
-                            delay: nil, delaySource: nil, rule: .succeeded, elapsed: start.duration(to: clock.now),
+                            delay: nil, delaySource: nil, rule: .succeeded, elapsed: self.now() - start,
                             budgetLevel: budget?.level, breakerPhase: breaker?.phase))
                     }
                     return value
@@ -46,8 +45,8 @@ extension Pipeline {
             }
 
             var verdict = decide(failure, number: number, idempotent: idempotent, canRefresh: refresh != nil,
-                                 now: now, deadline: deadline, previousDelay: previousDelay, random: &random)
-            if verdict.action != .gaveUp, let budget, !budget.tryRetry(atSecond: epoch.duration(to: now).components.seconds) {
+                                 now: now, deadline: deadline, previousDelay: previousDelay, random: random)
+            if verdict.action != .gaveUp, let budget, !budget.tryRetry(atSecond: now.components.seconds) {
                 verdict = Verdict(action: .gaveUp, rule: .budgetSpent)
                 failure = Failure(.budgetExhausted, delivery: failure.delivery, status: failure.status, api: failure.api,
                                   underlying: failure, detail: failure.kind.id)
@@ -56,7 +55,7 @@ extension Pipeline {
                 failure = Failure(.deadlineExceeded, delivery: failure.delivery, status: failure.status, api: failure.api,
                                   underlying: failure, detail: failure.kind.id)
             }
-            record(&history, span: span, decisionRecord(number, failure, verdict, elapsed: start.duration(to: now)))
+            record(&history, span: span, decisionRecord(number, failure, verdict, elapsed: now - start))
             if verdict.action == .gaveUp {
                 failure.history = history
                 span?.attributes["triage.kind"] = failure.kind.id
@@ -92,22 +91,21 @@ extension Pipeline {
     /// caller is told `circuit.open` here (the call is not sent either way), which spares every
     /// rejection a cancellation check.
     @inlinable @inline(never)
-    func rejectIfOpen(at start: C.Instant, idempotent: Bool, canRefresh: Bool) throws(Failure) {
-        guard telemetry == nil, let breaker, let remaining = breaker.openRemaining(now: epoch.duration(to: start)) else {
-            return
-        }
+    func rejectIfOpen(at start: Duration, idempotent: Bool, canRefresh: Bool) throws(Failure) {
+        guard telemetry == nil, let remaining = breaker?.openRemaining(now: start) else { return }
         let kind = FailureKind.circuitOpen
-        var random = self.random.generator
         let decision = Failure.defaultDecision(for: kind, retryAfter: remaining)
         let verdict = decide(decision: decision, delivery: kind.defaultDelivery,
                              namedDelay: remaining, namedByBreaker: true, number: 1, idempotent: idempotent, canRefresh: canRefresh,
-                             now: start, deadline: timeout.map { start.advanced(by: $0) }, previousDelay: nil, random: &random)
+                             now: start, deadline: timeout.map { start + $0 }, previousDelay: nil, random: random)
         guard verdict.action == .gaveUp else { return }
-        let record = DecisionRecord(attempt: 1, kind: kind, decision: decision, status: nil, namedDelay: remaining,
-                                    action: verdict.action, delay: verdict.delay, delaySource: verdict.source, rule: verdict.rule,
-                                    elapsed: .zero, budgetLevel: budget?.level, breakerPhase: .open)
-        if hasListeners { publish(record, span: nil) }
-        throw Failure(kind, retryAfter: remaining, detail: "circuit open", history: DecisionHistory(record))
+        var failure = Failure(kind, decision: decision, delivery: kind.defaultDelivery, retryAfter: remaining, detail: "circuit open")
+        failure.history.first = DecisionRecord(
+            attempt: 1, kind: kind, decision: decision, status: nil, namedDelay: remaining, action: verdict.action,
+            delay: verdict.delay, delaySource: verdict.source, rule: verdict.rule, elapsed: .zero, budgetLevel: budget?.level,
+            breakerPhase: .open)
+        if hasListeners { publish(failure.history[0], span: nil) }
+        throw failure
     }
 
     /// The record of a failed attempt `number` and the verdict on it.

@@ -46,7 +46,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     /// Where backoff jitter and throttling draws come from (default ``RandomSource/system``).
     public var random: RandomSource
     public let clock: C
-    /// The instant the shared breaker and budget measure time from.
+    /// The instant every time inside the engine is measured from (``now()``), shared by all pipelines
+    /// on this type of clock (``ClockEpochs``).
     @usableFromInline let epoch: C.Instant
 
     public init(
@@ -67,7 +68,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         random: RandomSource = .system
     ) {
         self.clock = clock
-        self.epoch = clock.now
+        self.epoch = ClockEpochs.shared(clock.now)
         self.retry = retry
         self.budget = budget
         self.breaker = breaker
@@ -95,18 +96,30 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         }
         /// When this attempt must be done: the sooner of its attempt timeout and the overall deadline;
         /// `nil` when neither is set. Pass it on to what you call.
-        public var deadline: C.Instant?
+        public var deadline: C.Instant? {
+            get { deadlineSinceEpoch.map { ClockEpochs.instant($0, as: C.Instant.self) } }
+            set { deadlineSinceEpoch = newValue.map { ClockEpochs.shared($0).duration(to: $0) } }
+        }
         /// The time this attempt has from its start (the distance to ``deadline``); `nil` when unlimited.
         public var timeLimit: Duration?
         /// Boxed so that an attempt stays a few words: it is passed to every call, and most have no
         /// previous failure.
         @usableFromInline var previous: PreviousFailure?
+        /// ``deadline`` as a time since the epoch (``ClockEpochs``): an attempt holds no `C.Instant`, so
+        /// that making, passing and dropping one is plain copying (the standard clocks' instants are
+        /// resilient types, handled through their metadata).
+        @usableFromInline var deadlineSinceEpoch: Duration?
+
+        public init(number: Int, previousFailure: Failure? = nil, deadline: C.Instant? = nil, timeLimit: Duration? = nil) {
+            self.init(number: number, previous: previousFailure, deadlineSinceEpoch: nil, timeLimit: timeLimit)
+            self.deadline = deadline
+        }
 
         @inlinable
-        public init(number: Int, previousFailure: Failure? = nil, deadline: C.Instant? = nil, timeLimit: Duration? = nil) {
+        init(number: Int, previous: Failure?, deadlineSinceEpoch: Duration?, timeLimit: Duration?) {
             self.number = number
-            self.previous = previousFailure.map(PreviousFailure.init)
-            self.deadline = deadline
+            self.previous = previous.map(PreviousFailure.init)
+            self.deadlineSinceEpoch = deadlineSinceEpoch
             self.timeLimit = timeLimit
         }
 
@@ -131,7 +144,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         refresh: (@Sendable (Failure) async throws -> Void)? = nil,
         _ operation: @escaping @Sendable (Attempt) async throws -> T
     ) async throws(Failure) -> T {
-        let start = clock.now
+        let start = now()
         guard takesFastPath, breaker?.isClosed ?? true, !Task.isCancelled else {
             try rejectIfOpen(at: start, idempotent: idempotent, canRefresh: refresh != nil)
             return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: nil, operation)
@@ -141,14 +154,18 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         let value: T
         do {
             let limit = firstAttemptLimit
-            value = try await operation(Attempt(number: 1, deadline: limit.map { start.advanced(by: $0) }, timeLimit: limit))
+            value = try await operation(Attempt(number: 1, previous: nil, deadlineSinceEpoch: limit.map { start + $0 }, timeLimit: limit))
         } catch {
             return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: error, operation)
         }
         budget?.recordSuccess()
-        breaker?.recordSuccess { epoch.duration(to: start) }
+        breaker?.recordSuccess(now: start)
         return value
     }
+
+    /// The clock's reading as the time since ``epoch``: every time inside the engine is one of these.
+    @inlinable
+    func now() -> Duration { epoch.duration(to: clock.now) }
 
     /// Whether a first attempt may skip the full loop: nothing must run beside it or observe a success.
     @inlinable

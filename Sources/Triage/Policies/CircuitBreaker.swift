@@ -212,10 +212,10 @@ public final class CircuitBreaker: Sendable {
     /// Mirrors of the state for the success path, which reads them without the lock: whether the
     /// circuit is closed, and whether a success would change nothing (closed, no failure counted in
     /// a row, and no window to record into). Written under the lock after every change.
-    private let closed = Atomic(true)
+    @usableFromInline let closed = Atomic(true)
     @usableFromInline let successChangesNothing: Atomic<Bool>
     /// The end of the open phase in nanoseconds on the caller's clock; `Int64.min` unless open.
-    private let openUntilNanoseconds = Atomic(Int64.min)
+    @usableFromInline let openUntilNanoseconds = Atomic(Int64.min)
 
     public init(policy: CircuitBreakerPolicy = .standard,
                 onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)? = nil) {
@@ -229,10 +229,11 @@ public final class CircuitBreaker: Sendable {
     public var phase: CircuitBreakerState.Phase { state.withLock { $0.phase } }
 
     /// Whether calls go straight through now (read without the lock).
-    public var isClosed: Bool { closed.load(ordering: .relaxed) }
+    @inlinable public var isClosed: Bool { closed.load(ordering: .relaxed) }
 
     /// The open time left at `now`, or `nil` when a call may go through (closed, half-open, or open
     /// and due to half-open). Changes nothing: a rejection needs no transition.
+    @inlinable
     public func openRemaining(now: Duration) -> Duration? {
         let openUntil = openUntilNanoseconds.load(ordering: .relaxed)
         guard openUntil != .min else { return nil }
@@ -251,12 +252,12 @@ public final class CircuitBreaker: Sendable {
         return admission
     }
 
-    /// Records a success at `now()`; on a closed circuit with no failure counted (the common case) it
-    /// returns at once, without evaluating `now`.
+    /// Records a success at `now`; on a closed circuit with no failure counted (the common case) it
+    /// returns at once, without a lock.
     @inlinable
-    public func recordSuccess(now: () -> Duration) {
+    public func recordSuccess(now: Duration) {
         if successChangesNothing.load(ordering: .relaxed) { return }
-        record(success: true, counted: true, retryAfter: nil, now: now())
+        record(success: true, counted: true, retryAfter: nil, now: now)
     }
 
     public func record(success: Bool, counted: Bool, retryAfter: Duration?, now: Duration) {

@@ -31,9 +31,9 @@ public final class RetryBudget: Sendable {
     }
 
     private let state: Mutex<State>
-    /// Whether the bucket is full, read without the lock so that a success (the common case) on a
-    /// full bucket costs no lock. Written under the lock.
-    @usableFromInline let full = Atomic(true)
+    /// The tokens (a `Double`'s bits), read without the lock so that a success on a full bucket (the
+    /// common case) and a look at ``level`` cost no lock. Written under the lock after every change.
+    @usableFromInline let tokenBits: Atomic<UInt64>
 
     /// - Throws: ``ConfigurationError`` for a non-positive maximum, a ratio outside 0…1 or a negative floor.
     public init(maximumTokens: Double = 10, tokenRatio: Double = 0.3, minimumRetriesPerSecond: Int = 1) throws(ConfigurationError) {
@@ -44,10 +44,11 @@ public final class RetryBudget: Sendable {
         self.tokenRatio = tokenRatio
         self.minimumRetriesPerSecond = minimumRetriesPerSecond
         self.state = Mutex(State(tokens: maximumTokens))
+        self.tokenBits = Atomic(maximumTokens.bitPattern)
     }
 
     /// The tokens in the bucket now.
-    public var level: Double { state.withLock { $0.tokens } }
+    @inlinable public var level: Double { Double(bitPattern: tokenBits.load(ordering: .relaxed)) }
 
     /// How many retries were allowed and refused so far.
     public var counts: (allowed: Int, refused: Int) { state.withLock { ($0.retriesAllowed, $0.retriesRefused) } }
@@ -56,7 +57,7 @@ public final class RetryBudget: Sendable {
     @inlinable
     public func recordSuccess() {
         // A deposit skipped while a failure races it is a fraction of a token: the budget is a rate.
-        if full.load(ordering: .relaxed) { return }
+        if level >= maximumTokens { return }
         deposit()
     }
 
@@ -64,14 +65,14 @@ public final class RetryBudget: Sendable {
     func deposit() {
         state.withLock {
             $0.tokens = min(maximumTokens, $0.tokens + tokenRatio)
-            full.store($0.tokens >= maximumTokens, ordering: .relaxed)
+            tokenBits.store($0.tokens.bitPattern, ordering: .relaxed)
         }
     }
 
     public func recordFailure() {
         state.withLock {
             $0.tokens = max(0, $0.tokens - 1)
-            full.store(false, ordering: .relaxed)
+            tokenBits.store($0.tokens.bitPattern, ordering: .relaxed)
         }
     }
 
