@@ -99,13 +99,11 @@ extension Pipeline {
                              namedDelay: remaining, namedByBreaker: true, number: 1, idempotent: idempotent, canRefresh: canRefresh,
                              now: start, deadline: timeout.map { start + $0 }, previousDelay: nil, random: random)
         guard verdict.action == .gaveUp else { return }
-        var failure = Failure(kind, decision: decision, delivery: kind.defaultDelivery, retryAfter: remaining, detail: "circuit open")
-        failure.history.first = DecisionRecord(
-            attempt: 1, kind: kind, decision: decision, status: nil, namedDelay: remaining, action: verdict.action,
-            delay: verdict.delay, delaySource: verdict.source, rule: verdict.rule, elapsed: .zero, budgetLevel: budget?.level,
-            breakerPhase: .open)
-        if hasListeners { publish(failure.history[0], span: nil) }
-        throw failure
+        let record = DecisionRecord(attempt: 1, kind: kind, decision: decision, status: nil, namedDelay: remaining,
+                                    action: verdict.action, delay: verdict.delay, delaySource: verdict.source, rule: verdict.rule,
+                                    elapsed: .zero, budgetLevel: budget?.level, breakerPhase: .open)
+        if hasListeners { publish(record, span: nil) }
+        throw Failure(kind, retryAfter: remaining, detail: "circuit open", history: DecisionHistory(record))
     }
 
     /// The record of a failed attempt `number` and the verdict on it.

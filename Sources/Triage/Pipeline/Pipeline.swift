@@ -165,7 +165,14 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
 
     /// The clock's reading as the time since ``epoch``: every time inside the engine is one of these.
     @inlinable
-    func now() -> Duration { epoch.duration(to: clock.now) }
+    func now() -> Duration {
+        // The standard clocks' conformances are resilient, so `clock.now` stays a call through the
+        // protocol's witness table even where `C` is known; the continuous clock is named directly.
+        if C.self == ContinuousClock.self {
+            return unsafeBitCast(epoch, to: ContinuousClock.Instant.self).duration(to: .now)
+        }
+        return epoch.duration(to: clock.now)
+    }
 
     /// Whether a first attempt may skip the full loop: nothing must run beside it or observe a success.
     @inlinable
