@@ -146,6 +146,28 @@ import TriageTestKit
         #expect(record.status == Int(Int32.max), "statuses are clamped to 32 bits")
     }
 
+    @Test func aRejectionsCompactRecordReadsBackWholeAndTakesMoreRecords() async throws {
+        let clock = ManualClock()
+        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(60)))
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
+        let budget = try RetryBudget(maximumTokens: 4)
+        budget.recordFailure()
+        let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 3, maximumRetryAfter: .seconds(30)),
+                                budget: budget, breaker: breaker)
+        clock.advance(by: .seconds(15))
+        let result = await drive(clock) { try await pipeline.run { _ in 1 } }
+        var history = try #require(result.failure as? Failure).history
+        let rejection = try #require(history.first)
+        #expect(rejection.attempt == 1 && rejection.kind == .circuitOpen && rejection.decision == .retryAfter)
+        #expect(rejection.action == .gaveUp && rejection.rule == .namedDelayAboveCap(cap: .seconds(30)))
+        #expect(rejection.namedDelay == .seconds(45) && rejection.delay == .seconds(45) && rejection.delaySource == .breaker)
+        #expect(rejection.elapsed == .zero && rejection.budgetLevel == 3 && rejection.breakerPhase == .open && rejection.status == nil)
+        history.append(record(2))
+        #expect(history.count == 2)
+        #expect(history.map(\.attempt) == [1, 2])
+        #expect(history[0].rule == .namedDelayAboveCap(cap: .seconds(30)))
+    }
+
     @Test func reasonsAreWrittenFromTheRule() {
         var record = record(1)
         #expect(record.reason == "connection refused is transient; wait 0.1 seconds as the server asked (Retry-After)")

@@ -23,7 +23,7 @@ public struct Failure: Error, Sendable, CustomStringConvertible {
     /// What the classifier saw, in a few words (`"ECONNREFUSED"`, `"CERTIFICATE_VERIFY_FAILED"`); may be empty.
     public var detail: String
     /// Every attempt of the operation and the decision after it, when a ``Pipeline`` ran it (empty otherwise).
-    public var history = DecisionHistory()
+    public var history: DecisionHistory
     /// ``api`` out of line: a decoded body is rare and large (about 280 bytes), and a failure is copied
     /// on every throw.
     @usableFromInline var apiBox: APIErrorBox?

@@ -59,7 +59,7 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
     /// The breaker's phase after this attempt, when a breaker is in use.
     public var breakerPhase: CircuitBreakerState.Phase?
 
-    // A record travels inside every thrown `Failure`, so the optional numbers are stored without
+    // Records are copied into histories and observers, so the optional numbers are stored without
     // their optionals' tag words: a status as 32 bits (`Int32.min` for nil), durations as they are
     // with one bit each in `absent` for nil, the budget level as NaN for nil.
     @usableFromInline var packedStatus: Int32

@@ -87,7 +87,8 @@ extension Pipeline {
     /// Throws at once when an open breaker rejects the first attempt and the retry rules give up on it
     /// (no attempts left, a wait above the cap or past the deadline); returns when the breaker lets the
     /// call through or its open time will be waited out (the retry loop does that).
-    /// The failure is built once, after the verdict: it is the largest value on this path. A cancelled
+    /// The failure is built once, after the verdict, with its record kept compact (``BreakerRejection``):
+    /// the failure is the largest value on this path. A cancelled
     /// caller is told `circuit.open` here (the call is not sent either way), which spares every
     /// rejection a cancellation check.
     @inlinable @inline(never)
@@ -99,11 +100,11 @@ extension Pipeline {
                              namedDelay: remaining, namedByBreaker: true, number: 1, idempotent: idempotent, canRefresh: canRefresh,
                              now: start, deadline: timeout.map { start + $0 }, previousDelay: nil, random: random)
         guard verdict.action == .gaveUp else { return }
-        let record = DecisionRecord(attempt: 1, kind: kind, decision: decision, status: nil, namedDelay: remaining,
-                                    action: verdict.action, delay: verdict.delay, delaySource: verdict.source, rule: verdict.rule,
-                                    elapsed: .zero, budgetLevel: budget?.level, breakerPhase: .open)
-        if hasListeners { publish(record, span: nil) }
-        throw Failure(kind, retryAfter: remaining, detail: "circuit open", history: DecisionHistory(record))
+        let rejection = BreakerRejection(remaining: remaining, rule: verdict.rule, decision: decision, delayed: verdict.delay != nil,
+                                         budgetLevel: budget?.level)
+        if hasListeners { publish(rejection.record, span: nil) }
+        throw Failure(kind, decision: decision, delivery: kind.defaultDelivery, retryAfter: remaining, detail: "circuit open",
+                      history: DecisionHistory(rejection))
     }
 
     /// The record of a failed attempt `number` and the verdict on it.
