@@ -15,6 +15,9 @@ public struct DecisionHistory: RandomAccessCollection, ExpressibleByArrayLiteral
 
     @inlinable public init() { storage = .records([]) }
 
+    /// A history of one record.
+    public init(_ record: DecisionRecord) { storage = .records([record]) }
+
     /// The history of an open breaker's rejection of attempt 1.
     @inlinable
     init(_ rejection: BreakerRejection) { storage = .rejection(rejection) }

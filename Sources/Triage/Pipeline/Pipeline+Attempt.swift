@@ -7,8 +7,8 @@ extension Pipeline {
     }
 
     /// One attempt, begun at `start` (times are since ``epoch``): breaker admission, adaptive throttle,
-    /// bulkhead slot, time limit, hedging. Its
-    /// outcome is recorded in the breaker and budget, and any error comes back classified.
+    /// bulkhead slot, time limit, hedging. Its outcome is recorded in the breaker and budget, and any
+    /// error comes back classified.
     @inlinable
     func attempt<T: Sendable>(number: Int, start: Duration, previous: Failure?, deadline: Duration?, hedge: HedgingPolicy?,
                               _ operation: @escaping @Sendable (Attempt) async throws -> T) async -> Outcome<T> {
