@@ -27,7 +27,12 @@ public struct Failure: Error, Sendable, CustomStringConvertible {
     /// ``api`` out of line: a decoded body is rare and large (about 280 bytes), and a failure is copied
     /// on every throw.
     @usableFromInline var apiBox: APIErrorBox?
+}
 
+// The initialisers live in an extension so that the struct keeps its memberwise initialiser, which
+// builds a failure in place; a custom initialiser builds it in a local and copies it out (a retain and
+// a release of every reference field), which a rejection by an open breaker cannot afford.
+extension Failure {
     /// Creates a failure; `decision` and `delivery` default to the kind's, and a named delay on a
     /// kind whose default is `retry` (or on `http.payloadTooLarge`) turns the decision into `retryAfter`.
     @inlinable
@@ -51,6 +56,14 @@ public struct Failure: Error, Sendable, CustomStringConvertible {
         self.underlying = underlying
         self.detail = detail
         self.history = history
+    }
+
+    /// An open breaker's rejection of attempt 1, with its record: built out of line, in place.
+    @usableFromInline
+    static func breakerRejection(_ rejection: BreakerRejection) -> Failure {
+        Failure(kind: .circuitOpen, decision: rejection.decision, delivery: FailureKind.circuitOpen.defaultDelivery,
+                retryAfter: rejection.remaining, status: nil, underlying: nil, detail: "circuit open",
+                history: DecisionHistory(rejection), apiBox: nil)
     }
 
     /// The taxonomy rule for a named delay: `retry` becomes `retryAfter`; so does 413's `fail`.

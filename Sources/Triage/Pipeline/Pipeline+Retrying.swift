@@ -103,8 +103,7 @@ extension Pipeline {
         let rejection = BreakerRejection(remaining: remaining, rule: verdict.rule, decision: decision, delayed: verdict.delay != nil,
                                          budgetLevel: budget?.level)
         if hasListeners { publish(rejection.record, span: nil) }
-        throw Failure(kind, decision: decision, delivery: kind.defaultDelivery, retryAfter: remaining, detail: "circuit open",
-                      history: DecisionHistory(rejection))
+        throw Failure.breakerRejection(rejection)
     }
 
     /// The record of a failed attempt `number` and the verdict on it.
