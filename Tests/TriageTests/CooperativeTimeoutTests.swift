@@ -37,6 +37,18 @@ import TriageTestKit
         #expect(limits[1].1 == second)
     }
 
+    @Test func changingTheTimeoutsAfterwardsChangesTheFirstAttemptsLimit() async throws {
+        let clock = ManualClock()
+        var pipeline = try pipeline(clock, timeout: .seconds(30), attemptTimeout: .seconds(10))
+        pipeline.timeout = .seconds(4)
+        #expect(try await pipeline.run { attempt in attempt.timeLimit } == .seconds(4))
+        pipeline.attemptTimeout = .seconds(2)
+        #expect(try await pipeline.run { attempt in attempt.timeLimit } == .seconds(2))
+        pipeline.timeout = nil
+        pipeline.attemptTimeout = nil
+        #expect(try await pipeline.run { attempt in attempt.timeLimit } == nil)
+    }
+
     @Test func anAttemptThatPassesItsDeadlineOnReportsAnAttemptTimeoutAndIsRetried() async throws {
         let clock = ManualClock()
         let calls = Counter()

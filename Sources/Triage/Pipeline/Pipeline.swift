@@ -30,9 +30,12 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     /// Hedged attempts for slow calls (idempotent operations only); `nil` turns hedging off.
     public var hedging: HedgingPolicy?
     /// The overall deadline across every attempt and wait (default 30 s in ``standard``).
-    public var timeout: Duration?
+    public var timeout: Duration? { didSet { firstAttemptLimit = Self.sooner(timeout, attemptTimeout) } }
     /// The limit for one attempt (`attempt.timeout`; default 10 s in ``standard``).
-    public var attemptTimeout: Duration?
+    public var attemptTimeout: Duration? { didSet { firstAttemptLimit = Self.sooner(timeout, attemptTimeout) } }
+    /// The first attempt's time: the sooner of ``attemptTimeout`` and ``timeout``. Kept rather than
+    /// worked out per call: comparing two `Duration`s is a call into the standard library.
+    @usableFromInline private(set) var firstAttemptLimit: Duration?
     /// How ``timeout`` and ``attemptTimeout`` are held to (default ``TimeoutEnforcement/cooperative``:
     /// each attempt is handed its deadline; choose ``TimeoutEnforcement/cancel`` for code that cannot
     /// take one).
@@ -77,6 +80,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         self.hedging = hedging
         self.timeout = timeout
         self.attemptTimeout = attemptTimeout
+        self.firstAttemptLimit = Self.sooner(timeout, attemptTimeout)
         self.timeoutEnforcement = timeoutEnforcement
         self.classifier = classifier
         self.logger = logger
@@ -181,12 +185,11 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             && (timeoutEnforcement == .cooperative || (timeout == nil && attemptTimeout == nil))
     }
 
-    /// The first attempt's time: the sooner of the attempt timeout and the overall deadline.
-    @inlinable
-    var firstAttemptLimit: Duration? {
-        guard let timeout else { return attemptTimeout }
-        guard let attemptTimeout else { return timeout }
-        return min(timeout, attemptTimeout)
+    /// The sooner of two limits; `nil` only when both are.
+    static func sooner(_ first: Duration?, _ second: Duration?) -> Duration? {
+        guard let first else { return second }
+        guard let second else { return first }
+        return min(first, second)
     }
 
     /// Whether the first attempt's limit is the overall deadline rather than the attempt timeout.
