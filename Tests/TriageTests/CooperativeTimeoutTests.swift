@@ -37,6 +37,14 @@ import TriageTestKit
         #expect(limits[1].1 == second)
     }
 
+    /// On the continuous clock the pipeline reads the system clock directly (Linux); the deadline it
+    /// hands out must still be a `ContinuousClock` instant one attempt timeout after the start.
+    @Test func aContinuousClockDeadlineIsOnTheContinuousClock() async throws {
+        let (deadline, seen) = try await Pipeline.standard.run { attempt in (try #require(attempt.deadline), ContinuousClock.now) }
+        let left = seen.duration(to: deadline)
+        #expect(left <= .seconds(10) && left > .seconds(9), "\(left)")
+    }
+
     @Test func changingTheTimeoutsAfterwardsChangesTheFirstAttemptsLimit() async throws {
         let clock = ManualClock()
         var pipeline = try pipeline(clock, timeout: .seconds(30), attemptTimeout: .seconds(10))

@@ -52,6 +52,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     /// The instant every time inside the engine is measured from (``now()``), shared by all pipelines
     /// on this type of clock (``ClockEpochs``).
     @usableFromInline let epoch: C.Instant
+    /// ``epoch`` as a ``ContinuousReading``, when `C` is `ContinuousClock` and the system is read directly.
+    @usableFromInline let epochReading: Int64?
 
     public init(
         clock: C,
@@ -72,6 +74,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     ) {
         self.clock = clock
         self.epoch = ClockEpochs.shared(clock.now)
+        self.epochReading = C.self == ContinuousClock.self
+            ? ContinuousReading.reading(of: unsafeBitCast(epoch, to: ContinuousClock.Instant.self)) : nil
         self.retry = retry
         self.budget = budget
         self.breaker = breaker
@@ -171,8 +175,9 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     @inlinable
     func now() -> Duration {
         // The standard clocks' conformances are resilient, so `clock.now` stays a call through the
-        // protocol's witness table even where `C` is known; the continuous clock is named directly.
+        // protocol's witness table even where `C` is known; the continuous clock is read directly.
         if C.self == ContinuousClock.self {
+            if let epochReading, let reading = ContinuousReading.nanoseconds() { return .nanoseconds(reading &- epochReading) }
             return unsafeBitCast(epoch, to: ContinuousClock.Instant.self).duration(to: .now)
         }
         return epoch.duration(to: clock.now)
