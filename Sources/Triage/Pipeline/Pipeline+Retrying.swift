@@ -87,8 +87,8 @@ extension Pipeline {
     /// Throws at once when an open breaker rejects the first attempt and the retry rules give up on it
     /// (no attempts left, a wait above the cap or past the deadline); returns when the breaker lets the
     /// call through or its open time will be waited out (the retry loop does that).
-    /// The failure is built once, after the verdict, with its record kept compact (``BreakerRejection``):
-    /// the failure is the largest value on this path. A cancelled
+    /// The failure is built once, after the verdict, in place, with its record kept compact
+    /// (``BreakerRejection``): it is the largest value on this path. A cancelled
     /// caller is told `circuit.open` here (the call is not sent either way), which spares every
     /// rejection a cancellation check.
     @inlinable @inline(never)
