@@ -35,7 +35,7 @@ run hedge
 echo "== triage bench storm --json --svg $PLOTS/storm.svg" >&2
 "$TRIAGE" bench storm --json --svg "$PLOTS/storm.svg" > "$DATA/storm.json"
 echo "== triage bench overhead --json" >&2
-"$TRIAGE" bench overhead --json --calls 500000 > "$DATA/overhead.json"
+"$TRIAGE" bench overhead --json --calls 700000 > "$DATA/overhead.json"
 
 python3 scripts/render-benchmarks.py docs/benchmarks.md "$DATA"
 echo "updated docs/benchmarks.md, $DATA/*.json and $PLOTS/*.svg" >&2
