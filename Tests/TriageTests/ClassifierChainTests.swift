@@ -111,7 +111,7 @@ struct Foreign: Error { var code: Int }
         #expect(Set(ids).count == ids.count)
         #expect(ids.contains("connect.refused"))
         #expect(ids.contains("unknown"))
-        #expect(FailureKind.allStandard.count == 54)
+        #expect(FailureKind.allStandard.count == 58)
     }
 
     @Test func aNamedDelayTurnsRetryIntoRetryAfter() {

@@ -107,6 +107,14 @@ extension FailureKind {
     public static let handlerTemporary = FailureKind(id: "handler.temporary", decision: .retry, delivery: .maybeProcessed, summary: "temporary handler error")
     /// `handler.permanent`: permanent handler error. Default decision `fail`, delivery `maybeProcessed`.
     public static let handlerPermanent = FailureKind(id: "handler.permanent", decision: .fail, delivery: .maybeProcessed, summary: "permanent handler error")
+    /// `handler.timeout`: handler timed out. Default decision `fail`, delivery `maybeProcessed`.
+    public static let handlerTimeout = FailureKind(id: "handler.timeout", decision: .fail, delivery: .maybeProcessed, summary: "handler timed out")
+    /// `handler.retriesExhausted`: handler retries exhausted. Default decision `fail`, delivery `maybeProcessed`.
+    public static let handlerRetriesExhausted = FailureKind(id: "handler.retriesExhausted", decision: .fail, delivery: .maybeProcessed, summary: "handler retries exhausted")
+    /// `outbox.full`: outbox full. Default decision `stop`, delivery `notSent`.
+    public static let outboxFull = FailureKind(id: "outbox.full", decision: .stop, delivery: .notSent, summary: "outbox full")
+    /// `message.expired`: message expired before delivery. Default decision `fail`, delivery `maybeProcessed`.
+    public static let messageExpired = FailureKind(id: "message.expired", decision: .fail, delivery: .maybeProcessed, summary: "message expired before delivery")
     /// `unknown`: unrecognised error. Default decision `fail`, delivery `maybeProcessed`.
     public static let unknown = FailureKind(id: "unknown", decision: .fail, delivery: .maybeProcessed, summary: "unrecognised error")
 
@@ -165,6 +173,10 @@ extension FailureKind {
         .concurrencyLimited,
         .handlerTemporary,
         .handlerPermanent,
+        .handlerTimeout,
+        .handlerRetriesExhausted,
+        .outboxFull,
+        .messageExpired,
         .unknown,
     ]
 }
