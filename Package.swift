@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "TriageTestKit", targets: ["TriageTestKit"]),
         .library(name: "TriageProbe", targets: ["TriageProbe"]),
         .library(name: "TriageSimulation", targets: ["TriageSimulation"]),
+        .library(name: "TriageHandlers", targets: ["TriageHandlers"]),
         .executable(name: "triage", targets: ["triage"]),
     ],
     dependencies: [
@@ -78,6 +79,14 @@ let package = Package(
             ]
         ),
         .target(name: "TriageTestKit", dependencies: ["Triage"]),
+        .target(
+            name: "TriageHandlers",
+            dependencies: [
+                "Triage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .target(name: "TriageSimulation", dependencies: ["Triage", "TriageTestKit"]),
         .target(
             name: "TriageProbe",
@@ -107,6 +116,7 @@ let package = Package(
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ]
         ),
+        .testTarget(name: "TriageHandlersTests", dependencies: ["TriageHandlers", "TriageTestKit"]),
         .testTarget(name: "TriageSimulationTests", dependencies: ["TriageSimulation", "TriageTestKit"]),
         .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageChaos", "TriageSimulation"]),
         .testTarget(

@@ -1,0 +1,46 @@
+import Synchronization
+
+/// Everything a runner keeps for one object: which change was last handled, which is being handled,
+/// and each handler's progress on it.
+public struct ObjectProgress: Sendable, Hashable, Codable {
+    /// The digest of the last change that was fully handled (``HandlerChange/digest``).
+    public var lastHandled: String?
+    /// The digest of the change being handled, when one is.
+    public var handling: String?
+    /// Each handler's progress on ``handling`` (or on ``lastHandled`` once it is done), by handler id.
+    public var handlers: [String: HandlerProgress]
+
+    public init(lastHandled: String? = nil, handling: String? = nil, handlers: [String: HandlerProgress] = [:]) {
+        self.lastHandled = lastHandled
+        self.handling = handling
+        self.handlers = handlers
+    }
+}
+
+/// Where a runner keeps progress, so that a restarted runner resumes instead of starting over.
+///
+/// ``HandlerRunner`` saves after every attempt, once, with everything it knows of the object.
+public protocol HandlerProgressStore: Sendable {
+    /// The object's progress; empty when nothing was stored.
+    func load(_ object: HandlerObject) async throws -> ObjectProgress
+    /// Replaces the object's progress.
+    func save(_ progress: ObjectProgress, for object: HandlerObject) async throws
+}
+
+/// Progress in this process's memory: lost with it. For tests, and handlers whose progress need not survive.
+public final class InMemoryProgressStore: HandlerProgressStore {
+    private let objects = Mutex<[HandlerObject: ObjectProgress]>([:])
+
+    public init() {}
+
+    public func load(_ object: HandlerObject) async throws -> ObjectProgress {
+        objects.withLock { $0[object] ?? ObjectProgress() }
+    }
+
+    public func save(_ progress: ObjectProgress, for object: HandlerObject) async throws {
+        objects.withLock { $0[object] = progress }
+    }
+
+    /// Every object's progress, for tests.
+    public var snapshot: [HandlerObject: ObjectProgress] { objects.withLock { $0 } }
+}

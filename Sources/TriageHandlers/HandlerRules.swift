@@ -1,0 +1,161 @@
+import Foundation
+import Triage
+
+/// The rules that turn a handler's result into an outcome: Kopf's semantics, and Triage's classified mode.
+///
+/// Pure: no clock, no task, no I/O. The runner calls ``admit(progress:options:now:)`` before an attempt
+/// and ``judge(_:progress:options:now:random:)`` after it, and stores the progress they return.
+///
+/// | result | outcome |
+/// |---|---|
+/// | success | succeeded |
+/// | ``TemporaryError`` | retry after its delay |
+/// | ``PermanentError`` | failed |
+/// | other error, mode `temporary` | retry after ``HandlerOptions/backoff`` (retry *n* = the *n*th failure) |
+/// | other error, mode `permanent` | failed |
+/// | other error, mode `ignored` | ignored (handled) |
+/// | other error, mode `classified` | by the classified decision: `retry`/`stop` back off, `retryAfter` waits the named delay, `refresh`/`relist`/`reconnect` wait ``HandlerOptions/refreshDelay``, `fail` fails |
+///
+/// A retry then meets the limits: past ``HandlerOptions/retries`` it fails as `handler.retriesExhausted`;
+/// when it would start after `started + timeout` it fails now as `handler.timeout` (Kopf's look-ahead).
+public enum HandlerRules {
+    /// Checks a change before an attempt: `nil` to go ahead, or a `handler.timeout` failure when the
+    /// overall timeout already passed (say, while the operator was down).
+    public static func admit(progress: HandlerProgress, options: HandlerOptions, now: Date) -> HandlerJudgement? {
+        guard let timeout = options.timeout, let started = progress.started,
+              now >= started.addingTimeInterval(timeout.triageSeconds) else { return nil }
+        let reason = "the change started at \(rfc3339(started)) and its timeout of \(timeout.triageSeconds) s has passed"
+        return finish(.failed, kind: .handlerTimeout, message: reason, reason: reason, progress: progress, now: now)
+    }
+
+    /// The verdict on one attempt whose result is `result`.
+    public static func judge(
+        _ result: Result<Void, any Error>,
+        progress: HandlerProgress,
+        options: HandlerOptions,
+        now: Date,
+        random: inout some RandomNumberGenerator
+    ) -> HandlerJudgement {
+        var progress = progress
+        if progress.started == nil { progress.started = now }
+        let error: any Error
+        switch result {
+        case .success:
+            progress.message = nil
+            return finish(.succeeded, kind: nil, message: nil, reason: "the handler succeeded", progress: progress, now: now)
+        case .failure(let thrown):
+            error = thrown
+        }
+        let verdict = interpret(error, retry: progress.retries + 1, options: options, random: &random)
+        guard case .retry(let delay) = verdict.outcome else {
+            return finish(verdict.outcome, kind: verdict.kind, message: verdict.message, reason: verdict.reason,
+                          progress: progress, now: now)
+        }
+        let retries = progress.retries + 1
+        if let limit = options.retries, retries > limit {
+            let reason = "\(verdict.reason); but the handler has failed \(retries) times and may retry \(limit) times"
+            return finish(.failed, kind: .handlerRetriesExhausted, message: verdict.message, reason: reason, progress: progress, now: now)
+        }
+        if let timeout = options.timeout, let started = progress.started,
+           now.addingTimeInterval(delay.triageSeconds) > started.addingTimeInterval(timeout.triageSeconds) {
+            let reason = "\(verdict.reason); but a retry in \(delay.triageSeconds) s would pass the timeout of \(timeout.triageSeconds) s"
+            return finish(.failed, kind: .handlerTimeout, message: verdict.message, reason: reason, progress: progress, now: now)
+        }
+        progress.retries = retries
+        progress.delayed = now.addingTimeInterval(delay.triageSeconds)
+        return record(verdict, progress: progress, now: now)
+    }
+
+    /// What an error means before the limits: the outcome, the kind, and why.
+    static func interpret(
+        _ error: any Error, retry: Int, options: HandlerOptions, random: inout some RandomNumberGenerator
+    ) -> HandlerJudgement {
+        let empty = HandlerProgress()
+        if let temporary = error as? TemporaryError {
+            return HandlerJudgement(outcome: .retry(after: max(.zero, temporary.delay)), kind: .handlerTemporary, message: temporary.message,
+                                    reason: "temporary error; its delay is \(temporary.delay.triageSeconds) s", progress: empty)
+        }
+        if let permanent = error as? PermanentError {
+            return HandlerJudgement(outcome: .failed, kind: .handlerPermanent, message: permanent.message,
+                                    reason: "permanent error", progress: empty)
+        }
+        let failure = options.classifier.classify(error)
+        let message = describe(error)
+        func backoff(_ why: String) -> HandlerJudgement {
+            let draw = options.backoff.delay(retry: retry, previous: nil, using: &random)
+            return HandlerJudgement(outcome: .retry(after: draw.delay), kind: failure.kind, message: message,
+                                    reason: "\(why); backoff \(options.backoff.strategy) gives \(draw.delay.triageSeconds) s for retry \(retry)",
+                                    progress: empty)
+        }
+        switch options.errors {
+        case .temporary:
+            return backoff("arbitrary error (\(failure.kind.id)) in errors mode temporary")
+        case .permanent:
+            return HandlerJudgement(outcome: .failed, kind: failure.kind, message: message,
+                                    reason: "arbitrary error (\(failure.kind.id)) in errors mode permanent", progress: empty)
+        case .ignored:
+            return HandlerJudgement(outcome: .ignored, kind: failure.kind, message: message,
+                                    reason: "arbitrary error (\(failure.kind.id)) ignored (errors mode ignored)", progress: empty)
+        case .classified:
+            let why = "\(failure.kind.id) is \(failure.decision)"
+            switch failure.decision {
+            case .retry, .stop:
+                return backoff(why)
+            case .retryAfter:
+                guard let named = failure.retryAfter else { return backoff(why) }
+                return HandlerJudgement(outcome: .retry(after: max(.zero, named)), kind: failure.kind, message: message,
+                                        reason: "\(why); the named delay is \(named.triageSeconds) s", progress: empty)
+            case .refresh, .relist, .reconnect:
+                return HandlerJudgement(outcome: .retry(after: options.refreshDelay), kind: failure.kind, message: message,
+                                        reason: "\(why): re-read and retry after \(options.refreshDelay.triageSeconds) s", progress: empty)
+            case .fail:
+                return HandlerJudgement(outcome: .failed, kind: failure.kind, message: message, reason: "\(why): permanent", progress: empty)
+            }
+        }
+    }
+
+    /// A final verdict: the progress is stopped, marked success (succeeded, ignored) or failure.
+    private static func finish(
+        _ outcome: HandlerOutcome, kind: FailureKind?, message: String?, reason: String, progress: HandlerProgress, now: Date
+    ) -> HandlerJudgement {
+        var progress = progress
+        if progress.started == nil { progress.started = now }
+        progress.stopped = now
+        progress.delayed = nil
+        progress.success = outcome == .succeeded || outcome == .ignored
+        progress.failure = outcome == .failed
+        if let message { progress.message = message }
+        return record(HandlerJudgement(outcome: outcome, kind: kind, message: message, reason: reason, progress: progress),
+                      progress: progress, now: now)
+    }
+
+    /// Writes the verdict's kind, decision, message and record into `progress`.
+    private static func record(_ verdict: HandlerJudgement, progress: HandlerProgress, now: Date) -> HandlerJudgement {
+        var progress = progress
+        let decision: String
+        var delay: Double?
+        switch verdict.outcome {
+        case .succeeded: decision = "succeed"
+        case .retry(let after): decision = "retry"; delay = after.triageSeconds
+        case .failed: decision = "fail"
+        case .ignored: decision = "ignore"
+        }
+        progress.kind = verdict.kind?.id
+        progress.decision = decision
+        if let message = verdict.message { progress.message = message }
+        let retry = verdict.outcome.isFinal ? progress.retries : progress.retries - 1
+        progress.append(HandlerRecord(at: now, retry: retry, kind: verdict.kind?.id ?? "success", decision: decision,
+                                      delaySeconds: delay, reason: verdict.reason))
+        var judged = verdict
+        judged.progress = progress
+        return judged
+    }
+
+    /// The error's own text: a `CustomStringConvertible`'s description, else `String(describing:)`.
+    static func describe(_ error: any Error) -> String { String(describing: error) }
+}
+
+/// `2026-12-01T12:00:00Z`: the time format of progress records and `TRIAGE_STARTED`.
+func rfc3339(_ date: Date) -> String {
+    date.formatted(.iso8601)
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Logging
+import Triage
+
+extension HandlerRunner {
+    /// Handles one change until it is done, superseded by a change with another digest, or the task is cancelled.
+    func handle(_ submitted: HandlerChange) async {
+        var change = submitted
+        let key = change.object.key
+        var logger = self.logger
+        logger[metadataKey: "k8s.namespace"] = change.object.namespace.map { .string($0) }
+        logger[metadataKey: "k8s.name"] = .string(change.object.name)
+        logger[metadataKey: "k8s.uid"] = change.object.uid.map { .string($0) }
+        var progress: ObjectProgress
+        do {
+            progress = try await store.load(change.object)
+        } catch {
+            logger.warning("triage.handlers.load failed", metadata: ["triage.error": "\(error)"])
+            return
+        }
+        guard progress.lastHandled != change.digest else {
+            logger.trace("triage.handlers.already handled")
+            return
+        }
+        let firstSight = state.withLock { $0.seen.insert(key).inserted }
+        if progress.handling == change.digest {
+            if firstSight, change.cause != .delete { change.cause = .resume }
+        } else {
+            progress = ObjectProgress(lastHandled: progress.lastHandled, handling: change.digest)
+        }
+        let leaves = handlers.filter { $0.causes.contains(change.cause) }.flatMap(\.leaves)
+        while !Task.isCancelled, !supersedes(change) {
+            change = newest(change)
+            var due: Date?
+            for leaf in leaves where !(progress.handlers[leaf.id]?.isFinished ?? false) {
+                if Task.isCancelled || supersedes(change) { return }
+                var leafLogger = logger
+                leafLogger[metadataKey: "triage.handler"] = .string(leaf.id)
+                let current = progress.handlers[leaf.id] ?? HandlerProgress(purpose: change.cause.rawValue)
+                if let delayed = current.delayed, delayed > wallTime() {
+                    due = min(due ?? delayed, delayed)
+                    continue
+                }
+                guard let judgement = await attempt(leaf, change: change, progress: current, logger: leafLogger) else { return }
+                progress.handlers[leaf.id] = judgement.progress
+                updateParents(&progress)
+                await publish(judgement, leaf: leaf, change: change, progress: progress, logger: leafLogger)
+                if let delayed = judgement.progress.delayed, !judgement.outcome.isFinal { due = min(due ?? delayed, delayed) }
+            }
+            guard let due else {
+                progress.lastHandled = change.digest
+                progress.handling = nil
+                do { try await store.save(progress, for: change.object) } catch {
+                    logger.warning("triage.handlers.save failed", metadata: ["triage.error": "\(error)"])
+                }
+                return
+            }
+            let seconds = max(0, due.timeIntervalSince(wallTime()))
+            await wait(.nanoseconds(Int64(min(seconds, 9e9) * 1e9)), for: change)
+        }
+    }
+
+    /// One attempt of `leaf`, or the verdict that stops it before it runs; `nil` when the task was
+    /// cancelled during the attempt (nothing is recorded, so it runs again).
+    private func attempt(_ leaf: Handler, change: HandlerChange, progress: HandlerProgress, logger: Logger) async -> HandlerJudgement? {
+        var progress = progress
+        let now = wallTime()
+        if progress.started == nil { progress.started = now }
+        if let refused = HandlerRules.admit(progress: progress, options: leaf.options, now: now) { return refused }
+        let context = HandlerContext(object: change.object, body: change.body, cause: change.cause, retry: progress.retries,
+                                     started: progress.started ?? now, handlerID: leaf.id, logger: logger)
+        logger.debug("triage.handlers.attempt", metadata: ["triage.retry": "\(progress.retries)", "triage.cause": "\(change.cause)"])
+        let result = await invoke(leaf, context)
+        if Task.isCancelled { return nil }
+        var random = SystemRandomNumberGenerator()
+        return HandlerRules.judge(result, progress: progress, options: leaf.options, now: wallTime(), random: &random)
+    }
+
+    /// Runs the body, cancelling it when ``HandlerOptions/attemptTimeout`` passes first.
+    private func invoke(_ leaf: Handler, _ context: HandlerContext) async -> Result<Void, any Error> {
+        guard let limit = leaf.options.attemptTimeout else {
+            do { try await leaf.body(context); return .success(()) } catch { return .failure(error) }
+        }
+        let clock = self.clock
+        return await withTaskGroup(of: Result<Void, any Error>?.self) { group in
+            group.addTask {
+                do { try await leaf.body(context); return .success(()) } catch { return .failure(error) }
+            }
+            group.addTask {
+                do { try await clock.sleep(for: limit) } catch { return nil }
+                return .failure(HandlerAttemptTimeout(limit: limit))
+            }
+            var outcome: Result<Void, any Error>?
+            while outcome == nil, let next = await group.next() {
+                outcome = next
+            }
+            group.cancelAll()
+            return outcome ?? .failure(CancellationError())
+        }
+    }
+
+    /// Reports the verdict, then saves the progress that records it (in that order: a runner killed in
+    /// between runs the attempt again rather than leave the report stale).
+    private func publish(_ judgement: HandlerJudgement, leaf: Handler, change: HandlerChange, progress: ObjectProgress, logger: Logger) async {
+        var metadata: Logger.Metadata = ["triage.outcome": "\(judgement.outcome)", "triage.reason": "\(judgement.reason)"]
+        if let kind = judgement.kind { metadata["triage.kind"] = "\(kind.id)" }
+        switch judgement.outcome {
+        case .failed: logger.warning("triage.handlers.failed", metadata: metadata)
+        default: logger.debug("triage.handlers.verdict", metadata: metadata)
+        }
+        do {
+            try await reporter.report(HandlerReport(object: change.object, handlerID: leaf.id, cause: change.cause, judgement: judgement))
+        } catch {
+            logger.warning("triage.handlers.report failed", metadata: ["triage.error": "\(error)"])
+        }
+        do { try await store.save(progress, for: change.object) } catch {
+            logger.warning("triage.handlers.save failed", metadata: ["triage.error": "\(error)"])
+        }
+    }
+
+    /// A parent's progress follows its children's: started with the first, success when all succeeded,
+    /// failure when one failed.
+    private func updateParents(_ progress: inout ObjectProgress) {
+        for handler in handlers where !handler.children.isEmpty {
+            let ids = handler.leaves.map(\.id)
+            let children = ids.compactMap { progress.handlers[$0] }
+            var parent = progress.handlers[handler.id] ?? HandlerProgress(purpose: nil)
+            parent.subrefs = ids
+            parent.started = children.compactMap(\.started).min()
+            parent.failure = children.contains { $0.failure }
+            parent.success = children.count == ids.count && children.allSatisfy { $0.success }
+            parent.stopped = parent.isFinished ? children.compactMap(\.stopped).max() : nil
+            progress.handlers[handler.id] = parent
+        }
+    }
+}
