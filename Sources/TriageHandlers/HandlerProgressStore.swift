@@ -21,8 +21,9 @@ public struct ObjectProgress: Sendable, Hashable, Codable {
 ///
 /// ``HandlerRunner`` saves after every attempt, once, with everything it knows of the object.
 public protocol HandlerProgressStore: Sendable {
-    /// The object's progress; empty when nothing was stored.
-    func load(_ object: HandlerObject) async throws -> ObjectProgress
+    /// The progress of the change's object; empty when nothing was stored. A store that keeps progress
+    /// in the object itself (annotations) reads it from `change.body`.
+    func load(_ change: HandlerChange) async throws -> ObjectProgress
     /// Replaces the object's progress.
     func save(_ progress: ObjectProgress, for object: HandlerObject) async throws
 }
@@ -33,8 +34,8 @@ public final class InMemoryProgressStore: HandlerProgressStore {
 
     public init() {}
 
-    public func load(_ object: HandlerObject) async throws -> ObjectProgress {
-        objects.withLock { $0[object] ?? ObjectProgress() }
+    public func load(_ change: HandlerChange) async throws -> ObjectProgress {
+        objects.withLock { $0[change.object] ?? ObjectProgress() }
     }
 
     public func save(_ progress: ObjectProgress, for object: HandlerObject) async throws {

@@ -13,7 +13,7 @@ extension HandlerRunner {
         logger[metadataKey: "k8s.uid"] = change.object.uid.map { .string($0) }
         var progress: ObjectProgress
         do {
-            progress = try await store.load(change.object)
+            progress = try await store.load(change)
         } catch {
             logger.warning("triage.handlers.load failed", metadata: ["triage.error": "\(error)"])
             return
