@@ -5,6 +5,8 @@ import Triage
 public struct HandlerReport: Sendable {
     /// The object.
     public var object: HandlerObject
+    /// The object's JSON as the attempt saw it.
+    public var body: [UInt8]
     /// The handler (`parent/child` for a sub-handler).
     public var handlerID: String
     /// Why the handler ran.

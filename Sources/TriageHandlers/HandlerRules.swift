@@ -25,7 +25,8 @@ public enum HandlerRules {
         guard let timeout = options.timeout, let started = progress.started,
               now >= started.addingTimeInterval(timeout.triageSeconds) else { return nil }
         let reason = "the change started at \(rfc3339(started)) and its timeout of \(timeout.triageSeconds) s has passed"
-        return finish(.failed, kind: .handlerTimeout, message: reason, reason: reason, progress: progress, now: now)
+        return finish(HandlerJudgement(outcome: .failed, kind: .handlerTimeout, message: reason, reason: reason, progress: progress),
+                      progress: progress, now: now)
     }
 
     /// The verdict on one attempt whose result is `result`.
@@ -42,24 +43,31 @@ public enum HandlerRules {
         switch result {
         case .success:
             progress.message = nil
-            return finish(.succeeded, kind: nil, message: nil, reason: "the handler succeeded", progress: progress, now: now)
+            return finish(HandlerJudgement(outcome: .succeeded, reason: "the handler succeeded", progress: progress), progress: progress, now: now)
         case .failure(let thrown):
             error = thrown
         }
-        let verdict = interpret(error, retry: progress.retries + 1, options: options, random: &random)
+        var verdict = interpret(error, retry: progress.retries + 1, options: options, random: &random)
+        verdict.thrown = switch error {
+        case is TemporaryError: .temporary
+        case is PermanentError: .permanent
+        case is HandlerAttemptTimeout: .attemptTimeout
+        default: .arbitrary
+        }
         guard case .retry(let delay) = verdict.outcome else {
-            return finish(verdict.outcome, kind: verdict.kind, message: verdict.message, reason: verdict.reason,
-                          progress: progress, now: now)
+            return finish(verdict, progress: progress, now: now)
         }
         let retries = progress.retries + 1
         if let limit = options.retries, retries > limit {
             let reason = "\(verdict.reason); but the handler has failed \(retries) times and may retry \(limit) times"
-            return finish(.failed, kind: .handlerRetriesExhausted, message: verdict.message, reason: reason, progress: progress, now: now)
+            return finish(HandlerJudgement(outcome: .failed, kind: .handlerRetriesExhausted, thrown: verdict.thrown, message: verdict.message,
+                                           reason: reason, progress: progress), progress: progress, now: now)
         }
         if let timeout = options.timeout, let started = progress.started,
            now.addingTimeInterval(delay.triageSeconds) > started.addingTimeInterval(timeout.triageSeconds) {
             let reason = "\(verdict.reason); but a retry in \(delay.triageSeconds) s would pass the timeout of \(timeout.triageSeconds) s"
-            return finish(.failed, kind: .handlerTimeout, message: verdict.message, reason: reason, progress: progress, now: now)
+            return finish(HandlerJudgement(outcome: .failed, kind: .handlerTimeout, thrown: verdict.thrown, message: verdict.message,
+                                           reason: reason, progress: progress), progress: progress, now: now)
         }
         progress.retries = retries
         progress.delayed = now.addingTimeInterval(delay.triageSeconds)
@@ -115,18 +123,14 @@ public enum HandlerRules {
     }
 
     /// A final verdict: the progress is stopped, marked success (succeeded, ignored) or failure.
-    private static func finish(
-        _ outcome: HandlerOutcome, kind: FailureKind?, message: String?, reason: String, progress: HandlerProgress, now: Date
-    ) -> HandlerJudgement {
+    private static func finish(_ verdict: HandlerJudgement, progress: HandlerProgress, now: Date) -> HandlerJudgement {
         var progress = progress
         if progress.started == nil { progress.started = now }
         progress.stopped = now
         progress.delayed = nil
-        progress.success = outcome == .succeeded || outcome == .ignored
-        progress.failure = outcome == .failed
-        if let message { progress.message = message }
-        return record(HandlerJudgement(outcome: outcome, kind: kind, message: message, reason: reason, progress: progress),
-                      progress: progress, now: now)
+        progress.success = verdict.outcome == .succeeded || verdict.outcome == .ignored
+        progress.failure = verdict.outcome == .failed
+        return record(verdict, progress: progress, now: now)
     }
 
     /// Writes the verdict's kind, decision, message and record into `progress`.

@@ -109,7 +109,7 @@ extension HandlerRunner {
         default: logger.debug("triage.handlers.verdict", metadata: metadata)
         }
         do {
-            try await reporter.report(HandlerReport(object: change.object, handlerID: leaf.id, cause: change.cause, judgement: judgement))
+            try await reporter.report(HandlerReport(object: change.object, body: change.body, handlerID: leaf.id, cause: change.cause, judgement: judgement))
         } catch {
             logger.warning("triage.handlers.report failed", metadata: ["triage.error": "\(error)"])
         }

@@ -161,3 +161,17 @@ import TriageTestKit
         #expect(HandlerChange.digest(of: Array("{garbage".utf8)) == nil)
     }
 }
+
+extension HandlerRulesTests {
+    @Test func theVerdictSaysWhatTheAttemptThrew() {
+        var options = HandlerOptions.kopf
+        options.retries = 0
+        #expect(judge(nil).thrown == nil)
+        #expect(judge(TemporaryError("t")).thrown == .temporary)
+        #expect(judge(PermanentError("p")).thrown == .permanent)
+        #expect(judge(HandlerAttemptTimeout(limit: .seconds(1))).thrown == .attemptTimeout)
+        let exhausted = judge(Boom(), options: options)
+        #expect(exhausted.kind == .handlerRetriesExhausted)
+        #expect(exhausted.thrown == .arbitrary)
+    }
+}
