@@ -44,14 +44,23 @@ extension HandlerRunner {
                 guard let judgement = await attempt(leaf, change: change, progress: current, logger: leafLogger) else { return }
                 progress.handlers[leaf.id] = judgement.progress
                 updateParents(&progress)
+                if leaves.allSatisfy({ progress.handlers[$0.id]?.isFinished ?? false }) {
+                    // Recorded in the same save as the last verdict: one write per attempt.
+                    progress.lastHandled = change.digest
+                    progress.handling = nil
+                }
                 await publish(judgement, leaf: leaf, change: change, progress: progress, logger: leafLogger)
                 if let delayed = judgement.progress.delayed, !judgement.outcome.isFinal { due = min(due ?? delayed, delayed) }
             }
             guard let due else {
-                progress.lastHandled = change.digest
-                progress.handling = nil
-                do { try await store.save(progress, for: change.object) } catch {
-                    logger.warning("triage.handlers.save failed", metadata: ["triage.error": "\(error)"])
+                // No attempt ran (no handler for this cause, or every one was already done): record the
+                // change as handled.
+                if progress.lastHandled != change.digest {
+                    progress.lastHandled = change.digest
+                    progress.handling = nil
+                    do { try await store.save(progress, for: change.object) } catch {
+                        logger.warning("triage.handlers.save failed", metadata: ["triage.error": "\(error)"])
+                    }
                 }
                 return
             }

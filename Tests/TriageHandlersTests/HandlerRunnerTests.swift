@@ -187,3 +187,34 @@ import TriageTestKit
 
     struct Failed: Error {}
 }
+
+/// Counts the saves a runner makes, for the one-write-per-attempt rule.
+final class CountingStore: HandlerProgressStore {
+    let inner = InMemoryProgressStore()
+    let saves = Mutex(0)
+    func load(_ change: HandlerChange) async throws -> ObjectProgress { try await inner.load(change) }
+    func save(_ progress: ObjectProgress, for object: HandlerObject) async throws {
+        saves.withLock { $0 += 1 }
+        try await inner.save(progress, for: object)
+    }
+}
+
+extension HandlerRunnerTests {
+    @Test func eachAttemptIsOneSaveAndTheLastOneRecordsTheChangeAsHandled() async throws {
+        let store = CountingStore()
+        let clock = self.clock
+        let calls = Mutex(0)
+        let runner = HandlerRunner(handlers: [Handler(id: "h") { _ in
+            if calls.withLock({ $0 += 1; return $0 }) == 1 { throw TemporaryError("once", delay: .seconds(1)) }
+        }], store: store, clock: clock, wallTime: { Self.epoch.addingTimeInterval(clock.now.offset.triageSeconds) },
+           logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        runner.submit(Self.change(1))
+        let task = Task { await runner.run() }
+        await clock.runUntilIdle { store.inner.snapshot[Self.object]?.lastHandled != nil }
+        runner.finish()
+        task.cancel()
+        await task.value
+        #expect(calls.withLock { $0 } == 2)
+        #expect(store.saves.withLock { $0 } == 2)
+    }
+}
