@@ -28,6 +28,7 @@ import TriageKubernetes
                     }
                     return supervisor.statistics.watches >= 11
                 })
+                #expect(await eventually { FakeCluster.cacheState(supervisor.cache) == FakeCluster.serverState(server) })
             }
             let ends = recorder.verdicts.filter { $0.kind == .streamEnded }
             #expect(ends.count >= 10)
@@ -35,7 +36,6 @@ import TriageKubernetes
             #expect(supervisor.statistics.lists == 1)
             #expect(!server.requests.contains { $0.contains("watch=true") && !$0.contains("resourceVersion=") })
             #expect(FakeCluster.watchRequests(server).allSatisfy { $0.contains("allowWatchBookmarks=true") && $0.contains("timeoutSeconds=1") })
-            #expect(await eventually { FakeCluster.cacheState(supervisor.cache) == FakeCluster.serverState(server) })
         }
     }
 
@@ -55,7 +55,7 @@ import TriageKubernetes
                 }
                 #expect(await eventually { supervisor.statistics.lists == 2 && server.openWatches == 1 })
                 let fromRelist = recorder.changes.dropFirst(before)
-                #expect(fromRelist.allSatisfy(\.fromList))
+                #expect(fromRelist.allSatisfy { $0.fromList })
                 #expect(fromRelist.map { "\($0.type.rawValue) \($0.object.name)" }.sorted()
                         == ["ADDED new-1", "ADDED new-2", "DELETED cm-4", "MODIFIED cm-0"])
             }
