@@ -16,8 +16,9 @@ extension DemoCommand {
         let configuration = KubernetesConfiguration(server: server.url, certificateAuthorityPEM: Array(server.certificates.ca.certificatePEM.utf8),
                                                     credentials: .init(bearer: .token("triage-test-token")))
         var policy = WatchPolicy.standard
-        policy.timeoutSeconds = 30...30
-        policy.stallTimeout = .seconds(1)
+        // Short server timeouts, so that the stalled stream comes within a second or two.
+        policy.timeoutSeconds = 1...1
+        policy.stallTimeout = .milliseconds(1500)
         let started = ContinuousClock.now
         try await KubernetesClient.withClient(configuration: configuration) { client in
             let supervisor = WatchSupervisor(client: client, path: collection, policy: policy)
@@ -35,8 +36,8 @@ extension DemoCommand {
             for verdict in verdicts.all { print("  \(verdict.kind.id) → \(verdict.decision): \(verdict.reason)") }
             print("  compaction survived: \(supervisor.statistics.relists) relist")
             let seen = verdicts.all.count
+            // The next watch (after this one's 1 s timeout) gets headers, then silence.
             server.injectWatchFaults([.stall])
-            server.endWatches()
             try await Self.until { verdicts.all.contains { $0.kind == .streamStalled } && server.openWatches == 1 }
             for verdict in verdicts.all.dropFirst(seen) { print("  \(verdict.kind.id) → \(verdict.decision): \(verdict.reason)") }
             server.create(in: collection, name: "after-stall")
