@@ -1,0 +1,82 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOSSL
+import Triage
+import TriageHTTP
+
+extension KubernetesConfiguration {
+    /// The TLS settings of this configuration: its CA (or the system's roots), no verification when
+    /// ``insecureSkipTLSVerify``, its client certificate and key.
+    ///
+    /// - Throws: ``KubernetesConfigurationError`` (`invalidCredentials`) when a PEM does not parse.
+    public func tlsConfiguration() throws(KubernetesConfigurationError) -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let ca = certificateAuthorityPEM {
+            do {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
+            } catch {
+                throw KubernetesConfigurationError(.invalidCredentials, "the certificate authority is not PEM certificates")
+            }
+        }
+        if insecureSkipTLSVerify { tls.certificateVerification = .none }
+        if let client = credentials.clientCertificate {
+            do {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(client.certificatePEM).map { .certificate($0) }
+            } catch {
+                throw KubernetesConfigurationError(.invalidCredentials, "the client certificate is not PEM")
+            }
+            do {
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: client.keyPEM, format: .pem))
+            } catch {
+                // The key's bytes are never quoted.
+                throw KubernetesConfigurationError(.invalidCredentials, "the client key is not a PEM private key")
+            }
+        }
+        return tls
+    }
+}
+
+extension KubernetesClient {
+    /// The options a Kubernetes client's HTTP client uses: Kubernetes error bodies, and an idle timeout
+    /// of 6 minutes (default), longer than any watch's stall timeout, so the watch supervisor's
+    /// watchdog, not AsyncHTTPClient's read timeout, decides when a quiet stream is dead.
+    public static func httpOptions(idleTimeout: Duration = .seconds(360)) -> ResilientHTTPClient<C>.Options {
+        // Both values are valid: the initialiser cannot throw.
+        (try? ResilientHTTPClientOptions(idleTimeout: idleTimeout, isKubernetes: true)) ?? ResilientHTTPClientOptions()
+    }
+
+    /// Starts a client for `configuration` (its TLS settings, ``httpOptions(idleTimeout:)``), runs `body`,
+    /// and shuts the HTTP client down afterwards.
+    public static func withClient<Return>(
+        configuration: KubernetesConfiguration,
+        pipeline: Pipeline<C>,
+        logger: Logger? = nil,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (KubernetesClient<C>) async throws -> Return
+    ) async throws -> Return {
+        var http = HTTPClient.Configuration()
+        http.tlsConfiguration = try configuration.tlsConfiguration()
+        return try await ResilientHTTPClient<C>.withClient(
+            pipeline: pipeline, configuration: http, options: httpOptions(), backgroundActivityLogger: logger
+        ) { client in
+            try await body(KubernetesClient(http: client, configuration: configuration))
+        }
+    }
+}
+
+extension KubernetesClient where C == ContinuousClock {
+    /// The pipeline Kubernetes clients use by default: ``Triage/Pipeline/standard`` (30 s deadline,
+    /// 3 attempts, retry budget, breaker, 10 s per attempt).
+    public static var standardPipeline: Pipeline<ContinuousClock> { .standard }
+
+    /// Starts a client for `configuration` on ``standardPipeline``, runs `body`, and shuts it down.
+    public static func withClient<Return>(
+        configuration: KubernetesConfiguration,
+        logger: Logger? = nil,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (KubernetesClient<ContinuousClock>) async throws -> Return
+    ) async throws -> Return {
+        try await withClient(configuration: configuration, pipeline: standardPipeline, logger: logger, isolation: isolation, body)
+    }
+}

@@ -1,0 +1,141 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import Triage
+import TriageHTTP
+
+/// A dynamic Kubernetes API client over a ``ResilientHTTPClient``: any resource path (core `/api/v1/...`
+/// and `/apis/GROUP/VERSION/...`, namespaced or not), objects as raw JSON (``KubernetesObject``) or any
+/// `Codable` type.
+///
+/// - Errors are ``Triage/Failure``s classified by the engine, with the decoded Kubernetes `Status` in
+///   ``Triage/Failure/api`` (`failure.api?.document`) and its predicates.
+/// - Retries follow the engine's rules: get, list, delete and a replace that carries a
+///   `metadata.resourceVersion` may be resent after a failure that may have reached the server; create,
+///   patch and a replace without a resourceVersion are not (it could overwrite a newer write).
+/// - A 401 with a token file re-reads the file (a rotated token) and tries once more.
+///
+/// ```swift
+/// let configuration = try KubernetesConfiguration.load()
+/// try await KubernetesClient.withClient(configuration: configuration) { client in
+///     let pods = try await client.list("/api/v1/namespaces/default/pods")
+///     print(pods.resourceVersion, pods.items.count)
+/// }
+/// ```
+public struct KubernetesClient<C: Clock>: Sendable where C.Duration == Duration {
+    /// The HTTP client every request goes through; its pipeline's budget and breaker are shared.
+    public let http: ResilientHTTPClient<C>
+    /// The server and credentials.
+    public let configuration: KubernetesConfiguration
+    /// The bearer token, when the configuration has one.
+    public let tokens: TokenSource?
+    /// One attempt per call, for requests whose retry loop is run outside the HTTP client (watches,
+    /// replaces without a resourceVersion).
+    let singleAttempt: ResilientHTTPClient<C>
+
+    /// Wraps `http`; the configuration gives the server and credentials (its TLS settings must already be
+    /// in `http`'s AsyncHTTPClient, as ``withClient(configuration:pipeline:logger:_:)`` sets them).
+    public init(http: ResilientHTTPClient<C>, configuration: KubernetesConfiguration) {
+        self.http = http
+        self.configuration = configuration
+        self.tokens = configuration.credentials.bearer.map { TokenSource($0) }
+        var once = http.pipeline
+        once.retry = .never
+        self.singleAttempt = ResilientHTTPClient(httpClient: http.httpClient, pipeline: once, options: http.options)
+    }
+
+    /// The pipeline the client's requests run under.
+    public var pipeline: Pipeline<C> { http.pipeline }
+
+    /// `server + path + ?query`, with the query's values percent-encoded.
+    public func url(_ path: String, query: [(String, String)] = []) -> String {
+        var text = configuration.server + (path.hasPrefix("/") ? path : "/" + path)
+        if !query.isEmpty {
+            text += "?" + query.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
+        }
+        return text
+    }
+
+    /// A request for `path` with the credentials' `Authorization` header and JSON `Accept`.
+    public func request(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [],
+                        contentType: String? = nil) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url(path, query: query))
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        if let token = tokens?.token() {
+            request.headers.add(name: "Authorization", value: "Bearer " + token)
+        } else if let basic = configuration.credentials.basic {
+            let pair = Array((basic.username + ":" + basic.password).utf8)
+            request.headers.add(name: "Authorization", value: "Basic " + Self.base64(pair))
+        }
+        return request
+    }
+
+    /// Sends a request built by `make` (called again after a 401 with a token file) and collects the body.
+    func send(idempotent: Bool, body: [UInt8]? = nil, logger: Logger?,
+              _ make: () -> HTTPClientRequest) async throws -> ResilientHTTPClient<C>.Response {
+        do {
+            return try await sendOnce(make(), idempotent: idempotent, body: body, logger: logger)
+        } catch let failure as Triage.Failure where failure.status == 401 && tokens != nil && configuration.credentials.bearer.isFile {
+            tokens?.invalidate()
+            return try await sendOnce(make(), idempotent: idempotent, body: body, logger: logger)
+        }
+    }
+
+    private func sendOnce(_ request: HTTPClientRequest, idempotent: Bool, body: [UInt8]?,
+                          logger: Logger?) async throws -> ResilientHTTPClient<C>.Response {
+        let requestBody = body.map { RequestBody.bytes(ByteBuffer(bytes: $0)) }
+        let methodIsIdempotent = ResilientHTTPClient<C>.idempotentMethods.contains(request.method)
+        if idempotent || !methodIsIdempotent {
+            return try await http.execute(request, body: requestBody, logger: logger)
+        }
+        // An idempotent method the caller says must not be resent (a replace without resourceVersion):
+        // the pipeline runs the loop with `idempotent: false`, each attempt a single HTTP attempt.
+        let single = singleAttempt
+        return try await http.pipeline.run(idempotent: false) { _ in
+            try await single.execute(request, body: requestBody, logger: logger)
+        }
+    }
+
+    static func percentEncoded(_ text: String) -> String {
+        var result = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                result += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
+            }
+        }
+        return result
+    }
+
+    static func base64(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            let chunk = bytes[index..<min(index + 3, bytes.count)]
+            let b0 = chunk[chunk.startIndex]
+            let b1 = chunk.count > 1 ? chunk[chunk.startIndex + 1] : 0
+            let b2 = chunk.count > 2 ? chunk[chunk.startIndex + 2] : 0
+            out.append(alphabet[Int(b0 >> 2)])
+            out.append(alphabet[Int((b0 & 3) << 4 | b1 >> 4)])
+            out.append(chunk.count > 1 ? alphabet[Int((b1 & 15) << 2 | b2 >> 6)] : UInt8(ascii: "="))
+            out.append(chunk.count > 2 ? alphabet[Int(b2 & 63)] : UInt8(ascii: "="))
+            index += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension KubernetesConfiguration.BearerToken? {
+    var isFile: Bool {
+        if case .file = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,86 @@
+import Synchronization
+
+/// A change the supervisor applied to its cache: what a consumer replaying changes from an empty
+/// cache needs to end with the same cache.
+public struct WatchChange: Sendable, Hashable {
+    public enum ChangeType: String, Sendable, Hashable {
+        case added = "ADDED", modified = "MODIFIED", deleted = "DELETED"
+    }
+
+    public var type: ChangeType
+    /// The object after the change (for DELETED, its last state).
+    public var object: KubernetesObject
+    /// The change came from comparing a fresh list with the cache, not from a watch event.
+    public var fromList: Bool
+
+    public init(type: ChangeType, object: KubernetesObject, fromList: Bool) {
+        self.type = type
+        self.object = object
+        self.fromList = fromList
+    }
+}
+
+/// The supervisor's local copy of the collection (client-go's store), keyed `namespace/name`.
+///
+/// Updated before each change is handed out, so a consumer that reads the cache from its handler
+/// sees the change already applied. Readers may call it from any task.
+public final class WatchCache: Sendable {
+    private let objects = Mutex<[String: KubernetesObject]>([:])
+
+    public init() {}
+
+    /// How many objects it holds.
+    public var count: Int { objects.withLock { $0.count } }
+
+    /// The object at `key` (`namespace/name`, or `name` when cluster-scoped).
+    public func object(forKey key: String) -> KubernetesObject? { objects.withLock { $0[key] } }
+
+    /// Every object, sorted by namespace and name.
+    public func snapshot() -> [KubernetesObject] {
+        objects.withLock { Array($0.values) }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+    }
+
+    /// Applies a watch event; returns the change, or `nil` for a BOOKMARK, an ERROR, or a DELETED of an
+    /// object the cache does not hold. An ADDED of a known object is reported as MODIFIED, and a MODIFIED
+    /// of an unknown one as ADDED, so replaying the changes always gives the cache.
+    func apply(_ event: WatchEvent) -> WatchChange? {
+        switch event {
+        case .added(let object), .modified(let object):
+            let previous = objects.withLock { $0.updateValue(object, forKey: object.key) }
+            return WatchChange(type: previous == nil ? .added : .modified, object: object, fromList: false)
+        case .deleted(let object):
+            let previous = objects.withLock { $0.removeValue(forKey: object.key) }
+            return previous == nil ? nil : WatchChange(type: .deleted, object: object, fromList: false)
+        case .bookmark, .error:
+            return nil
+        }
+    }
+
+    /// Replaces the contents with `items` (a fresh list) and returns the differences: ADDED for new
+    /// keys, MODIFIED for a changed resourceVersion, DELETED for keys the list no longer has (sorted by
+    /// key within each type). The old contents are released before this returns: the list's objects
+    /// share their bytes with the cache, so the collection is held twice only while the diff runs.
+    func replace(with items: [KubernetesObject]) -> [WatchChange] {
+        var fresh = [String: KubernetesObject](minimumCapacity: items.count)
+        for item in items { fresh[item.key] = item }
+        let old = objects.withLock { objects in
+            let old = objects
+            objects = fresh
+            return old
+        }
+        var changes: [WatchChange] = []
+        for item in items {
+            if let previous = old[item.key] {
+                if previous.resourceVersion != item.resourceVersion {
+                    changes.append(WatchChange(type: .modified, object: item, fromList: true))
+                }
+            } else {
+                changes.append(WatchChange(type: .added, object: item, fromList: true))
+            }
+        }
+        var gone = old.filter { fresh[$0.key] == nil }.map(\.value)
+        gone.sort { $0.key < $1.key }
+        changes += gone.map { WatchChange(type: .deleted, object: $0, fromList: true) }
+        return changes
+    }
+}

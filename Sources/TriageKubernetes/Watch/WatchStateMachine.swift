@@ -1,0 +1,178 @@
+import Triage
+
+/// The watch supervisor's rules as a pure value: stream outcomes and request failures in, verdicts out.
+/// It holds the backoff ladder and what it has learnt of the server (does it send bookmarks?).
+///
+/// ``WatchSupervisor`` drives it; tests drive it with made-up outcomes.
+public struct WatchStateMachine: Sendable {
+    /// How one watch stream ended.
+    public enum StreamEnd: Sendable {
+        /// The server ended it (the terminal chunk arrived).
+        case clean
+        /// A transport failure cut it (reset, missing terminal chunk, connection closed).
+        case cut(Triage.Failure)
+        /// The watchdog saw no event or bookmark for the stall timeout and closed it.
+        case stalled(after: Duration)
+        /// An ERROR event ended it.
+        case errorEvent(KubernetesStatus)
+    }
+
+    /// One stream: how long it lasted (request sent to end), what it carried, how it ended.
+    public struct StreamOutcome: Sendable {
+        public var lasted: Duration
+        public var requestedTimeout: Duration
+        public var events: Int
+        public var bookmarks: Int
+        public var end: StreamEnd
+
+        public init(lasted: Duration, requestedTimeout: Duration, events: Int, bookmarks: Int = 0, end: StreamEnd) {
+            self.lasted = lasted
+            self.requestedTimeout = requestedTimeout
+            self.events = events
+            self.bookmarks = bookmarks
+            self.end = end
+        }
+    }
+
+    public let policy: WatchPolicy
+    /// Failed requests since the ladder last reset (the next backoff uses rung `failures + 1`).
+    public private(set) var failures = 0
+    /// Healthy watching since the last failure.
+    public private(set) var healthy: Duration = .zero
+    /// The server has been seen sending a bookmark.
+    public private(set) var bookmarksSeen = false
+
+    public init(policy: WatchPolicy = .standard) {
+        self.policy = policy
+    }
+
+    /// The stall timeout for a stream that asks for `timeout`.
+    public func stallTimeout(requested timeout: Duration) -> Duration {
+        policy.stallTimeout(requested: timeout, bookmarksSeen: bookmarksSeen)
+    }
+
+    /// Judges a stream by how long it lasted, how many events came and how it ended, together.
+    public mutating func streamEnded(_ outcome: StreamOutcome, using random: inout some RandomNumberGenerator) -> WatchVerdict {
+        if outcome.bookmarks > 0 { bookmarksSeen = true }
+        let normal = outcome.lasted.triageSeconds >= outcome.requestedTimeout.triageSeconds * policy.normalEndFraction
+        let lasted = "\(Self.seconds(outcome.lasted)) s of \(Self.seconds(outcome.requestedTimeout)) s"
+        switch outcome.end {
+        case .errorEvent(let status):
+            return errorEvent(status, using: &random)
+        case .stalled(let after):
+            if outcome.events > 0 { markHealthy(outcome.lasted) } else { healthy = .zero }
+            return WatchVerdict(kind: .streamStalled, decision: .reconnect, next: .watch,
+                                reason: "no event or bookmark for \(Self.seconds(after)) s after \(outcome.events) events: reconnect at once")
+        case .clean, .cut:
+            let cutKind: FailureKind? = if case .cut(let failure) = outcome.end { failure.kind } else { nil }
+            let how = cutKind.map { "cut (\($0.id))" } ?? "ended cleanly"
+            if normal {
+                markHealthy(outcome.lasted)
+                return WatchVerdict(kind: .streamEnded, decision: .reconnect, next: .watch,
+                                    reason: "\(how) after \(lasted), \(outcome.events) events: the server's timeout, resume at once")
+            }
+            if outcome.events > 0 {
+                markHealthy(outcome.lasted)
+                return WatchVerdict(kind: cutKind ?? .streamEnded, decision: cutKind == nil ? .reconnect : .retry, next: .watch,
+                                    reason: "\(how) after \(lasted) with \(outcome.events) events: progress made, resume at once")
+            }
+            var verdict = backingOff(kind: .streamEndedEarly, decision: .retry, next: .watch, using: &random)
+            verdict.reason = "\(how) after \(lasted) with no events: fail-fast, back off"
+            return verdict
+        }
+    }
+
+    /// Judges a request that failed before a stream began (`duringList`: a list, else a watch).
+    /// `listFromLatest`: the failed list already asked for the latest (`resourceVersion=""`).
+    public mutating func requestFailed(_ failure: Triage.Failure, duringList: Bool = false, listFromLatest: Bool = true,
+                                       using random: inout some RandomNumberGenerator) -> WatchVerdict {
+        let retryNext: WatchVerdict.Next = duringList ? .relist(fromLatest: listFromLatest) : .watch
+        if failure.kind == .watchExpired {
+            if duringList && !listFromLatest {
+                return WatchVerdict(kind: .watchExpired, decision: .relist, next: .relist(fromLatest: true), reason:
+                    "the list at the last resourceVersion was refused (\(failure.status ?? 410)): list the latest (resourceVersion=\"\")", status: failure.status)
+            }
+            if !duringList {
+                return WatchVerdict(kind: .watchExpired, decision: .relist, next: .relist(fromLatest: false), reason:
+                    "the resume point is too old (\(failure.status ?? 410) \(failure.api?.reason ?? "Gone")): relist", status: failure.status)
+            }
+        }
+        healthy = .zero
+        if let named = failure.retryAfter, failure.decision == .retryAfter || failure.kind == .httpThrottled {
+            failures += 1
+            let delay = min(named, policy.maximumRetryAfter)
+            return WatchVerdict(kind: failure.kind, decision: .retryAfter, next: retryNext, delay: delay, delaySource: .retryAfter,
+                                reason: "the server asked to wait \(Self.seconds(named)) s", status: failure.status)
+        }
+        if failure.kind == .httpUnauthorized || failure.kind == .httpForbidden || failure.kind == .httpNotFound {
+            failures += 1
+            let draw = policy.backoff.delay(retry: 1000, previous: nil, using: &random)
+            return WatchVerdict(kind: failure.kind, decision: .retry, next: retryNext, delay: draw.delay,
+                                delaySource: .backoff(rung: failures, ceiling: draw.ceiling, random: draw.random),
+                                reason: "degraded: \(failure.kind.summary); retried at the capped backoff"
+                                    + (failure.kind == .httpUnauthorized ? ", token re-read" : ""),
+                                degraded: true, status: failure.status)
+        }
+        guard failure.decision.isRetryable || failure.decision == .reconnect || failure.kind == .httpGatewayTimeout else {
+            return WatchVerdict(kind: failure.kind, decision: failure.decision, next: .giveUp,
+                                reason: "\(failure.kind.summary): \(failure.decision), the watch cannot go on", status: failure.status)
+        }
+        var verdict = backingOff(kind: failure.kind, decision: .retry, next: retryNext, using: &random)
+        verdict.status = failure.status
+        verdict.reason = "\(failure.kind.summary)" + (failure.detail.isEmpty ? "" : " (\(failure.detail))") + ": back off"
+        return verdict
+    }
+
+    /// A list completed: the cache is consistent again.
+    public mutating func listSucceeded() {}
+
+    private mutating func errorEvent(_ status: KubernetesStatus, using random: inout some RandomNumberGenerator) -> WatchVerdict {
+        let code = status.code ?? 0
+        let kind = status.failureKind(responseStatus: code, isWatch: true)
+        if kind == .watchExpired {
+            return WatchVerdict(kind: .watchExpired, decision: .relist, next: .relist(fromLatest: false),
+                                reason: "ERROR event \(code) \(status.reason ?? ""): the resume point was compacted, relist", status: code)
+        }
+        if Self.isTooLargeResourceVersion(status) {
+            var verdict = backingOff(kind: kind, decision: .relist, next: .relist(fromLatest: true), using: &random)
+            verdict.reason = "ERROR event \(code): too large resource version (the server is behind): list the latest after a backoff"
+            verdict.status = code
+            return verdict
+        }
+        healthy = .zero
+        if let named = status.suggestsClientDelay, named > .zero {
+            failures += 1
+            return WatchVerdict(kind: kind, decision: .retryAfter, next: .watch, delay: min(named, policy.maximumRetryAfter),
+                                delaySource: .retryAfter, reason: "ERROR event \(code) asks to wait \(Self.seconds(named)) s: watch again, no relist", status: code)
+        }
+        var verdict = backingOff(kind: kind, decision: .retry, next: .watch, using: &random)
+        verdict.reason = "ERROR event \(code) \(status.reason ?? ""): watch again from the last resourceVersion, no relist"
+        verdict.status = code
+        return verdict
+    }
+
+    /// apimachinery's `IsTooLargeResourceVersion`: a cause `ResourceVersionTooLarge`, or the message.
+    static func isTooLargeResourceVersion(_ status: KubernetesStatus) -> Bool {
+        if status.details?.causes?.contains(where: { $0.reason == "ResourceVersionTooLarge" }) == true { return true }
+        return status.message?.lowercased().contains("too large resource version") == true
+    }
+
+    private mutating func markHealthy(_ lasted: Duration) {
+        healthy += lasted
+        if healthy >= policy.backoffResetAfter { failures = 0 }
+    }
+
+    private mutating func backingOff(kind: FailureKind, decision: Decision, next: WatchVerdict.Next,
+                                     using random: inout some RandomNumberGenerator) -> WatchVerdict {
+        healthy = .zero
+        failures += 1
+        let draw = policy.backoff.delay(retry: failures, previous: nil, using: &random)
+        return WatchVerdict(kind: kind, decision: decision, next: next, delay: draw.delay,
+                            delaySource: .backoff(rung: failures, ceiling: draw.ceiling, random: draw.random), reason: "")
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let value = (duration.triageSeconds * 100).rounded() / 100
+        return value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}

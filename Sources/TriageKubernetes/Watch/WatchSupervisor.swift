@@ -1,0 +1,159 @@
+import Logging
+import Synchronization
+import Triage
+
+/// Lists a collection, then watches it under supervision, forever: it keeps a local cache
+/// (``cache``) and never stops silently.
+///
+/// client-go's reflector is the floor:
+/// - list, then watch from the list's resourceVersion with `allowWatchBookmarks=true`; every watch
+///   resumes from the last resourceVersion seen (events and bookmarks);
+/// - an ERROR event or a 410 (`Expired`, `Gone`, "too old resource version") is `watch.expired`: relist
+///   from the last resourceVersion, then from the latest when that list is refused, handing out the
+///   differences from the cache as ADDED/MODIFIED/DELETED; "too large resource version" lists the latest;
+/// - each end is judged by how long the stream lasted, how many events it carried and how it ended
+///   (``WatchStateMachine``); a stall watchdog closes a silent stream (``WatchPolicy/stallTimeout(requested:bookmarksSeen:)``);
+/// - failed requests back off (``WatchPolicy``), honour Retry-After, and 401/403/404 degrade instead
+///   of crash-looping or stopping.
+///
+/// Every decision is handed out (``WatchUpdate/decision(_:)``), logged at debug with `triage.kind`,
+/// `triage.decision`, `triage.delay`, and given to the client pipeline's observer and telemetry as a
+/// ``Triage/DecisionRecord``. Use it as an `AsyncSequence` of ``WatchUpdate``, with ``run(_:)``, or as
+/// a swift-service-lifecycle `Service`.
+public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Duration {
+    public let client: KubernetesClient<C>
+    /// The collection, e.g. `/api/v1/namespaces/default/configmaps` or `/apis/apps/v1/deployments`.
+    public let path: String
+    public let policy: WatchPolicy
+    /// The local copy of the collection, updated before each change is handed out.
+    public let cache: WatchCache
+    /// The clock every wait, stall and stream duration is measured on.
+    public let clock: C
+    let logger: Logger?
+    let labelSelector: String?
+    /// Called with each update when the supervisor runs as a `Service`.
+    let onUpdate: (@Sendable (WatchUpdate) async throws -> Void)?
+    let randomness: Mutex<SplitMix>
+    let stats = Mutex(WatchStatistics())
+
+    /// - Parameters:
+    ///   - clock: where waits and durations are measured (default: the client pipeline's clock).
+    ///   - seed: seeds the jitter and `timeoutSeconds` draws (default: random).
+    ///   - onUpdate: the handler used by the `Service` conformance's `run()`.
+    public init(client: KubernetesClient<C>, path: String, policy: WatchPolicy = .standard, labelSelector: String? = nil,
+                clock: C? = nil, seed: UInt64? = nil, logger: Logger? = nil,
+                onUpdate: (@Sendable (WatchUpdate) async throws -> Void)? = nil) {
+        self.client = client
+        self.path = path
+        self.policy = policy
+        self.labelSelector = labelSelector
+        self.cache = WatchCache()
+        self.clock = clock ?? client.pipeline.clock
+        self.logger = logger
+        self.onUpdate = onUpdate
+        var system = SystemRandomNumberGenerator()
+        self.randomness = Mutex(SplitMix(seed: seed ?? system.next()))
+    }
+
+    /// The counters so far.
+    public var statistics: WatchStatistics { stats.withLock { $0 } }
+
+    /// Runs until the task is cancelled (returns) or the watch cannot go on (throws the ``Triage/Failure``
+    /// that made it give up); an error `handle` throws ends the run and is rethrown.
+    public func run(_ handle: @escaping @Sendable (WatchUpdate) async throws -> Void) async throws {
+        var machine = WatchStateMachine(policy: policy)
+        var next = WatchVerdict.Next.relist(fromLatest: true)
+        var resourceVersion = ""
+        var attempt = 0
+        let started = clock.now
+        while !Task.isCancelled {
+            attempt += 1
+            let verdict: WatchVerdict
+            switch next {
+            case .giveUp:
+                return
+            case .relist(let fromLatest):
+                do {
+                    let list = try await client.list(path, limit: policy.listPageSize, resourceVersion: fromLatest ? nil : resourceVersion,
+                                                     labelSelector: labelSelector, logger: logger)
+                    let changes = cache.replace(with: list.items)
+                    resourceVersion = list.resourceVersion
+                    stats.withLock {
+                        $0.lists += 1
+                        $0.resourceVersion = list.resourceVersion
+                        $0.degraded = false
+                    }
+                    for change in changes { try await handle(.change(change)) }
+                    try await handle(.listed(resourceVersion: list.resourceVersion, objects: list.items.count))
+                    next = .watch
+                    continue
+                } catch let failure as Triage.Failure {
+                    if Task.isCancelled { return }
+                    verdict = draw { machine.requestFailed(failure, duringList: true, listFromLatest: fromLatest, using: &$0) }
+                    if verdict.next == .giveUp { try await report(verdict, attempt: attempt, since: started, handle); throw failure }
+                }
+            case .watch:
+                let timeout = draw { Int.random(in: policy.timeoutSeconds, using: &$0) }
+                stats.withLock { $0.watches += 1 }
+                let result = await watchOnce(from: resourceVersion, timeoutSeconds: timeout, bookmarksSeen: machine.bookmarksSeen, handle)
+                if Task.isCancelled { return }
+                if let handlerError = result.handlerError { throw handlerError }
+                if let last = result.resourceVersion { resourceVersion = last }
+                stats.withLock { $0.resourceVersion = resourceVersion }
+                switch result.ending {
+                case .outcome(let outcome):
+                    stats.withLock { $0.lastStreamDuration = outcome.lasted }
+                    verdict = draw { machine.streamEnded(outcome, using: &$0) }
+                case .failed(let failure):
+                    verdict = draw { machine.requestFailed(failure, using: &$0) }
+                    if verdict.next == .giveUp { try await report(verdict, attempt: attempt, since: started, handle); throw failure }
+                }
+            }
+            try await report(verdict, attempt: attempt, since: started, handle)
+            if verdict.kind == .httpUnauthorized { client.tokens?.invalidate() }
+            if verdict.delay > .zero {
+                do { try await clock.sleep(for: verdict.delay) } catch { return }
+            }
+            if verdict.next == .watch { stats.withLock { $0.reconnects += 1 } }
+            next = verdict.next
+        }
+    }
+
+    /// Hands out a verdict and records it (counters, log, the pipeline's observer and telemetry).
+    private func report(_ verdict: WatchVerdict, attempt: Int, since started: C.Instant,
+                        _ handle: @Sendable (WatchUpdate) async throws -> Void) async throws {
+        stats.withLock {
+            if case .backoff = verdict.delaySource { $0.backoffs += 1 }
+            $0.degraded = verdict.degraded
+        }
+        logger?.debug("watch decision", metadata: [
+            "triage.kind": "\(verdict.kind.id)", "triage.decision": "\(verdict.decision)",
+            "triage.delay": "\(verdict.delay.triageSeconds)", "triage.reason": "\(verdict.reason)",
+            "triage.watch.path": "\(path)",
+        ])
+        let pipeline = client.pipeline
+        if pipeline.observer != nil || pipeline.telemetry != nil {
+            let record = verdict.record(attempt: attempt, elapsed: started.duration(to: clock.now))
+            pipeline.observer?(record)
+            pipeline.telemetry?.record(record)
+        }
+        try await handle(.decision(verdict))
+    }
+
+    func draw<T>(_ body: (inout SplitMix) -> T) -> T {
+        randomness.withLock { body(&$0) }
+    }
+}
+
+/// SplitMix64: a small seeded generator for the supervisor's jitter and timeout draws.
+struct SplitMix: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Triage
+import TriageKubernetes
+
+/// `triage kube get PATH`: GET one object and print it, or the classified failure (exit 1).
+struct KubeGetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get",
+        abstract: "GET one object (PATH is an API path, e.g. /api/v1/namespaces/default/configmaps/a).",
+        discussion: "Exit status: 0 success, 1 failure (reported as triage probe reports it), 2 bad usage."
+    )
+
+    @OptionGroup var connection: KubeConnectionOptions
+
+    @Argument(help: "The object's API path.")
+    var path: String
+
+    @Flag(help: "Print a failure as one JSON object (the object itself is always printed as JSON).")
+    var json = false
+
+    func validate() throws {
+        try KubeConnectionOptions.validate(path: path)
+    }
+
+    func run() async throws {
+        let configuration = try connection.configuration()
+        let outcome: Result<KubernetesObject, Triage.Failure> = try await KubernetesClient.withClient(configuration: configuration) { client in
+            do {
+                return .success(try await client.get(path))
+            } catch {
+                return .failure(KubeOutput.failure(error))
+            }
+        }
+        switch outcome {
+        case .success(let object):
+            say(String(decoding: object.json, as: UTF8.self))
+        case .failure(let failure):
+            let url = configuration.server + path
+            say(json ? KubeOutput.failureJSON(failure, url: url, method: "GET") : KubeOutput.failureText(failure, url: url, method: "GET"))
+            throw ProbeExit(code: 1)
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+import Triage
+import TriageChaos
+import TriageKubernetes
+import TriageTestKit
+
+/// The supervisor's waits (backoff, Retry-After, the stall watchdog) on a manual clock.
+@Suite struct WatchSupervisorManualClockTests {
+    static func policy() -> WatchPolicy {
+        var policy = WatchPolicy.standard
+        policy.timeoutSeconds = 180...180
+        return policy
+    }
+
+    /// Waits for the `count`th verdict, then moves the clock past its delay.
+    func verdict(_ count: Int, _ recorder: UpdateRecorder, _ clock: ManualClock) async throws -> WatchVerdict {
+        #expect(await eventually { recorder.verdicts.count >= count })
+        let verdict = try #require(recorder.verdicts.dropFirst(count - 1).first)
+        if verdict.delay > .zero {
+            #expect(await eventually { clock.sleeperCount >= 1 })
+            clock.advance(by: verdict.delay)
+        }
+        return verdict
+    }
+
+    @Test func failFastEndsBackOffAndTheLadderResetsAfterHealthyWatching() async throws {
+        let clock = ManualClock()
+        try await FakeCluster.withManualClient(clock) { server, client in
+            server.injectWatchFaults([.instantClose, .instantClose, .instantClose])
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy(), seed: 3)
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                var ceilings: [Duration] = []
+                for index in 1...3 {
+                    let verdict = try await verdict(index, recorder, clock)
+                    #expect(verdict.kind == .streamEndedEarly)
+                    if case .backoff(let rung, let ceiling, _) = verdict.delaySource {
+                        #expect(rung == index)
+                        ceilings.append(ceiling)
+                    }
+                }
+                #expect(ceilings == [.milliseconds(800), .milliseconds(1600), .milliseconds(3200)])
+                // A healthy stream of 200 s (watchdog at 210 s), then the server's timeout.
+                #expect(await eventually { server.openWatches == 1 })
+                clock.advance(by: .seconds(200))
+                server.injectWatchFaults([.instantClose])
+                server.endWatches()
+                let healthy = try await verdict(4, recorder, clock)
+                #expect(healthy.kind == .streamEnded)
+                let after = try await verdict(5, recorder, clock)
+                #expect(after.kind == .streamEndedEarly)
+                #expect(after.delaySource == .backoff(rung: 1, ceiling: .milliseconds(800), random: after.delaySource.random))
+            }
+            #expect(supervisor.statistics.lists == 1)
+        }
+    }
+
+    @Test func stallIsDetectedWhenTheWatchdogExpires() async throws {
+        let clock = ManualClock()
+        try await FakeCluster.withManualClient(clock) { server, client in
+            server.injectWatchFaults([.stall])
+            var policy = Self.policy()
+            policy.stallTimeout = .seconds(5)
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: policy)
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                #expect(await eventually { FakeCluster.watchRequests(server).count == 1 && clock.sleeperCount >= 1 })
+                clock.advance(by: .seconds(4))
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(recorder.verdicts.isEmpty)
+                clock.advance(by: .seconds(1))
+                #expect(await eventually { !recorder.verdicts.isEmpty })
+                #expect(recorder.verdicts.first?.kind == .streamStalled)
+                #expect(await eventually { FakeCluster.watchRequests(server).count == 2 })
+            }
+        }
+    }
+
+    @Test func throttledWatchWaitsAtLeastRetryAfter() async throws {
+        let clock = ManualClock()
+        try await FakeCluster.withManualClient(clock) { server, client in
+            server.injectWatchFaults([.throttle(retryAfterSeconds: 3)])
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy())
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                #expect(await eventually { !recorder.verdicts.isEmpty && clock.sleeperCount >= 1 })
+                let verdict = try #require(recorder.verdicts.first)
+                #expect(verdict.kind == .httpThrottled)
+                #expect(verdict.decision == .retryAfter)
+                #expect(verdict.delay >= .seconds(3))
+                clock.advance(by: .milliseconds(2900))
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(FakeCluster.watchRequests(server).count == 1)
+                clock.advance(by: verdict.delay - .milliseconds(2900))
+                #expect(await eventually { FakeCluster.watchRequests(server).count == 2 })
+            }
+        }
+    }
+
+    @Test func internalErrorEventRewatchesFromTheSameVersionWithoutRelist() async throws {
+        let clock = ManualClock()
+        try await FakeCluster.withManualClient(clock) { server, client in
+            server.create(in: FakeCluster.configmaps, name: "a")
+            server.injectWatchFaults([.errorEvent(code: 500)])
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy())
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                let verdict = try await verdict(1, recorder, clock)
+                #expect(verdict.kind == .httpServerError)
+                #expect(verdict.next == .watch)
+                #expect(await eventually { FakeCluster.watchRequests(server).count == 2 })
+            }
+            let versions = FakeCluster.watchRequests(server).map { $0.split(separator: "&").first { $0.hasPrefix("resourceVersion=") } }
+            #expect(versions[0] == versions[1])
+            #expect(supervisor.statistics.lists == 1)
+        }
+    }
+
+    @Test func unauthorizedIsDegradedAndRetriedAtTheCap() async throws {
+        let clock = ManualClock()
+        try await FakeCluster.withManualClient(clock) { server, client in
+            server.injectWatchFaults([.unauthorized, .forbidden])
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy())
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                #expect(await eventually { !recorder.verdicts.isEmpty })
+                #expect(supervisor.statistics.degraded)
+                let first = try await verdict(1, recorder, clock)
+                let second = try await verdict(2, recorder, clock)
+                for verdict in [first, second] {
+                    #expect(verdict.degraded)
+                    #expect(verdict.delay >= .seconds(15) && verdict.delay <= .seconds(30))
+                }
+                // Degraded until a watch is answered again.
+                #expect(await eventually { server.openWatches == 1 && !supervisor.statistics.degraded })
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import Triage
+import TriageChaos
+import TriageKubernetes
+
+/// The watch supervisor against the fake API server, in real time with short server timeouts.
+@Suite struct WatchSupervisorTests {
+    static func policy(timeout: Int, stall: Duration? = nil) -> WatchPolicy {
+        var policy = WatchPolicy.standard
+        policy.timeoutSeconds = timeout...timeout
+        policy.stallTimeout = stall
+        return policy
+    }
+
+    @Test func resumesAcrossTenServerTimeoutsWithoutARelist() async throws {
+        try await FakeCluster.with { server, client, _ in
+            server.create(in: FakeCluster.configmaps, name: "seed")
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy(timeout: 1))
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                var written = 0
+                #expect(await eventually(40) {
+                    // A write now and then, so resumes carry real resourceVersions.
+                    if supervisor.statistics.watches > written, written < 12 {
+                        written += 1
+                        server.create(in: FakeCluster.configmaps, name: "cm-\(written)")
+                    }
+                    return supervisor.statistics.watches >= 11
+                })
+                #expect(await eventually { FakeCluster.cacheState(supervisor.cache) == FakeCluster.serverState(server) })
+            }
+            let ends = recorder.verdicts.filter { $0.kind == .streamEnded }
+            #expect(ends.count >= 10)
+            #expect(recorder.verdicts.allSatisfy { $0.kind == .streamEnded && $0.delay == .zero })
+            #expect(supervisor.statistics.lists == 1)
+            #expect(!server.requests.contains { $0.contains("watch=true") && !$0.contains("resourceVersion=") })
+            #expect(FakeCluster.watchRequests(server).allSatisfy { $0.contains("allowWatchBookmarks=true") && $0.contains("timeoutSeconds=1") })
+        }
+    }
+
+    @Test func compactionGivesExactlyOneRelistAndTheCacheEqualsTheServer() async throws {
+        try await FakeCluster.with { server, client, _ in
+            for index in 0..<5 { server.create(in: FakeCluster.configmaps, name: "cm-\(index)") }
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy(timeout: 60))
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                #expect(await eventually { server.openWatches == 1 })
+                let before = recorder.changes.count
+                server.compact {
+                    server.create(in: FakeCluster.configmaps, name: "new-1")
+                    server.create(in: FakeCluster.configmaps, name: "new-2")
+                    server.create(in: FakeCluster.configmaps, name: "cm-0", data: ["changed": "yes"])
+                    server.delete(in: FakeCluster.configmaps, name: "cm-4")
+                }
+                #expect(await eventually { supervisor.statistics.lists == 2 && server.openWatches == 1 })
+                let fromRelist = recorder.changes.dropFirst(before)
+                #expect(fromRelist.allSatisfy { $0.fromList })
+                #expect(fromRelist.map { "\($0.type.rawValue) \($0.object.name)" }.sorted()
+                        == ["ADDED new-1", "ADDED new-2", "DELETED cm-4", "MODIFIED cm-0"])
+            }
+            #expect(supervisor.statistics.lists == 2)
+            #expect(recorder.verdicts.first?.kind == .watchExpired)
+            #expect(FakeCluster.cacheState(supervisor.cache) == FakeCluster.serverState(server))
+            #expect(recorder.replayed == FakeCluster.serverState(server))
+        }
+    }
+
+    @Test func bookmarkOnlyIdleStreamNeverRelistsOrStalls() async throws {
+        try await FakeCluster.with(bookmarkInterval: .milliseconds(200)) { server, client, _ in
+            server.create(in: FakeCluster.configmaps, name: "idle")
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy(timeout: 2, stall: .seconds(1)))
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                #expect(await eventually { supervisor.statistics.watches >= 3 })
+            }
+            #expect(supervisor.statistics.lists == 1)
+            #expect(!recorder.verdicts.contains { $0.kind == .streamStalled })
+            #expect(recorder.verdicts.allSatisfy { $0.kind == .streamEnded })
+        }
+    }
+
+    @Test(arguments: [(1.8, true), (0.2, false)])
+    func midStreamCutIsJudgedByHowLongTheStreamLasted(cutAfter: Double, normal: Bool) async throws {
+        try await FakeCluster.with(bookmarkInterval: nil) { server, client, _ in
+            server.injectWatchFaults([.cutWithoutTerminalChunk(afterSeconds: cutAfter)])
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy(timeout: 2))
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                #expect(await eventually { !recorder.verdicts.isEmpty })
+            }
+            let verdict = try #require(recorder.verdicts.first)
+            if normal {
+                #expect(verdict.kind == .streamEnded)
+                #expect(verdict.delay == .zero)
+            } else {
+                #expect(verdict.kind == .streamEndedEarly)
+                #expect(verdict.delay > .zero)
+            }
+        }
+    }
+
+    @Test func resetMidStreamEarlyBacksOff() async throws {
+        try await FakeCluster.with(bookmarkInterval: nil) { server, client, _ in
+            server.injectWatchFaults([.resetMidStream(afterSeconds: 0.2)])
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy(timeout: 10))
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                #expect(await eventually { !recorder.verdicts.isEmpty })
+            }
+            #expect(recorder.verdicts.first?.kind == .streamEndedEarly)
+        }
+    }
+
+    @Test func asyncSequenceHandsOutTheListThenEvents() async throws {
+        try await FakeCluster.with { server, client, _ in
+            server.create(in: FakeCluster.configmaps, name: "a")
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy(timeout: 30))
+            var seen: [String] = []
+            for try await update in supervisor {
+                switch update {
+                case .change(let change): seen.append("\(change.type.rawValue) \(change.object.name)")
+                case .listed: server.create(in: FakeCluster.configmaps, name: "b")
+                case .decision: break
+                }
+                if seen.count == 2 { break }
+            }
+            #expect(seen == ["ADDED a", "ADDED b"])
+        }
+    }
+}
