@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         .target(
@@ -85,7 +86,7 @@ let package = Package(
         .target(
             name: "TriageHandlers",
             dependencies: [
-                "Triage",
+                "Triage", "TriageKubernetes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -110,6 +111,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "TriageKubernetes",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "TriageHandlers",
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .testTarget(
@@ -121,7 +124,10 @@ let package = Package(
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
             ]
         ),
-        .testTarget(name: "TriageHandlersTests", dependencies: ["TriageHandlers", "TriageTestKit"]),
+        .testTarget(
+            name: "TriageHandlersTests",
+            dependencies: ["TriageHandlers", "TriageKubernetes", "TriageChaos", "TriageTestKit"]
+        ),
         .testTarget(name: "TriageSimulationTests", dependencies: ["TriageSimulation", "TriageTestKit"]),
         .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageChaos", "TriageSimulation"]),
         .testTarget(

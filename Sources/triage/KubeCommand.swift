@@ -6,6 +6,6 @@ struct KubeCommand: AsyncParsableCommand {
         commandName: "kube",
         abstract: "Get, list and watch Kubernetes resources with classified failures and a supervised watch.",
         discussion: "Exit status: 0 success (or --duration passed / a signal), 1 failure, 2 bad usage.",
-        subcommands: [KubeGetCommand.self, KubeListCommand.self, KubeWatchCommand.self]
+        subcommands: [KubeGetCommand.self, KubeListCommand.self, KubeWatchCommand.self, KubeHandleCommand.self]
     )
 }

@@ -55,8 +55,14 @@ extension FakeKubernetesHandler {
     }
 
     func create(route: FakeKubernetesRoute, context: ChannelHandlerContext) {
-        guard let object = parsedBody(context: context) else { return }
-        let name = (object["metadata"] as? [String: Any])?["name"] as? String ?? ""
+        guard var object = parsedBody(context: context) else { return }
+        var name = (object["metadata"] as? [String: Any])?["name"] as? String ?? ""
+        if name.isEmpty, var metadata = object["metadata"] as? [String: any Sendable], let prefix = metadata["generateName"] as? String, !prefix.isEmpty {
+            // As the API server does: the prefix and five random characters.
+            name = prefix + String((0..<5).map { _ in "bcdfghjklmnpqrstvwxz2456789".randomElement()! })
+            metadata["name"] = name
+            object["metadata"] = metadata
+        }
         guard !name.isEmpty else {
             respond(422, Self.status(422, "Invalid", "metadata.name: Required value: name or generateName is required"), context: context)
             return
@@ -134,8 +140,10 @@ extension FakeKubernetesHandler {
         for (key, value) in patch {
             if value is NSNull {
                 result[key] = nil
-            } else if let inner = value as? [String: any Sendable], let existing = result[key] as? [String: any Sendable] {
-                result[key] = merge(existing, inner)
+            } else if let inner = value as? [String: any Sendable] {
+                // RFC 7386: a patch object merges into the target's member, or into an empty object when
+                // the target has none (so its nulls are dropped, not stored).
+                result[key] = merge(result[key] as? [String: any Sendable] ?? [:], inner)
             } else {
                 result[key] = value
             }

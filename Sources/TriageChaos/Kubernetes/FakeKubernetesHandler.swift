@@ -51,6 +51,7 @@ final class FakeKubernetesHandler: ChannelInboundHandler, RemovableChannelHandle
             respond(404, Self.status(404, "NotFound", "the server could not find the requested resource"), context: context)
             return
         }
+        if answerWriteFault(method: head.method, path: path, context: context) { return }
         let isWatch = query["watch"] == "true" || query["watch"] == "1"
         if isWatch, let fault = server.takeFault() {
             if startFault(fault, route: route, query: query, context: context) { return }

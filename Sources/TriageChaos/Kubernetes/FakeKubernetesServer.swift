@@ -27,13 +27,14 @@ public final class FakeKubernetesServer: Sendable {
     public let certificates: TestCertificates
     let store = FakeKubernetesStore()
     private let channel: any Channel
-    private let settings: NIOLockedValueBox<Settings>
+    let settings: NIOLockedValueBox<Settings>
 
     struct Settings {
         var tokens: Set<String>
         var bookmarkInterval: TimeAmount?
         var watchFaults: [FakeKubernetesFault] = []
         var listFaults: [FakeKubernetesFault] = []
+        var writeFaults: [FakeWriteFault] = []
         var requests: [String] = []
     }
 
