@@ -78,6 +78,14 @@ let package = Package(
             ]
         ),
         .target(name: "TriageTestKit", dependencies: ["Triage"]),
+        .target(
+            name: "TriageTestSupport",
+            dependencies: [
+                "TriageChaos",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(name: "TriageSimulation", dependencies: ["Triage", "TriageTestKit"]),
         .target(
             name: "TriageProbe",
@@ -120,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "TriageHTTPTests",
             dependencies: [
-                "TriageHTTP", "TriageChaos", "TriageTestKit", "TriageProbe",
+                "TriageHTTP", "TriageChaos", "TriageTestKit", "TriageProbe", "TriageTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -5,8 +5,8 @@ import TriageChaos
 
 /// moto's S3-compatible server (`python3 -m moto.server`), started on a free port of 127.0.0.1 for one
 /// test and stopped after it.
-final class MotoServer {
-    let port: Int
+public final class MotoServer {
+    public let port: Int
     private let process: Process
 
     private init(port: Int, process: Process) {
@@ -17,7 +17,7 @@ final class MotoServer {
     /// `true` when `python3` finds the `moto` package and flask, which its server needs
     /// (scripts/install-test-deps.sh installs both). Looked up without importing them (importing moto
     /// takes seconds of CPU), and waited for without blocking a thread of the cooperative pool.
-    static func isAvailable() async -> Bool {
+    public static func isAvailable() async -> Bool {
         let check = "import importlib.util, sys; sys.exit(0 if all(importlib.util.find_spec(m) for m in ('moto', 'flask', 'werkzeug')) else 1)"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -36,10 +36,10 @@ final class MotoServer {
         }
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts the server and waits (up to 90 s: it is slow to import on a busy machine) until it answers.
-    static func start() async throws -> MotoServer {
+    public static func start() async throws -> MotoServer {
         let port = try LoopbackSockets.closedPort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -64,7 +64,7 @@ final class MotoServer {
 
     /// Stops the server at once (SIGKILL: its state is in memory and moto's SIGTERM handler does not
     /// end werkzeug's threaded server) and waits for it to exit.
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -83,13 +83,14 @@ final class MotoServer {
     }
 
     /// Runs `body` with a started server, and stops it afterwards.
-    static func with<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
+    public static func with<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
         let server = try await start()
         defer { server.stop() }
         return try await body(server)
     }
 }
 
-struct MotoError: Error, CustomStringConvertible {
-    var description: String
+/// moto did not start or did not answer.
+public struct MotoError: Error, CustomStringConvertible {
+    public var description: String
 }
