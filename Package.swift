@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "TriageTestKit", targets: ["TriageTestKit"]),
         .library(name: "TriageProbe", targets: ["TriageProbe"]),
         .library(name: "TriageSimulation", targets: ["TriageSimulation"]),
+        .library(name: "TriageS3", targets: ["TriageS3"]),
         .executable(name: "triage", targets: ["triage"]),
     ],
     dependencies: [
@@ -79,6 +80,18 @@ let package = Package(
         ),
         .target(name: "TriageTestKit", dependencies: ["Triage"]),
         .target(
+            name: "TriageS3",
+            dependencies: [
+                "Triage", "TriageHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
             name: "TriageTestSupport",
             dependencies: [
                 "TriageChaos",
@@ -102,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "triage",
             dependencies: [
-                "Triage", "TriageProbe", "TriageChaos", "TriageSimulation",
+                "Triage", "TriageProbe", "TriageChaos", "TriageSimulation", "TriageS3", "TriageTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -132,6 +145,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "TriageS3Tests",
+            dependencies: [
+                "TriageS3", "TriageHTTP", "TriageChaos", "TriageTestKit", "TriageTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(
