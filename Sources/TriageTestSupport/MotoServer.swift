@@ -5,7 +5,8 @@ import TriageChaos
 
 /// moto's S3-compatible server (`python3 -m moto.server`), started on a free port of 127.0.0.1 for one
 /// test and stopped after it.
-public final class MotoServer {
+/// `@unchecked Sendable`: its state is the port and the process, set once; `stop()` may be called from any task.
+public final class MotoServer: @unchecked Sendable {
     public let port: Int
     private let process: Process
 
@@ -39,7 +40,8 @@ public final class MotoServer {
     public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts the server and waits (up to 90 s: it is slow to import on a busy machine) until it answers.
-    public static func start() async throws -> MotoServer {
+    /// `environment` is added to this process's (`INITIAL_NO_AUTH_ACTION_COUNT` turns authentication on).
+    public static func start(environment: [String: String] = [:]) async throws -> MotoServer {
         let port = try LoopbackSockets.closedPort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -49,6 +51,7 @@ public final class MotoServer {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         try process.run()
         let server = MotoServer(port: port, process: process)
         let clock = ContinuousClock()
@@ -83,8 +86,8 @@ public final class MotoServer {
     }
 
     /// Runs `body` with a started server, and stops it afterwards.
-    public static func with<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
-        let server = try await start()
+    public static func with<T>(environment: [String: String] = [:], _ body: (MotoServer) async throws -> T) async throws -> T {
+        let server = try await start(environment: environment)
         defer { server.stop() }
         return try await body(server)
     }
