@@ -59,8 +59,10 @@ struct S3ChaosMotoTests {
                 #expect(report.attempts > 200, "resets made some items take more than one attempt")
             }
             try await moto.withClient { s3 in
-                let stored = try await s3.listAllObjects(bucket: Self.bucket, prefix: "files/")
-                #expect(stored.count == 190)
+                // Listed whole: moto refuses a signed `prefix=files%2F` (see S3MotoClientTests).
+                let stored = try await s3.listAllObjects(bucket: Self.bucket)
+                #expect(stored.count { $0.key.hasPrefix("files/") } == 190)
+                #expect(stored.count == 190, "no denied file was stored")
             }
         }
     }

@@ -7,6 +7,11 @@ import TriageTestSupport
 
 /// The client against moto with signature checking on: every request must be signed right, and the
 /// errors come back typed.
+///
+/// moto checks a signature against the request's *decoded* path and query, so it refuses (boto3's
+/// too) a correctly signed request whose key has non-ASCII bytes or whose query has an encoded `/`;
+/// those encodings are checked against botocore's signer instead (``SigV4BotocoreTests``), and the
+/// keys and prefixes here avoid them.
 @Suite(.enabled("python3 with moto[server] is not installed (scripts/install-test-deps.sh installs it)") { await MotoServer.isAvailable() })
 struct S3MotoClientTests {
     static let policy = MotoIAM.policy(allowingS3ExceptPrefix: "denied/", bucket: "triage-ops")
@@ -28,28 +33,28 @@ struct S3MotoClientTests {
                 }
                 #expect(streamed == 5)
                 #expect(try await s3.headObject(bucket: bucket, key: "dir/hello world.txt").contentLength == 5)
-                try await s3.copyObject(sourceBucket: bucket, sourceKey: "dir/hello world.txt", bucket: bucket, key: "copy/ü.txt")
-                #expect(String(buffer: try await s3.getObject(bucket: bucket, key: "copy/ü.txt").body) == "hello")
+                try await s3.copyObject(sourceBucket: bucket, sourceKey: "dir/hello world.txt", bucket: bucket, key: "copy/hello copy.txt")
+                #expect(String(buffer: try await s3.getObject(bucket: bucket, key: "copy/hello copy.txt").body) == "hello")
 
-                for index in 0..<5 { try await s3.putObject(bucket: bucket, key: "list/\(index)", body: ByteBuffer(string: "\(index)")) }
-                let first = try await s3.listObjectsV2(bucket: bucket, prefix: "list/", maximumKeys: 2)
-                #expect(first.objects.map(\.key) == ["list/0", "list/1"])
+                for index in 0..<5 { try await s3.putObject(bucket: bucket, key: "list-\(index)", body: ByteBuffer(string: "\(index)")) }
+                let first = try await s3.listObjectsV2(bucket: bucket, prefix: "list-", maximumKeys: 2)
+                #expect(first.objects.map(\.key) == ["list-0", "list-1"])
                 #expect(first.isTruncated && first.nextContinuationToken != nil)
-                let all = try await s3.listAllObjects(bucket: bucket, prefix: "list/")
-                #expect(all.map(\.key) == (0..<5).map { "list/\($0)" })
+                let all = try await s3.listAllObjects(bucket: bucket, prefix: "list-")
+                #expect(all.map(\.key) == (0..<5).map { "list-\($0)" })
                 var paged: [String] = []
                 var token: String?
                 repeat {
-                    let page = try await s3.listObjectsV2(bucket: bucket, prefix: "list/", continuationToken: token, maximumKeys: 2)
+                    let page = try await s3.listObjectsV2(bucket: bucket, prefix: "list-", continuationToken: token, maximumKeys: 2)
                     paged += page.objects.map(\.key)
                     token = page.nextContinuationToken
                 } while token != nil
                 #expect(paged == all.map(\.key), "continuation tokens walk every page")
 
-                let deleted = try await s3.deleteObjects(bucket: bucket, keys: ["list/0", "list/1"])
-                #expect(Set(deleted.deleted) == ["list/0", "list/1"] && deleted.errors.isEmpty)
-                try await s3.deleteObject(bucket: bucket, key: "list/2")
-                #expect(try await s3.listAllObjects(bucket: bucket, prefix: "list/").map(\.key) == ["list/3", "list/4"])
+                let deleted = try await s3.deleteObjects(bucket: bucket, keys: ["list-0", "list-1"])
+                #expect(Set(deleted.deleted) == ["list-0", "list-1"] && deleted.errors.isEmpty)
+                try await s3.deleteObject(bucket: bucket, key: "list-2")
+                #expect(try await s3.listAllObjects(bucket: bucket, prefix: "list-").map(\.key) == ["list-3", "list-4"])
 
                 let big = ByteBuffer(bytes: (0..<(11 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
                 try await s3.uploadMultipart(bucket: bucket, key: "big.bin", body: big, options: S3MultipartOptions(partSize: 5 << 20, concurrency: 2))
