@@ -120,7 +120,7 @@ extension S3Client {
         } catch {
             bytes = []  // a body cut short is not decoded
         }
-        if (300..<400).contains(response.status) {
+        if (300..<400).contains(response.status) || Self.namesAnotherRegion(status: response.status, body: bytes) {
             return redirectFailure(response, body: bytes)
         }
         let failure = responseClassifier.classify(status: response.status, headers: response.headers, body: bytes,
@@ -172,10 +172,18 @@ extension S3Client {
         let api = document.map { APIErrorInfo(format: .s3, code: $0.code, message: $0.message, requestID: $0.requestID, document: .s3($0)) }
         var failure = Failure(.s3Redirect, status: response.status, api: api, detail: "HTTP \(response.status)")
         failure.delivery = .processed
-        if let region = response.header("x-amz-bucket-region"), !region.isEmpty {
+        let named = response.header("x-amz-bucket-region") ?? S3XML.value("Region", in: Substring(String(decoding: body, as: UTF8.self)))
+        if let region = named, !region.isEmpty {
             failure.underlying = S3RedirectTarget(region: region)
         }
         return failure
+    }
+
+    /// A 400 `AuthorizationHeaderMalformed` (or another redirect code) whose body names the region
+    /// the bucket is in: signed for the wrong region, to be re-addressed like a 301.
+    static func namesAnotherRegion(status: Int, body: [UInt8]) -> Bool {
+        guard status == 400, let document = S3ErrorResponse.decode(body), S3ErrorCodes.redirect.contains(document.code) else { return false }
+        return S3XML.value("Region", in: Substring(String(decoding: body, as: UTF8.self))) != nil
     }
 }
 

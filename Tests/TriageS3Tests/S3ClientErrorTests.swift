@@ -141,3 +141,28 @@ final class Ticker: Sendable {
     private let seconds = Mutex(1_767_323_045.0)
     func tick() -> Date { Date(timeIntervalSince1970: seconds.withLock { $0 += 7; return $0 }) }
 }
+
+/// Redirect codes other than 301, and the metrics the client keeps.
+struct S3ClientRedirectAndMetricsTests {
+    @Test func aMalformedAuthorizationNamingARegionIsReaddressed() async throws {
+        let body = "<Error><Code>AuthorizationHeaderMalformed</Code><Message>wrong region</Message><Region>ap-south-1</Region></Error>"
+        let transport = S3SimulatedTransport.script([.respond(status: 400, body: body)])
+        try await Simulated.client(transport).deleteObject(bucket: "b", key: "k")
+        #expect(transport.requests.map(Simulated.signingRegion) == ["us-east-1", "ap-south-1"])
+    }
+
+    @Test func operationsAreCountedByOperationAndOutcome() async throws {
+        let metrics = TestMetrics()
+        let transport = S3SimulatedTransport.script([.respond(), .respond(), .error(code: "NoSuchKey", status: 404)])
+        let client = S3Client(endpoint: Simulated.endpoint, credentials: Simulated.credentials, pipeline: Simulated.pipeline(),
+                              transport: transport, metrics: S3Metrics(factory: metrics))
+        try await client.deleteObject(bucket: "b", key: "1")
+        try await client.deleteObject(bucket: "b", key: "2")
+        _ = await failure { _ = try await client.headObject(bucket: "b", key: "3") }
+        #expect(try metrics.expectCounter("triage_s3_operations_total", [("operation", "DeleteObject"), ("outcome", "ok")]).totalValue == 2)
+        #expect(try metrics.expectCounter("triage_s3_operations_total", [("operation", "HeadObject"), ("outcome", "http.notFound")]).totalValue == 1)
+        #expect(try metrics.expectTimer("triage_s3_operation_duration_seconds", [("operation", "DeleteObject")]).values.count == 2)
+    }
+}
+
+import MetricsTestKit
