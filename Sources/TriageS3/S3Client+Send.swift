@@ -39,9 +39,12 @@ extension S3Client {
             let value: T
             do throws(Failure) {
                 value = try await attempts(spec, region: state.region(for: spec.bucket) ?? region, handle)
-            } catch let failure where failure.s3Redirect != nil {
-                // S3 named the bucket's region: sign for it and try once more.
-                let target = failure.s3Redirect!
+            } catch let failure where failure.kind == .s3Redirect {
+                // Sign for the region S3 named (or, when it named none, the one HeadBucket reports, as
+                // botocore asks) and try once more.
+                var named = failure.s3Redirect
+                if named == nil { named = await discoverRegion(of: spec.bucket) }
+                guard let target = named else { throw failure }
                 state.setRegion(target, for: spec.bucket)
                 logger?.debug("s3.redirect", metadata: metadata.merging(["s3.region": "\(target)"]) { $1 })
                 spec.headers.removeAll { $0.name.lowercased() == "authorization" }
@@ -90,6 +93,15 @@ extension S3Client {
                 throw client.classifier.classify(error)
             }
         }
+    }
+
+    /// The region `x-amz-bucket-region` names in the answer to one `HeadBucket` (S3 sends it with a
+    /// 200, a 301 or a 403 alike); `nil` when no answer names one.
+    func discoverRegion(of bucket: String) async -> String? {
+        guard !bucket.isEmpty,
+              let request = try? await signedRequest(S3RequestSpec(operation: .headBucket, method: "HEAD", bucket: bucket), region: region),
+              let response = try? await transport.send(request, body: nil, deadline: .now() + .seconds(10), logger: logger) else { return nil }
+        return response.header("x-amz-bucket-region").flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The request for `spec`, addressed and signed now (plus the learned clock offset).

@@ -151,6 +151,16 @@ struct S3ClientRedirectAndMetricsTests {
         #expect(transport.requests.map(Simulated.signingRegion) == ["us-east-1", "ap-south-1"])
     }
 
+    @Test func aRedirectNamingNoRegionAsksHeadBucket() async throws {
+        let transport = S3SimulatedTransport { request, number in
+            if request.method == "HEAD" { return .respond(status: 301, headers: [("x-amz-bucket-region", "eu-central-1")]) }
+            return number == 0 ? .error(code: "PermanentRedirect", status: 301) : .respond()
+        }
+        try await Simulated.client(transport).deleteObject(bucket: "b", key: "k")
+        #expect(transport.requests.map(\.method) == ["DELETE", "HEAD", "DELETE"])
+        #expect(transport.requests.map(Simulated.signingRegion).last == "eu-central-1")
+    }
+
     @Test func operationsAreCountedByOperationAndOutcome() async throws {
         let metrics = TestMetrics()
         let transport = S3SimulatedTransport.script([.respond(), .respond(), .error(code: "NoSuchKey", status: 404)])

@@ -13,6 +13,7 @@ public struct S3Operation: Sendable, Hashable, CustomStringConvertible {
     public static let copyObject = S3Operation("CopyObject")
     public static let listObjectsV2 = S3Operation("ListObjectsV2")
     public static let createBucket = S3Operation("CreateBucket")
+    public static let headBucket = S3Operation("HeadBucket")
     public static let putBucketPolicy = S3Operation("PutBucketPolicy")
     public static let createMultipartUpload = S3Operation("CreateMultipartUpload")
     public static let uploadPart = S3Operation("UploadPart")
