@@ -106,3 +106,15 @@ extension S3Client {
         try await send(spec) { _ in () }
     }
 }
+
+extension S3Client {
+    /// A presigned URL for `method` (default `GET`) on `bucket/key`, valid for `expires` (1 s to 7
+    /// days; default 1 hour) from now, signed for this client's region. The URL grants access: treat it
+    /// as a secret (never log it).
+    public func presignedURL(bucket: String, key: String, method: String = "GET", expires: Duration = .seconds(3_600)) -> String {
+        let address = endpoint.address(bucket: bucket, key: key)
+        let request = SigV4Request(method: method, scheme: endpoint.scheme, authority: address.authority, path: address.path)
+        let signer = SigV4Signer(credentials: state.credentials, region: state.region(for: bucket) ?? region)
+        return signer.presignedURL(for: request, expires: expires, date: wallClock().addingTimeInterval(state.clockOffset))
+    }
+}
