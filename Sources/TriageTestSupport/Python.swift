@@ -22,6 +22,13 @@ public enum Python {
         process.standardInput = try FileHandle(forReadingFrom: inputURL)
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
+        // Bounded: a script that hangs is stopped after 120 s rather than hanging the test.
+        nonisolated(unsafe) let running = process
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(120))
+            if running.isRunning { running.terminate() }
+        }
+        defer { watchdog.cancel() }
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { finished in continuation.resume(returning: finished.terminationStatus) }
             do { try process.run() } catch {

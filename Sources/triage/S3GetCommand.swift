@@ -41,9 +41,18 @@ struct S3GetCommand: AsyncParsableCommand {
         let output = output
         try await common.withClient { client in
             do {
-                let object = try await client.getObject(bucket: location.bucket, key: location.key)
-                try write(object.body, json: json, output: output)
-                if json { print(S3Output.object([("source", .string("primary")), ("bytes", .int(object.body.readableBytes)), ("attempts", .raw("[]"))])) }
+                let bytes: Int
+                if let output {
+                    // Streamed to the file (any size); a retried read starts the file over.
+                    bytes = try await client.getObject(bucket: location.bucket, key: location.key) { _, body in
+                        try await Self.stream(body, to: output)
+                    }
+                } else {
+                    let object = try await client.getObject(bucket: location.bucket, key: location.key)
+                    try write(object.body, json: json, output: nil)
+                    bytes = object.body.readableBytes
+                }
+                if json { print(S3Output.object([("source", .string("primary")), ("bytes", .int(bytes)), ("attempts", .raw("[]"))])) }
             } catch let failure as Failure {
                 try S3Output.fail(failure, json: json)
             }
@@ -75,6 +84,20 @@ struct S3GetCommand: AsyncParsableCommand {
             for attempt in outcome.attempts { FileHandle.standardError.write(Data("\(attempt.source): \(S3Output.failureLine(attempt.failure))\n".utf8)) }
         }
         throw ExitCode.failure
+    }
+
+    /// Writes `body` to `path` as it arrives (truncating what an earlier attempt wrote); the bytes written.
+    static func stream(_ body: S3ResponseBody, to path: String) async throws -> Int {
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw ValidationError("cannot write \(path)")
+        }
+        defer { try? handle.close() }
+        var written = 0
+        for try await chunk in body {
+            try handle.write(contentsOf: Data(chunk.readableBytesView))
+            written += chunk.readableBytes
+        }
+        return written
     }
 
     /// To `output`, else standard output unless the JSON line is what standard output carries.

@@ -7,7 +7,8 @@ public struct S3BulkItem: Sendable {
     public var key: String
     /// `nil` when the item succeeded.
     public var failure: Failure?
-    /// Requests made for this item, the second pass's included.
+    /// Requests made for this item, the second pass's included (0 when none could be sent: an
+    /// unreadable file, an open breaker).
     public var attempts: Int
     /// Whether the item was tried again after the rest (the second pass over retryable failures).
     public var retried: Bool

@@ -2,6 +2,13 @@ import Foundation
 import NIOCore
 import Triage
 
+extension FailureKind {
+    /// `s3.localReadFailed`: a bulk upload could not read an item's bytes (a file vanished or is
+    /// unreadable); nothing was sent. Default decision `fail`, delivery `notSent`.
+    public static let s3LocalReadFailed = FailureKind(id: "s3.localReadFailed", decision: .fail, delivery: .notSent,
+                                                      summary: "could not read the local data to upload")
+}
+
 /// One object for ``S3Client/putMany(bucket:items:concurrency:retryFailed:)``: its key and how to read its bytes.
 public struct S3UploadItem: Sendable {
     public var name: String
@@ -43,7 +50,7 @@ extension S3Client {
         await bulk(names: items.map { ($0.name, $0.key) }, concurrency: concurrency, retryFailed: retryFailed) { (index: Int, counter: S3AttemptCounter) async throws(Failure) in
             let body: ByteBuffer
             do { body = try items[index].read() } catch {
-                throw Failure(.httpBadRequest, delivery: .notSent, underlying: S3OperationContext(operation: .putObject, bucket: bucket, key: items[index].key, cause: error),
+                throw Failure(.s3LocalReadFailed, underlying: S3OperationContext(operation: .putObject, bucket: bucket, key: items[index].key, cause: error),
                               detail: "cannot read \(items[index].name)")
             }
             let spec = S3RequestSpec(operation: .putObject, method: "PUT", bucket: bucket, key: items[index].key, body: body, attempts: counter)
@@ -99,7 +106,7 @@ extension S3Client {
                         try await work(index, counter)
                         return (index, counter.value, nil)
                     } catch {
-                        return (index, max(counter.value, 1), error)
+                        return (index, counter.value, error)
                     }
                 }
             }
