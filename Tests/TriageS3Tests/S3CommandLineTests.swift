@@ -72,11 +72,17 @@ struct S3CommandLineTests {
             let listed = try Self.jsonLines(try await Self.run(moto, ["ls", "--json", "s3://\(Self.bucket)/up-"]).stdout)
             #expect(listed.compactMap { $0["key"] as? String } == ["up-a.txt", "up-sub/b.txt"])
 
+            // The bucket's policy refuses deletes under up-sub/: DeleteObjects reports that key alone.
+            let policy = #"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::triage-cli/up-sub/*"}]}"#
+            try await moto.withClient { s3 in try await s3.putBucketPolicy(Self.bucket, policy: policy) }
             let removed = try await Self.run(moto, ["rm-many", "--json", "s3://\(Self.bucket)/up-"])
-            #expect(removed.status == 0, "\(removed.stdout)")
-            #expect(try Self.jsonLines(removed.stdout).last?["summary"] as? [String: Int] == ["ok": 2, "failed": 0, "retried": 0])
+            #expect(removed.status == 1, "a refused key fails the run")
+            let removedLines = try Self.jsonLines(removed.stdout)
+            #expect(removedLines.last?["summary"] as? [String: Int] == ["ok": 1, "failed": 1, "retried": 0])
+            let refused = try #require(removedLines.first { $0["outcome"] as? String == "failed" })
+            #expect(refused["key"] as? String == "up-sub/b.txt" && refused["code"] as? String == "AccessDenied" && refused["file"] == nil)
             #expect(try await Self.run(moto, ["rm", "s3://\(Self.bucket)/one.txt"]).status == 0)
-            #expect(try await Self.run(moto, ["ls", "s3://\(Self.bucket)"]).stdout.isEmpty)
+            #expect(try await Self.run(moto, ["ls", "s3://\(Self.bucket)"]).stdout.contains("up-sub/b.txt"))
         }
     }
 
