@@ -14,8 +14,9 @@ let package = Package(
         .library(name: "TriageProbe", targets: ["TriageProbe"]),
         .library(name: "TriageSimulation", targets: ["TriageSimulation"]),
         .library(name: "TriageHandlers", targets: ["TriageHandlers"]),
-        .executable(name: "triage", targets: ["triage"]),
+        .library(name: "TriageS3", targets: ["TriageS3"]),
         .library(name: "TriageKubernetes", targets: ["TriageKubernetes"]),
+        .executable(name: "triage", targets: ["triage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -91,6 +92,26 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "TriageS3",
+            dependencies: [
+                "Triage", "TriageHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "TriageTestSupport",
+            dependencies: [
+                "TriageChaos",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(name: "TriageSimulation", dependencies: ["Triage", "TriageTestKit"]),
         .target(
             name: "TriageProbe",
@@ -107,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "triage",
             dependencies: [
-                "Triage", "TriageProbe", "TriageChaos", "TriageSimulation",
+                "Triage", "TriageProbe", "TriageChaos", "TriageSimulation", "TriageS3", "TriageTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "TriageKubernetes",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -141,10 +162,20 @@ let package = Package(
         .testTarget(
             name: "TriageHTTPTests",
             dependencies: [
-                "TriageHTTP", "TriageChaos", "TriageTestKit", "TriageProbe",
+                "TriageHTTP", "TriageChaos", "TriageTestKit", "TriageProbe", "TriageTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "TriageS3Tests",
+            dependencies: [
+                "TriageS3", "TriageHTTP", "TriageChaos", "TriageTestKit", "TriageTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(

@@ -5,6 +5,7 @@ import Testing
 import Triage
 import TriageHTTP
 import TriageProbe
+import TriageTestSupport
 
 /// S3 errors from a real S3-compatible server (moto), through the client and through the probe.
 /// moto accepts unsigned requests; the region and account it needs for some errors come from headers.

@@ -5,8 +5,9 @@ import TriageChaos
 
 /// moto's S3-compatible server (`python3 -m moto.server`), started on a free port of 127.0.0.1 for one
 /// test and stopped after it.
-final class MotoServer {
-    let port: Int
+/// `@unchecked Sendable`: its state is the port and the process, set once; `stop()` may be called from any task.
+public final class MotoServer: @unchecked Sendable {
+    public let port: Int
     private let process: Process
 
     private init(port: Int, process: Process) {
@@ -17,7 +18,7 @@ final class MotoServer {
     /// `true` when `python3` finds the `moto` package and flask, which its server needs
     /// (scripts/install-test-deps.sh installs both). Looked up without importing them (importing moto
     /// takes seconds of CPU), and waited for without blocking a thread of the cooperative pool.
-    static func isAvailable() async -> Bool {
+    public static func isAvailable() async -> Bool {
         let check = "import importlib.util, sys; sys.exit(0 if all(importlib.util.find_spec(m) for m in ('moto', 'flask', 'werkzeug')) else 1)"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -36,10 +37,11 @@ final class MotoServer {
         }
     }
 
-    var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts the server and waits (up to 90 s: it is slow to import on a busy machine) until it answers.
-    static func start() async throws -> MotoServer {
+    /// `environment` is added to this process's (`INITIAL_NO_AUTH_ACTION_COUNT` turns authentication on).
+    public static func start(environment: [String: String] = [:]) async throws -> MotoServer {
         let port = try LoopbackSockets.closedPort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -49,6 +51,7 @@ final class MotoServer {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         try process.run()
         let server = MotoServer(port: port, process: process)
         let clock = ContinuousClock()
@@ -64,7 +67,7 @@ final class MotoServer {
 
     /// Stops the server at once (SIGKILL: its state is in memory and moto's SIGTERM handler does not
     /// end werkzeug's threaded server) and waits for it to exit.
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
@@ -83,13 +86,14 @@ final class MotoServer {
     }
 
     /// Runs `body` with a started server, and stops it afterwards.
-    static func with<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
-        let server = try await start()
+    public static func with<T>(environment: [String: String] = [:], _ body: (MotoServer) async throws -> T) async throws -> T {
+        let server = try await start(environment: environment)
         defer { server.stop() }
         return try await body(server)
     }
 }
 
-struct MotoError: Error, CustomStringConvertible {
-    var description: String
+/// moto did not start or did not answer.
+public struct MotoError: Error, CustomStringConvertible {
+    public var description: String
 }
