@@ -30,9 +30,13 @@ struct ScriptHandler: Sendable {
         var platform = PlatformOptions()
         platform.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
         let executable: Executable = command.contains("/") ? .path(FilePath(command)) : .name(command)
+        // The object reaches stdin from a file, not a pipe: swift-subprocess 1.0.2 traps ("FileDescriptor
+        // was not closed") when a script exits before reading a piped input.
+        let input = try Self.objectFile(context.body)
+        defer { try? input.close() }
         let result = try await Subprocess.run(
             executable, arguments: Arguments(arguments), environment: .inherit.updating(environment),
-            platformOptions: platform, input: .array(context.body),
+            platformOptions: platform, input: .fileDescriptor(input, closeAfterSpawningProcess: false),
             output: .string(limit: Self.outputLimit), error: .string(limit: Self.outputLimit)
         )
         let exit: Int32?
@@ -43,5 +47,20 @@ struct ScriptHandler: Sendable {
         }
         try ScriptVerdict.result(exit: exit, signal: signal, standardOutput: result.standardOutput ?? "",
                                  standardError: result.standardError ?? "", temporaryDelay: temporaryDelay).get()
+    }
+
+    /// An unlinked temporary file holding `body`, open for reading from its start.
+    static func objectFile(_ body: [UInt8]) throws -> FileDescriptor {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("triage-object-\(UUID().uuidString).json").path
+        let descriptor = try FileDescriptor.open(FilePath(path), .readWrite, options: [.create, .exclusiveCreate], permissions: .ownerReadWrite)
+        _ = unlink(path)
+        do {
+            _ = try descriptor.writeAll(body)
+            _ = try descriptor.seek(offset: 0, from: .start)
+        } catch {
+            try? descriptor.close()
+            throw error
+        }
+        return descriptor
     }
 }

@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+import TriageChaos
+import TriageKubernetes
+
+/// `triage kube handle` as outside checks drive it (handlers-cli.md): the built binary against the fake
+/// API server, SIGKILLed and started again.
+@Suite(.serialized) struct KubeHandleCommandLineTests {
+    static var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("triage").path
+    }
+
+    static var built: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+
+    static let widgets = KubernetesHandlerTests.widgets
+
+    /// A fake server, a kubeconfig for it, a client, and a scratch directory.
+    struct Cluster {
+        var server: FakeKubernetesServer
+        var kubeconfig: String
+        var directory: String
+        var client: KubernetesClient<ContinuousClock>
+    }
+
+    static func with(_ body: (Cluster) async throws -> Void) async throws {
+        let server = try await FakeKubernetesServer.start(bookmarkInterval: .milliseconds(300))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("triage-handle-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let kubeconfig = try server.writeKubeconfig(to: directory + "/kubeconfig")
+            let configuration = try KubernetesConfiguration.load(kubeconfig: kubeconfig)
+            try await KubernetesClient.withClient(configuration: configuration, pipeline: KubernetesHandlerTests.pipeline) { client in
+                try await body(Cluster(server: server, kubeconfig: kubeconfig, directory: directory, client: client))
+            }
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+    }
+
+    /// Writes a handler script that logs `retry started cause` to `log` and then runs `tail` (shell).
+    static func script(in directory: String, named name: String, _ tail: String) throws -> String {
+        let path = directory + "/" + name + ".sh"
+        let text = """
+        #!/bin/sh
+        log="\(directory)/\(name).log"
+        echo "$TRIAGE_RETRY $TRIAGE_STARTED $TRIAGE_CAUSE $TRIAGE_OBJECT_NAME" >> "$log"
+        runs=$(wc -l < "$log")
+        \(tail)
+        """
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func lines(of path: String) -> [[String]] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+    }
+
+    /// Starts `triage kube handle` on the collection with `script`.
+    static func start(_ cluster: Cluster, script: String, flags: [String] = []) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["kube", "handle", "--kubeconfig", cluster.kubeconfig, "--json"] + flags + [widgets, "--", "/bin/sh", script]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func kill(_ process: Process) {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Waits (polling, 30 s at most) until `condition` holds.
+    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+
+    static func annotations(_ name: String, _ client: KubernetesClient<ContinuousClock>) async throws -> [String: String] {
+        let object = try await client.get(widgets + "/" + name)
+        let json = try JSONSerialization.jsonObject(with: Data(object.json)) as? [String: Any]
+        return ((json?["metadata"] as? [String: Any])?["annotations"] as? [String: String]) ?? [:]
+    }
+
+    static func progress(_ name: String, _ client: KubernetesClient<ContinuousClock>) async throws -> [String: Any]? {
+        guard let text = try await annotations(name, client)["triage.dev/progress"] else { return nil }
+        return try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+    }
+
+    @Test(.enabled(if: built, "build the triage product first"))
+    func aKilledRunnerResumesWithItsRetriesAndStart() async throws {
+        try await Self.with { cluster in
+            cluster.server.create(in: Self.widgets, name: "w", data: ["size": "1"])
+            let script = try Self.script(in: cluster.directory, named: "w", """
+            if [ "$runs" -le 2 ]; then echo "delay=1"; echo "not ready" >&2; exit 75; fi
+            exit 0
+            """)
+            let log = cluster.directory + "/w.log"
+            let first = try Self.start(cluster, script: script)
+            // Killed during the first delay, once the attempt is recorded.
+            #expect(try await Self.eventually { try await Self.progress("w", cluster.client)?["retries"] as? Int == 1 })
+            Self.kill(first)
+            let second = try Self.start(cluster, script: script)
+            defer { Self.kill(second) }
+            #expect(try await Self.eventually { try await Self.annotations("w", cluster.client)["triage.dev/last-handled"] != nil })
+            let runs = Self.lines(of: log)
+            #expect(runs.map { $0[0] } == ["0", "1", "2"])
+            #expect(Set(runs.map { $0[1] }).count == 1, "TRIAGE_STARTED changed: \(runs)")
+            #expect(runs.map { $0[2] } == ["create", "resume", "resume"] || runs.map { $0[2] } == ["create", "resume", "update"])
+            let progress = try #require(try await Self.progress("w", cluster.client))
+            #expect(progress["success"] as? Bool == true)
+            #expect(progress["retries"] as? Int == 2)
+        }
+    }
+
+    @Test(.enabled(if: built, "build the triage product first"))
+    func thePermanentlyFailedChangeIsNotRunAgainAfterARestart() async throws {
+        try await Self.with { cluster in
+            cluster.server.create(in: Self.widgets, name: "p", data: ["size": "-1"])
+            let script = try Self.script(in: cluster.directory, named: "p", """
+            echo "size must be positive" >&2; exit 65
+            """)
+            let first = try Self.start(cluster, script: script)
+            #expect(try await Self.eventually { try await Self.annotations("p", cluster.client)["triage.dev/last-handled"] != nil })
+            Self.kill(first)
+            let second = try Self.start(cluster, script: script)
+            try await Task.sleep(for: .seconds(2))
+            Self.kill(second)
+            #expect(Self.lines(of: cluster.directory + "/p.log").count == 1)
+            let progress = try #require(try await Self.progress("p", cluster.client))
+            #expect(progress["failure"] as? Bool == true)
+            #expect(progress["message"] as? String == "size must be positive")
+        }
+    }
+
+    @Test(.enabled(if: built, "build the triage product first"))
+    func theOverallTimeoutCountsTheTimeTheRunnerWasDown() async throws {
+        try await Self.with { cluster in
+            cluster.server.create(in: Self.widgets, name: "t", data: ["size": "1"])
+            let script = try Self.script(in: cluster.directory, named: "t", """
+            echo "delay=1"; exit 75
+            """)
+            let first = try Self.start(cluster, script: script, flags: ["--timeout", "3"])
+            #expect(try await Self.eventually { try await Self.progress("t", cluster.client)?["retries"] as? Int == 1 })
+            Self.kill(first)
+            try await Task.sleep(for: .seconds(3.5))   // down longer than the timeout
+            let second = try Self.start(cluster, script: script, flags: ["--timeout", "3"])
+            defer { Self.kill(second) }
+            #expect(try await Self.eventually { try await Self.annotations("t", cluster.client)["triage.dev/last-handled"] != nil })
+            #expect(Self.lines(of: cluster.directory + "/t.log").count == 1)
+            let progress = try #require(try await Self.progress("t", cluster.client))
+            #expect(progress["kind"] as? String == "handler.timeout")
+            #expect(progress["failure"] as? Bool == true)
+        }
+    }
+}
