@@ -55,6 +55,7 @@ struct DemoCommand: AsyncParsableCommand {
         print(PolicyComparison.table(rows))
         print("\nattempts/req counts requests that reached the server (amplification); see `triage demo --tour` for the failure kinds.")
         try await runKubernetesDemo()
+        try await runHandlersDemo()
         await S3Demo.run()
     }
 
