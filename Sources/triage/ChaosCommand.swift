@@ -5,6 +5,6 @@ struct ChaosCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chaos",
         abstract: "Run a fault-injecting HTTP server or TCP proxy on loopback.",
-        subcommands: [ChaosServeCommand.self, ChaosProxyCommand.self]
+        subcommands: [ChaosServeCommand.self, ChaosProxyCommand.self, ChaosKubeCommand.self]
     )
 }

@@ -50,7 +50,8 @@ public final class FakeKubernetesServer: Sendable {
     /// - Parameters:
     ///   - tokens: the bearer tokens it accepts (default `["triage-test-token"]`); empty: no authentication.
     ///   - bookmarkInterval: how often a watch that asks for bookmarks gets one (default 1 s; `nil`: never).
-    public static func start(tokens: Set<String> = ["triage-test-token"], bookmarkInterval: Duration? = .seconds(1),
+    ///   - port: the port to listen on (default 0: a free one).
+    public static func start(tokens: Set<String> = ["triage-test-token"], bookmarkInterval: Duration? = .seconds(1), port: Int = 0,
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> FakeKubernetesServer {
         let certificates = try TestCertificates()
         let tls = try TestCertificates.serverConfiguration(for: certificates.leaf())
@@ -70,7 +71,7 @@ public final class FakeKubernetesServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(FakeKubernetesHandler(server: server))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: "127.0.0.1", port: port).get()
         let server = FakeKubernetesServer(channel: channel, certificates: certificates, settings: settings)
         box.withLockedValue { $0 = server }
         return server
