@@ -89,7 +89,9 @@ extension Pipeline {
                               underlying: failure, detail: failure.kind.id)
         }
         let serverTransient = CircuitBreakerPolicy.isServerTransient(failure)
-        if serverTransient, failure.retryAfter == nil { budget?.recordFailure() }
+        // A named delay takes its token too: a throttling outage answered with `Retry-After: 0` must
+        // not let every caller retry at once.
+        if serverTransient { budget?.recordFailure() }
         breaker?.record(success: false, counted: CircuitBreakerPolicy.countsFailure(failure), retryAfter: failure.retryAfter,
                         now: now)
         throttle?.record(accepted: !serverTransient, now: now)

@@ -96,7 +96,7 @@ extension Pipeline {
         guard telemetry == nil, let remaining = breaker?.openRemaining(now: start) else { return }
         let kind = FailureKind.circuitOpen
         let decision = Failure.defaultDecision(for: kind, retryAfter: remaining)
-        let verdict = decide(decision: decision, delivery: kind.defaultDelivery,
+        let verdict = decide(decision: decision, mayHaveActed: false,
                              namedDelay: remaining, namedByBreaker: true, number: 1, idempotent: idempotent, canRefresh: canRefresh,
                              now: start, deadline: timeout.map { start + $0 }, previousDelay: nil, random: random)
         guard verdict.action == .gaveUp else { return }
