@@ -2,13 +2,15 @@ import Tracing
 
 extension Pipeline {
     /// The full retry loop from `start` (a time since ``epoch``). `firstError` is the error of an
-    /// attempt 1 that the fast path already ran (with the first attempt's limit, ``firstAttemptLimit``).
+    /// attempt 1 that the fast path already ran (with the first attempt's limit, ``firstAttemptLimit``,
+    /// and the breaker's closed ticket `firstTicket`).
     @inlinable @inline(never)
     func retrying<T: Sendable>(
         idempotent: Bool,
         refresh: (@Sendable (Failure) async throws -> Void)?,
         start: Duration,
         firstError: (any Error)?,
+        firstTicket: CircuitBreakerState.Ticket?,
         _ operation: @escaping @Sendable (Attempt) async throws -> T
     ) async throws(Failure) -> T {
         let deadline = timeout.map { start + $0 }
@@ -26,7 +28,7 @@ extension Pipeline {
                 pending = nil
                 now = self.now()
                 failure = attemptFailed(error, now: now, deadline: firstAttemptLimit.map { start + $0 },
-                                        limitIsDeadline: firstLimitIsDeadline)
+                                        limitIsDeadline: firstLimitIsDeadline, ticket: firstTicket)
             } else {
                 let attemptStart = number == 1 ? start : self.now()
                 switch await attempt(number: number, start: attemptStart, previous: previousFailure, deadline: deadline,
