@@ -78,3 +78,21 @@ import TriageTestKit
         }
     }
 }
+
+/// Defect 7 of issue 11: a valid-looking window must not trap converting to nanoseconds.
+@Suite struct HugeWindowTests {
+    @Test func windowsBeyondTheirBoundAreRefusedNotTrapped() throws {
+        let huge = Duration.seconds(Int64.max)
+        #expect(throws: ConfigurationError.self) {
+            try CircuitBreakerPolicy(trip: .failureRatio(0.5, window: huge, minimumCalls: 1))
+        }
+        #expect(throws: ConfigurationError.self) { try AdaptiveThrottle(window: huge) }
+        let longest = Duration.seconds(100 * 365 * 86_400)
+        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .failureRatio(0.5, window: longest, minimumCalls: 1)))
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .seconds(1))
+        #expect(breaker.phase == .open)
+        let throttle = try AdaptiveThrottle(window: longest)
+        throttle.record(accepted: false, now: .seconds(1))
+        #expect(throttle.rejectionProbability(now: .seconds(2)) >= 0)
+    }
+}

@@ -33,15 +33,6 @@ extension Pipeline {
                 return .failure(Failure(.concurrencyLimited, delivery: .notSent, detail: "adaptive throttle"), at: start)
             }
         }
-        do {
-            if let bulkhead { try await bulkhead.acquire() }
-        } catch {
-            let now = self.now()
-            if let ticket { breaker?.release(ticket) }
-            return .failure(classifier.classify(error), at: now)
-        }
-        defer { bulkhead?.release() }
-
         var limit = attemptTimeout
         var limitIsDeadline = false
         if let deadline {
@@ -55,17 +46,39 @@ extension Pipeline {
                 limitIsDeadline = true
             }
         }
+        // Measured from the attempt's start: the bulkhead wait and any hedging delay count against it.
         let attemptDeadline = limit.map { start + $0 }
-        let info = Attempt(number: number, previous: previous, deadlineSinceEpoch: attemptDeadline, timeLimit: limit)
+        var handedAt = start
+        if let bulkhead {
+            do {
+                try await acquireSlot(bulkhead, until: attemptDeadline, isOverallDeadline: limitIsDeadline)
+            } catch {
+                let now = self.now()
+                if let ticket { breaker?.release(ticket) }
+                return .failure((error as? Failure) ?? classifier.classify(error), at: now)
+            }
+            handedAt = now()
+        }
+        defer { bulkhead?.release() }
+
+        let info = Attempt(number: number, previous: previous, deadlineSinceEpoch: attemptDeadline,
+                           timeLimit: attemptDeadline.map { $0 - handedAt })
         do {
             let value: T
-            let enforced = timeoutEnforcement == .cancel ? limit : nil
+            let enforced = timeoutEnforcement == .cancel ? info.timeLimit : nil
             if hedge == nil, enforced == nil {
                 value = try await operation(info)
             } else {
                 let call: @Sendable () async throws -> T
                 if let hedge {
-                    call = { try await self.hedged(hedge) { try await operation(info) } }
+                    // Each hedge is handed what is left of the attempt's time when it starts.
+                    call = {
+                        try await self.hedged(hedge) {
+                            var sent = info
+                            if let attemptDeadline { sent.timeLimit = attemptDeadline - self.now() }
+                            return try await operation(sent)
+                        }
+                    }
                 } else {
                     call = { try await operation(info) }
                 }

@@ -36,7 +36,8 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
     /// (default 30 s).
     public let maximumProbeDuration: Duration
 
-    /// - Throws: ``ConfigurationError`` for counts below 1, a ratio outside 0…1, non-positive durations.
+    /// - Throws: ``ConfigurationError`` for counts below 1, a ratio outside 0…1, non-positive durations, a
+    ///   window above 100 years.
     public init(trip: Trip = .consecutiveFailures(5), openDuration: Duration = .seconds(10), halfOpenProbes: Int = 1,
                 maximumOpenDuration: Duration = .seconds(300), maximumProbeDuration: Duration = .seconds(30)) throws(ConfigurationError) {
         switch trip {
@@ -44,7 +45,8 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
             try ConfigurationError.require(count >= 1, "CircuitBreakerPolicy.consecutiveFailures", "must be at least 1 (\(count))")
         case .failureRatio(let ratio, let window, let minimumCalls):
             try ConfigurationError.require(ratio > 0 && ratio <= 1, "CircuitBreakerPolicy.failureRatio", "must be within 0…1 (\(ratio))")
-            try ConfigurationError.require(window > .zero, "CircuitBreakerPolicy.window", "must be positive")
+            try ConfigurationError.require(window > .zero && window <= SlidingWindow.maximumLength, "CircuitBreakerPolicy.window",
+                                           "must be positive and at most 100 years (\(window))")
             try ConfigurationError.require(minimumCalls >= 1, "CircuitBreakerPolicy.minimumCalls", "must be at least 1")
         }
         try ConfigurationError.require(openDuration > .zero, "CircuitBreakerPolicy.openDuration", "must be positive")
@@ -182,45 +184,6 @@ public struct CircuitBreakerState: Sendable, Hashable {
         openUntil = now + duration
         consecutive = 0
         window.reset()
-    }
-}
-
-/// Counts calls and failures over the last `length`, in 10 buckets (no allocation after init).
-struct SlidingWindow: Sendable, Hashable {
-    private var calls = [Int](repeating: 0, count: 10)
-    private var failures = [Int](repeating: 0, count: 10)
-    private var bucketStart = [Int64](repeating: .min, count: 10)
-    private let bucketNanos: Int64
-
-    init(length: Duration) {
-        bucketNanos = max(1, Int64(length.nanoseconds / 10))
-    }
-
-    mutating func record(failure: Bool, now: Duration) {
-        let tick = Int64(now.nanoseconds) / bucketNanos
-        let index = Int(((tick % 10) + 10) % 10)
-        if bucketStart[index] != tick {
-            bucketStart[index] = tick
-            calls[index] = 0
-            failures[index] = 0
-        }
-        calls[index] += 1
-        if failure { failures[index] += 1 }
-    }
-
-    /// The calls and failures in the `length` before `now`.
-    func totals(now: Duration) -> (calls: Int, failures: Int) {
-        let tick = Int64(now.nanoseconds) / bucketNanos
-        var totalCalls = 0, totalFailures = 0
-        for index in 0..<10 where bucketStart[index] > tick - 10 {
-            totalCalls += calls[index]
-            totalFailures += failures[index]
-        }
-        return (totalCalls, totalFailures)
-    }
-
-    mutating func reset() {
-        for index in 0..<10 { bucketStart[index] = .min }
     }
 }
 
