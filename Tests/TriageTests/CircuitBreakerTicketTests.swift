@@ -7,7 +7,7 @@ import TriageTestKit
 @Suite struct CircuitBreakerTicketTests {
     /// Holds callers until opened.
     final class Gate: Sendable {
-        private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+        private let state = LockedValue<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
         func wait() async {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in
@@ -61,7 +61,7 @@ import TriageTestKit
         let breaker = CircuitBreaker(policy: policy)
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         clock.advance(by: .seconds(2))
-        let records = Mutex<[DecisionRecord]>([])
+        let records = LockedValue<[DecisionRecord]>([])
         let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 2), breaker: breaker,
                                 observer: { record in records.withLock { $0.append(record) } })
         let stuck = Gate()

@@ -14,7 +14,7 @@ import TriageTestKit
     @Test func transientFailuresAreRetriedWithBackoffUntilSuccess() async throws {
         let clock = ManualClock()
         let calls = Counter()
-        let records = Mutex<[DecisionRecord]>([])
+        let records = LockedValue<[DecisionRecord]>([])
         let pipeline = try pipeline(clock, observer: { record in records.withLock { $0.append(record) } })
         let result = await drive(clock) {
             try await pipeline.run(idempotent: true) { _ in
@@ -180,7 +180,7 @@ import TriageTestKit
     @Test func anOpenBreakerWithinTheCapIsWaitedOutThenProbed() async throws {
         let clock = ManualClock()
         let calls = Counter()
-        let records = Mutex<[DecisionRecord]>([])
+        let records = LockedValue<[DecisionRecord]>([])
         let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(5)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         let pipeline = try pipeline(clock, attempts: 2, breaker: breaker, observer: { record in records.withLock { $0.append(record) } })

@@ -59,7 +59,7 @@ import TriageTestKit
     /// told the same moment do not all come back at it.
     @Test func aNamedDelayGetsJitterOnTopAndNeverLess() async throws {
         let clock = ManualClock()
-        let delays = Mutex<[Duration]>([])
+        let delays = LockedValue<[Duration]>([])
         let pipeline = try pipeline(clock, attempts: 2, observer: { record in
             if record.action == .retry, let delay = record.delay { delays.withLock { $0.append(delay) } }
         })

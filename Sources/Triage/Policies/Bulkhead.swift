@@ -29,7 +29,7 @@ public final class Bulkhead: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     /// - Throws: ``ConfigurationError`` when `maximumConcurrent < 1` or `maximumQueued < 0`.
     public init(maximumConcurrent: Int, maximumQueued: Int = 0) throws(ConfigurationError) {

@@ -190,7 +190,7 @@ public struct CircuitBreakerState: Sendable, Hashable {
 /// A circuit breaker shared by the operations of a client: ``CircuitBreakerState`` behind a lock,
 /// with an observer for transitions.
 public final class CircuitBreaker: Sendable {
-    let state: Mutex<CircuitBreakerState>
+    let state: LockedValue<CircuitBreakerState>
     let onTransition: (@Sendable (CircuitBreakerState.Phase, CircuitBreakerState.Phase) -> Void)?
     /// Mirrors of the state for the success path, which reads them without the lock: whether the
     /// circuit is closed, and whether a success would change nothing (closed, no failure counted in
@@ -204,7 +204,7 @@ public final class CircuitBreaker: Sendable {
     public init(policy: CircuitBreakerPolicy = .standard,
                 onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)? = nil) {
         let initial = CircuitBreakerState(policy: policy)
-        state = Mutex(initial)
+        state = LockedValue(initial)
         successChangesNothing = Atomic(initial.successChangesNothing)
         self.onTransition = onTransition
     }

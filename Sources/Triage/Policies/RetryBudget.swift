@@ -31,7 +31,7 @@ public final class RetryBudget: Sendable {
         var retriesRefused = 0
     }
 
-    private let state: Mutex<State>
+    private let state: LockedValue<State>
     /// The tokens (a `Double`'s bits), read without the lock so that a success on a full bucket (the
     /// common case) and a look at ``level`` cost no lock. Written under the lock after every change.
     @usableFromInline let tokenBits: Atomic<UInt64>
@@ -44,7 +44,7 @@ public final class RetryBudget: Sendable {
         self.maximumTokens = maximumTokens
         self.tokenRatio = tokenRatio
         self.minimumRetriesPerSecond = minimumRetriesPerSecond
-        self.state = Mutex(State(tokens: maximumTokens))
+        self.state = LockedValue(State(tokens: maximumTokens))
         self.tokenBits = Atomic(maximumTokens.bitPattern)
     }
 
