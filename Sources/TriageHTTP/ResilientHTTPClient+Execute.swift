@@ -52,8 +52,10 @@ extension ResilientHTTPClient {
         if prepared.replayable {
             return try await send(prepared, through: pipeline, logger: logger, handle)
         }
+        // A single-pass body can be sent once: never again, and never beside itself as a hedge.
         var once = pipeline
         once.retry = .never
+        once.hedging = nil
         return try await send(prepared, through: once, logger: logger, handle)
     }
 
@@ -83,7 +85,7 @@ extension ResilientHTTPClient {
                     isWatch: HTTPRequestContext.isWatch(url: prepared.request.url),
                     isKubernetes: core.options.isKubernetes
                 )
-                throw await core.failure(for: response, context: context)
+                throw await core.failure(for: response, context: context, deadline: limit.deadline)
             }
             let streaming = StreamingResponse(
                 status: response.status,

@@ -24,7 +24,7 @@ extension ResilientHTTPClient {
     }
 
     /// Sets the body, adds a generated idempotency key when asked to, and decides whether the request
-    /// may be resent: an idempotent method, or an idempotency key.
+    /// may be resent: an idempotent method, or an idempotency key that is not empty.
     @usableFromInline
     func prepare(_ request: HTTPClientRequest, body: RequestBody?) -> PreparedRequest {
         var request = request
@@ -35,7 +35,8 @@ extension ResilientHTTPClient {
         }
         var idempotent = Self.isIdempotent(request.method)
         if !idempotent {
-            if request.headers.contains(name: options.idempotencyKeyHeader) {
+            // An empty value is no key: the server has nothing to recognise a resend by.
+            if request.headers[options.idempotencyKeyHeader].contains(where: { !$0.allSatisfy(\.isWhitespace) }) {
                 idempotent = true
             } else if options.generatesIdempotencyKeys, request.method == .POST || request.method == .PATCH {
                 request.headers.add(name: options.idempotencyKeyHeader, value: Self.randomKey())

@@ -12,7 +12,9 @@ public struct NIOSSLClassifier: FailureClassifier {
         case let error as NIOSSLError:
             return Self.classify(error)
         case let error as BoringSSLError:
-            return Self.classify(error, duringHandshake: true, underlying: error)
+            // NIOSSL wraps handshake errors in `NIOSSLError.handshakeFailed`: a bare BoringSSL error
+            // comes from an established session, after request bytes may have gone out.
+            return Self.classify(error, duringHandshake: false, underlying: error)
         case let error as NIOSSLExtraError:
             return Self.classify(error)
         default:
@@ -53,7 +55,9 @@ public struct NIOSSLClassifier: FailureClassifier {
         case .zeroReturn:
             return Failure(.tlsClosed, underlying: underlying, detail: "close_notify")
         default:
-            return Failure(.tlsHandshakeFailed, underlying: underlying, detail: "BoringSSL error")
+            return duringHandshake
+                ? Failure(.tlsHandshakeFailed, underlying: underlying, detail: "BoringSSL error")
+                : Failure(.tlsClosed, underlying: underlying, detail: "BoringSSL error")
         }
     }
 

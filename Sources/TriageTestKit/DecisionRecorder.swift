@@ -9,7 +9,7 @@ import Synchronization
 /// #expect(recorder.actions == [.retry, .succeeded])
 /// ```
 public final class DecisionRecorder: Sendable {
-    private let storage = Mutex<[DecisionRecord]>([])
+    private let storage = LockedValue<[DecisionRecord]>([])
 
     public init() {}
 

@@ -35,7 +35,7 @@ public final class ManualClock: Clock, Sendable {
         var cancelled: Set<UInt64> = []
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     public init() {}
 

@@ -14,7 +14,7 @@ import TriageTestKit
 
     @Test func eachAttemptIsHandedItsDeadline() async throws {
         let clock = ManualClock()
-        let seen = Mutex<[(Duration?, Duration?)]>([])
+        let seen = LockedValue<[(Duration?, Duration?)]>([])
         let pipeline = try pipeline(clock, timeout: .seconds(12), attemptTimeout: .seconds(10))
         let result = await drive(clock) {
             try await pipeline.run(idempotent: true) { attempt in

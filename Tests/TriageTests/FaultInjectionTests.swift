@@ -76,7 +76,7 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
 
     @Test func anInjectedErrorIsClassifiedAndRetriedByThePipeline() async throws {
         let clock = ManualClock()
-        let records = Mutex<[DecisionRecord]>([])
+        let records = LockedValue<[DecisionRecord]>([])
         let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 3), budget: try RetryBudget(),
                                 observer: { record in records.withLock { $0.append(record) } })
         let faults = FaultInjection<String>([try .init(.error(ResetError()), rate: 0.5)], clock: clock,

@@ -68,7 +68,7 @@ final class LogLines: Sendable {
         var metadata: [String: String]
     }
 
-    private let storage = Mutex<[Entry]>([])
+    private let storage = LockedValue<[Entry]>([])
     var entries: [Entry] { storage.withLock { $0 } }
 
     func handler() -> Handler { Handler(lines: self) }

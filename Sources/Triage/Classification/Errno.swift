@@ -15,7 +15,9 @@ public enum Errno {
     /// The failure an `errno` stands for, or `nil` for numbers that say nothing about the network.
     ///
     /// - Parameter duringConnect: `true` when the number came from `connect(2)`; there EINVAL and
-    ///   EACCES mean a blackhole or prohibit route (`network.unreachable`), elsewhere they mean nothing here.
+    ///   EACCES mean a blackhole or prohibit route (`network.unreachable`), elsewhere they mean nothing here;
+    ///   ENETUNREACH, EHOSTUNREACH, ENETDOWN and EHOSTDOWN are `notSent` from connect(2) and
+    ///   `maybeProcessed` elsewhere (default `false`: the safe reading when the source is unknown).
     public static func failure(errno code: Int32, duringConnect: Bool = false, underlying: (any Error)? = nil) -> Failure? {
         switch code {
         case ECONNREFUSED:
@@ -37,13 +39,13 @@ public enum Errno {
                 ? Failure(.connectTimeout, underlying: underlying, detail: "ETIMEDOUT")
                 : Failure(.responseTimeout, underlying: underlying, detail: "ETIMEDOUT")
         case ENETUNREACH:
-            return Failure(.networkUnreachable, underlying: underlying, detail: "ENETUNREACH")
+            return unreachable(duringConnect: duringConnect, underlying: underlying, detail: "ENETUNREACH")
         case EHOSTUNREACH:
-            return Failure(.networkUnreachable, underlying: underlying, detail: "EHOSTUNREACH")
+            return unreachable(duringConnect: duringConnect, underlying: underlying, detail: "EHOSTUNREACH")
         case ENETDOWN:
-            return Failure(.networkUnreachable, underlying: underlying, detail: "ENETDOWN")
+            return unreachable(duringConnect: duringConnect, underlying: underlying, detail: "ENETDOWN")
         case EHOSTDOWN:
-            return Failure(.networkUnreachable, underlying: underlying, detail: "EHOSTDOWN")
+            return unreachable(duringConnect: duringConnect, underlying: underlying, detail: "EHOSTDOWN")
         case EADDRNOTAVAIL:
             return Failure(.networkUnreachable, underlying: underlying, detail: "EADDRNOTAVAIL")
         #if os(Linux)
@@ -59,6 +61,12 @@ public enum Errno {
         default:
             return nil
         }
+    }
+
+    /// `network.unreachable`: `notSent` when connect(2) reported it; on a connected socket (a route that
+    /// went away mid-exchange) the request may have gone out, so `maybeProcessed`.
+    private static func unreachable(duringConnect: Bool, underlying: (any Error)?, detail: String) -> Failure {
+        Failure(.networkUnreachable, delivery: duringConnect ? .notSent : .maybeProcessed, underlying: underlying, detail: detail)
     }
 
     /// The failure a `getaddrinfo` result stands for: EAI_NONAME (and EAI_NODATA) mean the name does

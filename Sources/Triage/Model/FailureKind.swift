@@ -59,7 +59,7 @@ public struct FailureKind: Sendable, Hashable, CustomStringConvertible {
         }
 
         /// Every declaration so far, by id: one identity per id, and each distinct declaration once.
-        private static let registry = Mutex<[String: (identity: Int, declarations: [Declaration])]>([:])
+        private static let registry = LockedValue<[String: (identity: Int, declarations: [Declaration])]>([:])
 
         static func intern(id: String, decision: Decision, delivery: Delivery, summary: String) -> Declaration {
             registry.withLock { registry in

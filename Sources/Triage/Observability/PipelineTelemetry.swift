@@ -16,7 +16,7 @@ import Tracing
 public final class PipelineTelemetry: Sendable {
     private let factory: any MetricsFactory
     @usableFromInline let tracer: (any Tracer)?
-    private let counters = Mutex<[String: Counter]>([:])
+    private let counters = LockedValue<[String: Counter]>([:])
 
     /// - Parameters:
     ///   - metricsFactory: where counters go (default the process's `MetricsSystem.factory`).

@@ -9,7 +9,7 @@ import Synchronization
 /// seen) also lets pipelines built at different times share a breaker or budget and agree on the time.
 @usableFromInline
 enum ClockEpochs {
-    private static let epochs = Mutex<[ObjectIdentifier: any Sendable]>([:])
+    private static let epochs = LockedValue<[ObjectIdentifier: any Sendable]>([:])
 
     /// The epoch of `Instant`'s type: the first instant ever passed here for that type.
     @usableFromInline

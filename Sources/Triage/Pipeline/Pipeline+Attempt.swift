@@ -8,35 +8,37 @@ extension Pipeline {
 
     /// One attempt, begun at `start` (times are since ``epoch``): breaker admission, adaptive throttle,
     /// bulkhead slot, time limit, hedging. Its outcome is recorded in the breaker and budget, and any
-    /// error comes back classified.
+    /// error comes back classified. The breaker's ticket is reported or released on every way out.
     @inlinable
     func attempt<T: Sendable>(number: Int, start: Duration, previous: Failure?, deadline: Duration?, hedge: HedgingPolicy?,
                               _ operation: @escaping @Sendable (Attempt) async throws -> T) async -> Outcome<T> {
         if Task.isCancelled { return .failure(Failure(.cancelled, delivery: .notSent, detail: "cancelled before the attempt"), at: start) }
-        if let breaker, case .reject(let remaining) = breaker.admit(now: start) {
-            return .failure(Failure(.circuitOpen, retryAfter: remaining, detail: "circuit open"), at: start)
+        var ticket: CircuitBreakerState.Ticket?
+        if let breaker {
+            switch breaker.admitTicket(now: start) {
+            case .admitted(let admitted):
+                ticket = admitted
+            case .rejected(let remaining?):
+                return .failure(Failure(.circuitOpen, retryAfter: remaining, detail: "circuit open"), at: start)
+            case .rejected(remaining: nil):
+                // Half-open with its probes in flight: no time to name, so the backoff formula decides
+                // (a zero delay would send every waiting caller straight back).
+                return .failure(Failure(.circuitOpen, decision: .retry, detail: "circuit half-open, probes in flight"), at: start)
+            }
         }
         if let throttle {
             guard throttle.allow(now: start, random: random.fraction()) else {
                 throttle.record(accepted: false, now: start)
-                breaker?.record(success: false, counted: false, retryAfter: nil, now: start)
+                if let ticket { breaker?.release(ticket) }
                 return .failure(Failure(.concurrencyLimited, delivery: .notSent, detail: "adaptive throttle"), at: start)
             }
         }
-        do {
-            if let bulkhead { try await bulkhead.acquire() }
-        } catch {
-            let now = self.now()
-            breaker?.record(success: false, counted: false, retryAfter: nil, now: now)
-            return .failure(classifier.classify(error), at: now)
-        }
-        defer { bulkhead?.release() }
-
         var limit = attemptTimeout
         var limitIsDeadline = false
         if let deadline {
             let left = deadline - start
             if left <= .zero {
+                if let ticket { breaker?.release(ticket) }
                 return .failure(Failure(.deadlineExceeded, delivery: .notSent, detail: "deadline spent before the attempt"), at: start)
             }
             if limit.map({ left < $0 }) ?? true {
@@ -44,17 +46,39 @@ extension Pipeline {
                 limitIsDeadline = true
             }
         }
+        // Measured from the attempt's start: the bulkhead wait and any hedging delay count against it.
         let attemptDeadline = limit.map { start + $0 }
-        let info = Attempt(number: number, previous: previous, deadlineSinceEpoch: attemptDeadline, timeLimit: limit)
+        var handedAt = start
+        if let bulkhead {
+            do {
+                try await acquireSlot(bulkhead, until: attemptDeadline, isOverallDeadline: limitIsDeadline)
+            } catch {
+                let now = self.now()
+                if let ticket { breaker?.release(ticket) }
+                return .failure((error as? Failure) ?? classifier.classify(error), at: now)
+            }
+            handedAt = now()
+        }
+        defer { bulkhead?.release() }
+
+        let info = Attempt(number: number, previous: previous, deadlineSinceEpoch: attemptDeadline,
+                           timeLimit: attemptDeadline.map { $0 - handedAt })
         do {
             let value: T
-            let enforced = timeoutEnforcement == .cancel ? limit : nil
+            let enforced = timeoutEnforcement == .cancel ? info.timeLimit : nil
             if hedge == nil, enforced == nil {
                 value = try await operation(info)
             } else {
                 let call: @Sendable () async throws -> T
                 if let hedge {
-                    call = { try await self.hedged(hedge) { try await operation(info) } }
+                    // Each hedge is handed what is left of the attempt's time when it starts.
+                    call = {
+                        try await self.hedged(hedge) {
+                            var sent = info
+                            if let attemptDeadline { sent.timeLimit = attemptDeadline - self.now() }
+                            return try await operation(sent)
+                        }
+                    }
                 } else {
                     call = { try await operation(info) }
                 }
@@ -65,12 +89,12 @@ extension Pipeline {
                 }
             }
             budget?.recordSuccess()
-            breaker?.recordSuccess(now: start)
+            if let ticket { breaker?.report(ticket, success: true, counted: true, retryAfter: nil, now: start) }
             throttle?.record(accepted: true, now: start)
             return .success(value)
         } catch {
             let now = self.now()
-            return .failure(attemptFailed(error, now: now, deadline: attemptDeadline, limitIsDeadline: limitIsDeadline), at: now)
+            return .failure(attemptFailed(error, now: now, deadline: attemptDeadline, limitIsDeadline: limitIsDeadline, ticket: ticket), at: now)
         }
     }
 
@@ -80,7 +104,8 @@ extension Pipeline {
     /// with a timeout of its own (a cooperative attempt that passed the deadline on) is
     /// `attempt.timeout`, or `deadline.exceeded` when the limit was the overall deadline.
     @inlinable
-    func attemptFailed(_ error: any Error, now: Duration, deadline: Duration?, limitIsDeadline: Bool) -> Failure {
+    func attemptFailed(_ error: any Error, now: Duration, deadline: Duration?, limitIsDeadline: Bool,
+                       ticket: CircuitBreakerState.Ticket?) -> Failure {
         var failure = (error as? Failure) ?? classifier.classify(error)
         if failure.kind == .cancelled || Task.isCancelled {
             failure = Failure(.cancelled, delivery: failure.delivery, underlying: error, detail: failure.detail)
@@ -89,9 +114,15 @@ extension Pipeline {
                               underlying: failure, detail: failure.kind.id)
         }
         let serverTransient = CircuitBreakerPolicy.isServerTransient(failure)
-        if serverTransient, failure.retryAfter == nil { budget?.recordFailure() }
-        breaker?.record(success: false, counted: CircuitBreakerPolicy.countsFailure(failure), retryAfter: failure.retryAfter,
-                        now: now)
+        // A named delay takes its token too: a throttling outage answered with `Retry-After: 0` must
+        // not let every caller retry at once.
+        if serverTransient { budget?.recordFailure() }
+        if let ticket {
+            // A failure that says nothing about the dependency (cancellation, a caller's deadline) reports
+            // uncounted: a probe's slot is freed and the circuit stays as it is.
+            breaker?.report(ticket, success: false, counted: CircuitBreakerPolicy.countsFailure(failure), retryAfter: failure.retryAfter,
+                            now: now)
+        }
         throttle?.record(accepted: !serverTransient, now: now)
         return failure
     }

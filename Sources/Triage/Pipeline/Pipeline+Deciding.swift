@@ -17,13 +17,15 @@ extension Pipeline {
     }
 
     /// The retry rules, in order: the decision must be retried (a `refresh` needs a refresh step);
-    /// a `maybeProcessed` failure needs an idempotent operation; attempts must be left; a named delay
-    /// is honoured up to the cap (above it the operation ends so the caller can reschedule), otherwise
-    /// the backoff formula draws one; the wait must end before the overall deadline.
+    /// a failure after which the server may have acted (``Failure/serverMayHaveActed``: `maybeProcessed`,
+    /// or a response other than 408, 425, 429 and 503) needs an idempotent operation; attempts must be
+    /// left; a named delay is honoured up to the cap (above it the operation ends so the caller can
+    /// reschedule) with a little jitter on top (``RetryPolicy/retryAfterJitter(for:fraction:)``),
+    /// otherwise the backoff formula draws one; the wait must end before the overall deadline.
     @inlinable
     func decide(_ failure: Failure, number: Int, idempotent: Bool, canRefresh: Bool, now: Duration, deadline: Duration?,
                 previousDelay: Duration?, random: RandomSource) -> Verdict {
-        decide(decision: failure.decision, delivery: failure.delivery, namedDelay: failure.retryAfter,
+        decide(decision: failure.decision, mayHaveActed: failure.serverMayHaveActed, namedDelay: failure.retryAfter,
                namedByBreaker: failure.kind == .circuitOpen, number: number, idempotent: idempotent, canRefresh: canRefresh,
                now: now, deadline: deadline, previousDelay: previousDelay, random: random)
     }
@@ -31,7 +33,7 @@ extension Pipeline {
     /// ``decide(_:number:idempotent:canRefresh:now:deadline:previousDelay:random:)`` on the parts of a
     /// failure it reads, for callers that have not built the failure yet.
     @inlinable
-    func decide(decision: Decision, delivery: Delivery, namedDelay: Duration?, namedByBreaker: Bool, number: Int,
+    func decide(decision: Decision, mayHaveActed: Bool, namedDelay: Duration?, namedByBreaker: Bool, number: Int,
                 idempotent: Bool, canRefresh: Bool, now: Duration, deadline: Duration?, previousDelay: Duration?,
                 random: RandomSource) -> Verdict {
         let refreshes: Bool
@@ -43,7 +45,9 @@ extension Pipeline {
         } else if !retry.retries(decision) {
             return Verdict(action: .gaveUp, rule: .decisionNotRetried)
         }
-        if case .maybeProcessed = delivery, !idempotent {
+        // A refresh rebuilds the request from state re-read after a 409/412, which says the write was
+        // refused; every other retry resends the same request.
+        if mayHaveActed, !idempotent, !refreshes {
             return Verdict(action: .gaveUp, rule: .notIdempotent)
         }
         if number >= retry.maxAttempts {
@@ -55,7 +59,9 @@ extension Pipeline {
             if named > retry.maximumRetryAfter {
                 return Verdict(action: .gaveUp, delay: named, source: source, rule: .namedDelayAboveCap(cap: retry.maximumRetryAfter))
             }
-            verdict = Verdict(action: .retry, delay: named, source: source, rule: .waitAsNamed)
+            // The breaker's own open time needs no spreading: each caller's rejection came at its own moment.
+            let jitter = namedByBreaker ? .zero : retry.retryAfterJitter(for: named, fraction: random.fraction())
+            verdict = Verdict(action: .retry, delay: named + jitter, source: source, rule: .waitAsNamed)
         } else {
             var generator = random.generator
             let draw = retry.backoff.delay(retry: number, previous: previousDelay, using: &generator)

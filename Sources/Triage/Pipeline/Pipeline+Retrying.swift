@@ -2,13 +2,15 @@ import Tracing
 
 extension Pipeline {
     /// The full retry loop from `start` (a time since ``epoch``). `firstError` is the error of an
-    /// attempt 1 that the fast path already ran (with the first attempt's limit, ``firstAttemptLimit``).
+    /// attempt 1 that the fast path already ran (with the first attempt's limit, ``firstAttemptLimit``,
+    /// and the breaker's closed ticket `firstTicket`).
     @inlinable @inline(never)
     func retrying<T: Sendable>(
         idempotent: Bool,
         refresh: (@Sendable (Failure) async throws -> Void)?,
         start: Duration,
         firstError: (any Error)?,
+        firstTicket: CircuitBreakerState.Ticket?,
         _ operation: @escaping @Sendable (Attempt) async throws -> T
     ) async throws(Failure) -> T {
         let deadline = timeout.map { start + $0 }
@@ -26,7 +28,7 @@ extension Pipeline {
                 pending = nil
                 now = self.now()
                 failure = attemptFailed(error, now: now, deadline: firstAttemptLimit.map { start + $0 },
-                                        limitIsDeadline: firstLimitIsDeadline)
+                                        limitIsDeadline: firstLimitIsDeadline, ticket: firstTicket)
             } else {
                 let attemptStart = number == 1 ? start : self.now()
                 switch await attempt(number: number, start: attemptStart, previous: previousFailure, deadline: deadline,
@@ -96,7 +98,7 @@ extension Pipeline {
         guard telemetry == nil, let remaining = breaker?.openRemaining(now: start) else { return }
         let kind = FailureKind.circuitOpen
         let decision = Failure.defaultDecision(for: kind, retryAfter: remaining)
-        let verdict = decide(decision: decision, delivery: kind.defaultDelivery,
+        let verdict = decide(decision: decision, mayHaveActed: false,
                              namedDelay: remaining, namedByBreaker: true, number: 1, idempotent: idempotent, canRefresh: canRefresh,
                              now: start, deadline: timeout.map { start + $0 }, previousDelay: nil, random: random)
         guard verdict.action == .gaveUp else { return }

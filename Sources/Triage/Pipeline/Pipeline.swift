@@ -108,9 +108,11 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         _ operation: @escaping @Sendable (Attempt) async throws -> T
     ) async throws(Failure) -> T {
         let start = now()
-        guard takesFastPath, breaker?.isClosed ?? true, !Task.isCancelled else {
+        // A closed ticket read without the lock: the call reports under the generation it ran in.
+        let ticket = breaker?.closedTicket()
+        guard takesFastPath, breaker == nil || ticket != nil, !Task.isCancelled else {
             try rejectIfOpen(at: start, idempotent: idempotent, canRefresh: refresh != nil)
-            return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: nil, operation)
+            return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: nil, firstTicket: nil, operation)
         }
         // Only the success is handled here, so that this frame holds no `Failure`: the retry loop
         // classifies the first attempt's error.
@@ -119,10 +121,10 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             let limit = firstAttemptLimit
             value = try await operation(Attempt(number: 1, previous: nil, deadlineSinceEpoch: limit.map { start + $0 }, timeLimit: limit))
         } catch {
-            return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: error, operation)
+            return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: error, firstTicket: ticket, operation)
         }
         budget?.recordSuccess()
-        breaker?.recordSuccess(now: start)
+        if let ticket { breaker?.report(ticket, success: true, counted: true, retryAfter: nil, now: start) }
         return value
     }
 

@@ -9,7 +9,7 @@ public struct RandomSource: Sendable {
 
     /// Draws from `generator`, shared by every operation of the pipeline behind a lock.
     public init(_ generator: some RandomNumberGenerator & Sendable) {
-        let shared = Mutex(generator)
+        let shared = LockedValue(generator)
         next = { shared.withLock { $0.next() } }
     }
 

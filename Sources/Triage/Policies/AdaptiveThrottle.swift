@@ -11,14 +11,15 @@ import Synchronization
 /// as accepted unless it is a failure the breaker would count (throttling, 5xx, transport errors).
 public final class AdaptiveThrottle: Sendable {
     public let k: Double
-    private let window: Mutex<SlidingWindow>
+    private let window: LockedValue<SlidingWindow>
 
-    /// - Throws: ``ConfigurationError`` when `k < 1` or the window is not positive.
+    /// - Throws: ``ConfigurationError`` when `k < 1` or the window is not positive or above 100 years.
     public init(k: Double = 2, window: Duration = .seconds(120)) throws(ConfigurationError) {
         try ConfigurationError.require(k >= 1 && k.isFinite, "AdaptiveThrottle.k", "must be at least 1 (\(k))")
-        try ConfigurationError.require(window > .zero, "AdaptiveThrottle.window", "must be positive")
+        try ConfigurationError.require(window > .zero && window <= SlidingWindow.maximumLength, "AdaptiveThrottle.window",
+                                       "must be positive and at most 100 years (\(window))")
         self.k = k
-        self.window = Mutex(SlidingWindow(length: window))
+        self.window = LockedValue(SlidingWindow(length: window))
     }
 
     /// The probability a request at `now` is rejected locally.

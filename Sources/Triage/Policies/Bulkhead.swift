@@ -2,19 +2,34 @@ import Synchronization
 
 /// Limits how many calls run at once, with an optional bounded queue; the excess is rejected at once
 /// with `concurrency.limited` (decision `retry`, delivery `notSent`).
+///
+/// A queued call keeps its place from the moment it is counted, so a slot released before it has
+/// started waiting is handed to it (no lost wakeup), and the queue never holds more than
+/// ``maximumQueued``. The ``Pipeline`` bounds the wait by the attempt's deadline.
 public final class Bulkhead: Sendable {
     /// Calls allowed to run at once.
     public let maximumConcurrent: Int
     /// Calls allowed to wait for a slot (default 0: reject when full).
     public let maximumQueued: Int
 
+    private struct Waiter {
+        var id: UInt64
+        /// `nil` until the caller has suspended.
+        var continuation: CheckedContinuation<Void, any Error>?
+    }
+
     private struct State {
         var running = 0
-        var waiters: [(id: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+        /// In arrival order; each holds a place in the queue, suspended yet or not.
+        var waiters: [Waiter] = []
+        /// Queued callers handed a slot before they had suspended: they take it when they do.
+        var grantedEarly: Set<UInt64> = []
+        /// Queued callers cancelled before they had suspended: they throw when they do.
+        var cancelledEarly: Set<UInt64> = []
         var nextID: UInt64 = 0
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     /// - Throws: ``ConfigurationError`` when `maximumConcurrent < 1` or `maximumQueued < 0`.
     public init(maximumConcurrent: Int, maximumQueued: Int = 0) throws(ConfigurationError) {
@@ -30,6 +45,15 @@ public final class Bulkhead: Sendable {
     /// Calls waiting for a slot now.
     public var queued: Int { state.withLock { $0.waiters.count } }
 
+    /// Takes a free slot without waiting; `false` when none is free.
+    public func tryAcquire() -> Bool {
+        state.withLock { state in
+            guard state.running < maximumConcurrent else { return false }
+            state.running += 1
+            return true
+        }
+    }
+
     /// Takes a slot, waiting in the queue if there is room there.
     /// - Throws: a ``Failure`` of kind `concurrency.limited` when full, `CancellationError` if cancelled while queued.
     public func acquire() async throws {
@@ -41,6 +65,8 @@ public final class Bulkhead: Sendable {
             }
             guard state.waiters.count < maximumQueued else { return .full }
             state.nextID += 1
+            // The place is taken now, under the same lock that counted the queue.
+            state.waiters.append(Waiter(id: state.nextID, continuation: nil))
             return .queue(state.nextID)
         }
         switch outcome {
@@ -51,17 +77,26 @@ public final class Bulkhead: Sendable {
         case .queue(let id):
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                    let cancelled = state.withLock { state -> Bool in
-                        if Task.isCancelled { return true }
-                        state.waiters.append((id, continuation))
-                        return false
+                    enum Arrival { case wait, granted, cancelled }
+                    let arrival = state.withLock { state -> Arrival in
+                        if state.grantedEarly.remove(id) != nil { return .granted }
+                        if state.cancelledEarly.remove(id) != nil { return .cancelled }
+                        guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return .cancelled }
+                        state.waiters[index].continuation = continuation
+                        return .wait
                     }
-                    if cancelled { continuation.resume(throwing: CancellationError()) }
+                    switch arrival {
+                    case .wait: break
+                    case .granted: continuation.resume()
+                    case .cancelled: continuation.resume(throwing: CancellationError())
+                    }
                 }
             } onCancel: {
                 let waiter = state.withLock { state -> CheckedContinuation<Void, any Error>? in
                     guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                    return state.waiters.remove(at: index).continuation
+                    let removed = state.waiters.remove(at: index)
+                    if removed.continuation == nil { state.cancelledEarly.insert(id) }
+                    return removed.continuation
                 }
                 waiter?.resume(throwing: CancellationError())
             }
@@ -71,9 +106,13 @@ public final class Bulkhead: Sendable {
     /// Gives a slot back, handing it to the first queued call if there is one.
     public func release() {
         let next = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-            if !state.waiters.isEmpty { return state.waiters.removeFirst().continuation }
-            state.running -= 1
-            return nil
+            guard !state.waiters.isEmpty else {
+                state.running -= 1
+                return nil
+            }
+            let first = state.waiters.removeFirst()
+            if first.continuation == nil { state.grantedEarly.insert(first.id) }
+            return first.continuation
         }
         next?.resume()
     }

@@ -7,7 +7,12 @@ import Synchronization
 /// - open: calls are rejected at once with `circuit.open` (decision `retryAfter`, the remaining open
 ///   time) for ``openDuration`` — longer if a server's Retry-After asks for more.
 /// - half-open: up to ``halfOpenProbes`` calls go through; one success closes the circuit, one
-///   failure opens it again.
+///   failure opens it again. A probe that has not reported after ``maximumProbeDuration`` is released,
+///   so a probe that never reports cannot hold the circuit half-open for good.
+///
+/// The ``Pipeline`` admits calls with tickets (``CircuitBreakerState/Ticket``): only a ticket of the
+/// current generation reports, so a call admitted while closed that ends during half-open neither
+/// frees a probe slot nor reopens the circuit on old evidence.
 ///
 /// Only failures whose kind ``countsFailure(_:)`` counts trip it: 5xx and transport errors; not 4xx
 /// like 404, not throttling (the server is up and asked this client to slow down: Retry-After does
@@ -27,21 +32,28 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
     public let halfOpenProbes: Int
     /// The longest a Retry-After may hold the breaker open (default 5 minutes).
     public let maximumOpenDuration: Duration
+    /// How long a half-open probe may go without reporting before its slot is given to another call
+    /// (default 30 s).
+    public let maximumProbeDuration: Duration
 
-    /// - Throws: ``ConfigurationError`` for counts below 1, a ratio outside 0…1, non-positive durations.
+    /// - Throws: ``ConfigurationError`` for counts below 1, a ratio outside 0…1, non-positive durations, a
+    ///   window above 100 years.
     public init(trip: Trip = .consecutiveFailures(5), openDuration: Duration = .seconds(10), halfOpenProbes: Int = 1,
-                maximumOpenDuration: Duration = .seconds(300)) throws(ConfigurationError) {
+                maximumOpenDuration: Duration = .seconds(300), maximumProbeDuration: Duration = .seconds(30)) throws(ConfigurationError) {
         switch trip {
         case .consecutiveFailures(let count):
             try ConfigurationError.require(count >= 1, "CircuitBreakerPolicy.consecutiveFailures", "must be at least 1 (\(count))")
         case .failureRatio(let ratio, let window, let minimumCalls):
             try ConfigurationError.require(ratio > 0 && ratio <= 1, "CircuitBreakerPolicy.failureRatio", "must be within 0…1 (\(ratio))")
-            try ConfigurationError.require(window > .zero, "CircuitBreakerPolicy.window", "must be positive")
+            try ConfigurationError.require(window > .zero && window <= SlidingWindow.maximumLength, "CircuitBreakerPolicy.window",
+                                           "must be positive and at most 100 years (\(window))")
             try ConfigurationError.require(minimumCalls >= 1, "CircuitBreakerPolicy.minimumCalls", "must be at least 1")
         }
         try ConfigurationError.require(openDuration > .zero, "CircuitBreakerPolicy.openDuration", "must be positive")
         try ConfigurationError.require(halfOpenProbes >= 1, "CircuitBreakerPolicy.halfOpenProbes", "must be at least 1")
         try ConfigurationError.require(maximumOpenDuration >= openDuration, "CircuitBreakerPolicy.maximumOpenDuration", "must be at least openDuration")
+        try ConfigurationError.require(maximumProbeDuration > .zero, "CircuitBreakerPolicy.maximumProbeDuration", "must be positive")
+        self.maximumProbeDuration = maximumProbeDuration
         self.trip = trip
         self.openDuration = openDuration
         self.halfOpenProbes = halfOpenProbes
@@ -79,12 +91,18 @@ public struct CircuitBreakerState: Sendable, Hashable {
         case reject(remaining: Duration)
     }
 
-    public private(set) var phase: Phase = .closed
+    public internal(set) var phase: Phase = .closed {
+        didSet { if phase != oldValue { generation &+= 1 } }
+    }
+    /// Counts phase changes: a ``Ticket`` reports only while its generation is current.
+    public private(set) var generation: UInt64 = 0
+    /// When the last probe of this half-open phase was admitted.
+    var lastProbeAdmitted: Duration = .zero
     /// When the open phase ends (meaningful while open), as an offset on the caller's clock.
     public private(set) var openUntil: Duration = .zero
-    private var consecutive = 0
-    private var probesInFlight = 0
-    private var window: SlidingWindow
+    var consecutive = 0
+    var probesInFlight = 0
+    var window: SlidingWindow
 
     public let policy: CircuitBreakerPolicy
 
@@ -122,9 +140,7 @@ public struct CircuitBreakerState: Sendable, Hashable {
         case .halfOpen:
             probesInFlight = max(0, probesInFlight - 1)
             if success {
-                phase = .closed
-                consecutive = 0
-                window.reset()
+                close()
             } else if counted {
                 open(now: now, retryAfter: retryAfter)
             }
@@ -146,7 +162,13 @@ public struct CircuitBreakerState: Sendable, Hashable {
         return true
     }
 
-    private func shouldTrip(now: Duration) -> Bool {
+    mutating func close() {
+        phase = .closed
+        consecutive = 0
+        window.reset()
+    }
+
+    func shouldTrip(now: Duration) -> Bool {
         switch policy.trip {
         case .consecutiveFailures(let count):
             return consecutive >= count
@@ -156,7 +178,7 @@ public struct CircuitBreakerState: Sendable, Hashable {
         }
     }
 
-    private mutating func open(now: Duration, retryAfter: Duration?) {
+    mutating func open(now: Duration, retryAfter: Duration?) {
         let duration = min(max(policy.openDuration, retryAfter ?? .zero), policy.maximumOpenDuration)
         phase = .open
         openUntil = now + duration
@@ -165,54 +187,16 @@ public struct CircuitBreakerState: Sendable, Hashable {
     }
 }
 
-/// Counts calls and failures over the last `length`, in 10 buckets (no allocation after init).
-struct SlidingWindow: Sendable, Hashable {
-    private var calls = [Int](repeating: 0, count: 10)
-    private var failures = [Int](repeating: 0, count: 10)
-    private var bucketStart = [Int64](repeating: .min, count: 10)
-    private let bucketNanos: Int64
-
-    init(length: Duration) {
-        bucketNanos = max(1, Int64(length.nanoseconds / 10))
-    }
-
-    mutating func record(failure: Bool, now: Duration) {
-        let tick = Int64(now.nanoseconds) / bucketNanos
-        let index = Int(((tick % 10) + 10) % 10)
-        if bucketStart[index] != tick {
-            bucketStart[index] = tick
-            calls[index] = 0
-            failures[index] = 0
-        }
-        calls[index] += 1
-        if failure { failures[index] += 1 }
-    }
-
-    /// The calls and failures in the `length` before `now`.
-    func totals(now: Duration) -> (calls: Int, failures: Int) {
-        let tick = Int64(now.nanoseconds) / bucketNanos
-        var totalCalls = 0, totalFailures = 0
-        for index in 0..<10 where bucketStart[index] > tick - 10 {
-            totalCalls += calls[index]
-            totalFailures += failures[index]
-        }
-        return (totalCalls, totalFailures)
-    }
-
-    mutating func reset() {
-        for index in 0..<10 { bucketStart[index] = .min }
-    }
-}
-
 /// A circuit breaker shared by the operations of a client: ``CircuitBreakerState`` behind a lock,
 /// with an observer for transitions.
 public final class CircuitBreaker: Sendable {
-    private let state: Mutex<CircuitBreakerState>
-    private let onTransition: (@Sendable (CircuitBreakerState.Phase, CircuitBreakerState.Phase) -> Void)?
+    let state: LockedValue<CircuitBreakerState>
+    let onTransition: (@Sendable (CircuitBreakerState.Phase, CircuitBreakerState.Phase) -> Void)?
     /// Mirrors of the state for the success path, which reads them without the lock: whether the
     /// circuit is closed, and whether a success would change nothing (closed, no failure counted in
     /// a row, and no window to record into). Written under the lock after every change.
-    @usableFromInline let closed = Atomic(true)
+    /// The generation while closed, `UInt64.max` otherwise: a fast-path call holds a closed ticket of it.
+    @usableFromInline let closedGeneration = Atomic(UInt64(0))
     @usableFromInline let successChangesNothing: Atomic<Bool>
     /// The end of the open phase in nanoseconds on the caller's clock; `Int64.min` unless open.
     @usableFromInline let openUntilNanoseconds = Atomic(Int64.min)
@@ -220,7 +204,7 @@ public final class CircuitBreaker: Sendable {
     public init(policy: CircuitBreakerPolicy = .standard,
                 onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)? = nil) {
         let initial = CircuitBreakerState(policy: policy)
-        state = Mutex(initial)
+        state = LockedValue(initial)
         successChangesNothing = Atomic(initial.successChangesNothing)
         self.onTransition = onTransition
     }
@@ -229,7 +213,7 @@ public final class CircuitBreaker: Sendable {
     public var phase: CircuitBreakerState.Phase { state.withLock { $0.phase } }
 
     /// Whether calls go straight through now (read without the lock).
-    @inlinable public var isClosed: Bool { closed.load(ordering: .relaxed) }
+    @inlinable public var isClosed: Bool { closedGeneration.load(ordering: .relaxed) != .max }
 
     /// The open time left at `now`, or `nil` when a call may go through (closed, half-open, or open
     /// and due to half-open). Changes nothing: a rejection needs no transition.
@@ -274,10 +258,10 @@ public final class CircuitBreaker: Sendable {
     }
 
     /// Updates the lock-free mirrors; called under the lock.
-    private func publish(_ state: CircuitBreakerState) {
+    func publish(_ state: CircuitBreakerState) {
         let isClosed: Bool
         if case .closed = state.phase { isClosed = true } else { isClosed = false }
-        closed.store(isClosed, ordering: .relaxed)
+        closedGeneration.store(isClosed ? state.generation : .max, ordering: .relaxed)
         successChangesNothing.store(state.successChangesNothing, ordering: .relaxed)
         let isOpen: Bool
         if case .open = state.phase { isOpen = true } else { isOpen = false }

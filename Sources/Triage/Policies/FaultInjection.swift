@@ -55,8 +55,8 @@ public final class FaultInjection<Value: Sendable>: Sendable {
     public let injections: [Injection]
 
     private let enabled: Atomic<Bool>
-    private let random: Mutex<any RandomNumberGenerator & Sendable>
-    private let counters: Mutex<(calls: Int, fired: [Int])>
+    private let random: LockedValue<any RandomNumberGenerator & Sendable>
+    private let counters: LockedValue<(calls: Int, fired: [Int])>
     private let sleep: @Sendable (Duration) async throws -> Void
 
     /// - Parameters:
@@ -72,8 +72,8 @@ public final class FaultInjection<Value: Sendable>: Sendable {
     ) where C.Duration == Duration {
         self.injections = injections
         self.enabled = Atomic(enabled)
-        self.random = Mutex(random)
-        self.counters = Mutex((0, [Int](repeating: 0, count: injections.count)))
+        self.random = LockedValue(random)
+        self.counters = LockedValue((0, [Int](repeating: 0, count: injections.count)))
         self.sleep = { delay in try await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil) }
     }
 

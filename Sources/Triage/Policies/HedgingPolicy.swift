@@ -58,7 +58,7 @@ final class LatencyTracker: Sendable {
         var next = 0
     }
 
-    private let ring = Mutex(Ring())
+    private let ring = LockedValue(Ring())
 
     func record(_ latency: Duration) {
         ring.withLock { ring in

@@ -15,8 +15,9 @@ import Synchronization
 /// that is `f ≤ tokenRatio / (1 + tokenRatio)`: with the default 0.3, retries keep flowing up to about
 /// 23 % failures (gRPC's example 0.1 stops them at 9 %, too early for a server shedding a fifth of its load).
 ///
-/// A failure that names its delay (Retry-After on a 429 or 503) takes no token: the server paces
-/// those retries itself, and the policy caps the delay. Throttling without a delay takes one.
+/// A failure that names its delay (Retry-After on a 429 or 503) takes its token like any other:
+/// `Retry-After: 0` (or a date in the past) paces nothing, and a throttling outage must not let every
+/// caller retry in lockstep at 3× the load.
 public final class RetryBudget: Sendable {
     public let maximumTokens: Double
     public let tokenRatio: Double
@@ -30,7 +31,7 @@ public final class RetryBudget: Sendable {
         var retriesRefused = 0
     }
 
-    private let state: Mutex<State>
+    private let state: LockedValue<State>
     /// The tokens (a `Double`'s bits), read without the lock so that a success on a full bucket (the
     /// common case) and a look at ``level`` cost no lock. Written under the lock after every change.
     @usableFromInline let tokenBits: Atomic<UInt64>
@@ -43,7 +44,7 @@ public final class RetryBudget: Sendable {
         self.maximumTokens = maximumTokens
         self.tokenRatio = tokenRatio
         self.minimumRetriesPerSecond = minimumRetriesPerSecond
-        self.state = Mutex(State(tokens: maximumTokens))
+        self.state = LockedValue(State(tokens: maximumTokens))
         self.tokenBits = Atomic(maximumTokens.bitPattern)
     }
 

@@ -4,7 +4,8 @@
 /// 10 s; retry the decisions `retry` and `retryAfter`; honour a named delay (Retry-After) up to 30 s.
 /// Why: three attempts ride out a blip without tripling a real outage (the retry budget caps that
 /// anyway); full jitter spreads synchronized clients apart with the least total work (AWS, Polly and
-/// gRPC use the same); a server asking for more than 30 s is better rescheduled by the caller than
+/// gRPC use the same); a named delay is waited with a little jitter on top (``retryAfterJitter(for:fraction:)``);
+/// a server asking for more than 30 s is better rescheduled by the caller than
 /// slept through, so such a delay ends the operation with decision `retryAfter` and the delay.
 public struct RetryPolicy: Sendable, Hashable {
     /// Attempts in all, the first included (1 means no retry).
@@ -33,6 +34,16 @@ public struct RetryPolicy: Sendable, Hashable {
         self.retriedDecisions = retriedDecisions
         self.retriedMask = retriedDecisions.reduce(0) { $0 | $1.bit }
         self.maximumRetryAfter = maximumRetryAfter
+    }
+
+    /// The jitter added on top of a named delay `named` (Retry-After, `retryAfterSeconds`), never below
+    /// it: `fraction × max(named / 10, backoff.base)`, with `fraction` uniform in [0, 1). Clients told
+    /// the same moment (`Retry-After: 0`, one date) then come back spread over a tenth of the delay, or
+    /// over the backoff's first step (100 ms in ``standard``), instead of all at once.
+    @inlinable
+    public func retryAfterJitter(for named: Duration, fraction: Double) -> Duration {
+        let spread = max(named / 10, backoff.base)
+        return spread * min(max(fraction, 0), 1)
     }
 
     /// Whether `decision` is among ``retriedDecisions``.

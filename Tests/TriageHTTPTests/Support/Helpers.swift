@@ -6,14 +6,14 @@ import TriageHTTP
 
 /// Counts calls across tasks.
 final class Counter: Sendable {
-    private let value = Mutex(0)
+    private let value = LockedValue(0)
     @discardableResult func increment() -> Int { value.withLock { $0 += 1; return $0 } }
     var count: Int { value.withLock { $0 } }
 }
 
 /// Collects decision records.
 final class Records: Sendable {
-    private let value = Mutex<[DecisionRecord]>([])
+    private let value = LockedValue<[DecisionRecord]>([])
     func append(_ record: DecisionRecord) { value.withLock { $0.append(record) } }
     var all: [DecisionRecord] { value.withLock { $0 } }
 }

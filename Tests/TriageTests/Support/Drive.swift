@@ -3,7 +3,7 @@ import TriageTestKit
 
 /// Runs `body` while moving `clock` to each sleeper's deadline, so waits take no real time.
 func drive<T: Sendable>(_ clock: ManualClock, _ body: @escaping @Sendable () async throws -> T) async -> Result<T, any Error> {
-    let finished = Mutex(false)
+    let finished = LockedValue(false)
     let task = Task { () -> Result<T, any Error> in
         defer { finished.withLock { $0 = true } }
         do { return .success(try await body()) } catch { return .failure(error) }
@@ -14,7 +14,7 @@ func drive<T: Sendable>(_ clock: ManualClock, _ body: @escaping @Sendable () asy
 
 /// Counts calls from concurrent closures.
 final class Counter: Sendable {
-    private let value = Mutex(0)
+    private let value = LockedValue(0)
     @discardableResult func increment() -> Int { value.withLock { $0 += 1; return $0 } }
     var count: Int { value.withLock { $0 } }
 }

@@ -1,0 +1,70 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import Testing
+import Triage
+import TriageChaos
+import TriageHTTP
+
+/// Deadlines hold through the error-body read; a single-pass request body is never sent twice.
+@Suite(.serialized) struct DeadlineAndStreamingBodyTests {
+    /// A 503 whose body trickles for 10 s, under a 1 s deadline: the call ends near the deadline.
+    @Test func aTricklingErrorBodyIsBoundedByTheDeadline() async throws {
+        let server = try await TricklingServer.start(status: 503, chunks: 100, interval: .milliseconds(100))
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: .standard, timeout: .seconds(1))
+        let started = ContinuousClock.now
+        let failure = try await ResilientHTTPClient.withClient(pipeline: pipeline) { client in
+            await captureFailure { try await client.execute(HTTPClientRequest(url: server.url())) }
+        }
+        let elapsed = started.duration(to: .now)
+        await server.shutdown()
+        #expect(failure != nil)
+        #expect(elapsed < .milliseconds(1_500), "the call took \(elapsed) under a 1 s deadline")
+    }
+
+    /// Hedging would send a second copy of a slow request; a streaming body can be sent only once.
+    @Test func aStreamingBodyIsNeverHedged() async throws {
+        let counter = Counter()
+        let slow = FaultBehaviour.route { _, _ in
+            counter.increment()
+            return .stream(events: 4, interval: .milliseconds(50))
+        }
+        var pipeline = TestPipelines.fast()
+        pipeline.hedging = try HedgingPolicy(delay: .fixed(.milliseconds(10)), maximumHedges: 2)
+        let hedged = pipeline
+        try await FaultServer.with(slow) { server in
+            try await ResilientHTTPClient.withClient(pipeline: hedged) { client in
+                var request = HTTPClientRequest(url: server.url("/slow"))
+                request.method = .PUT
+                let chunks = AsyncStream<ByteBuffer> { continuation in
+                    continuation.yield(ByteBuffer(string: "abc"))
+                    continuation.finish()
+                }
+                let response = try await client.execute(request, body: .stream(.stream(chunks, length: .known(Int64(3)))))
+                #expect(response.status == .ok)
+            }
+        }
+        #expect(counter.count == 1)
+    }
+
+    /// The same slow exchange with a buffered body is hedged (the test above would pass vacuously if
+    /// the server were not slow enough to hedge).
+    @Test func aBufferedBodyOfTheSameSlowExchangeIsHedged() async throws {
+        let counter = Counter()
+        let slow = FaultBehaviour.route { _, _ in
+            counter.increment()
+            return .stream(events: 4, interval: .milliseconds(50))
+        }
+        var pipeline = TestPipelines.fast()
+        pipeline.hedging = try HedgingPolicy(delay: .fixed(.milliseconds(10)), maximumHedges: 2)
+        let hedged = pipeline
+        try await FaultServer.with(slow) { server in
+            try await ResilientHTTPClient.withClient(pipeline: hedged) { client in
+                var request = HTTPClientRequest(url: server.url("/slow"))
+                request.method = .PUT
+                _ = try await client.execute(request, body: .text("abc"))
+            }
+        }
+        #expect(counter.count > 1)
+    }
+}
