@@ -115,6 +115,7 @@ let package = Package(
                 "TriageChaos", "TriageHTTP", "TriageProbe",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
