@@ -91,6 +91,9 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
+        // libFuzzer targets, built by scripts/fuzz.sh with -sanitize=fuzzer,address (a plain build
+        // compiles them as a library that nothing links).
+        .target(name: "TriageFuzz", dependencies: ["Triage"], path: "Tests/Fuzz/Sources/TriageFuzz"),
         .executableTarget(
             name: "triage",
             dependencies: [

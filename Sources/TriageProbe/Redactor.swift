@@ -59,12 +59,43 @@ public struct Redactor: Sendable {
 
     /// `text` with every secret replaced by ``mask``.
     public func redact(_ text: String) -> String {
-        var text = text
-        for secret in secrets where text.contains(secret) {
-            text = text.replacingOccurrences(of: secret, with: Self.mask)
+        guard !secrets.isEmpty else { return text }
+        var bytes = Array(text.utf8)
+        var changed = false
+        for secret in secrets {
+            if let replaced = Self.replacing(Array(secret.utf8), in: bytes) {
+                bytes = replaced
+                changed = true
+            }
         }
-        return text
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
     }
+
+    /// `text` with every occurrence of `needle` replaced by ``mask``, or `nil` when there is none.
+    ///
+    /// On UTF-8 bytes: a match of a whole string's bytes starts and ends on scalar boundaries, so the
+    /// result is valid UTF-8. (Foundation's `replacingOccurrences` traps on Linux for some strings
+    /// holding NUL and U+FFFD, which the fuzzer found.)
+    static func replacing(_ needle: [UInt8], in text: [UInt8]) -> [UInt8]? {
+        guard !needle.isEmpty, text.count >= needle.count, let first = needle.first else { return nil }
+        var result: [UInt8] = []
+        var index = 0
+        var found = false
+        let last = text.count - needle.count
+        while index < text.count {
+            if index <= last, text[index] == first, text[index..<(index + needle.count)].elementsEqual(needle) {
+                result.append(contentsOf: maskBytes)
+                index += needle.count
+                found = true
+            } else {
+                result.append(text[index])
+                index += 1
+            }
+        }
+        return found ? result : nil
+    }
+
+    static let maskBytes = Array(mask.utf8)
 
     /// `url` for display: user info and credential parameters masked by structure, then ``redact(_:)``.
     public func displayURL(_ url: String) -> String {

@@ -66,4 +66,24 @@ import Testing
         #expect(TerminalText.escaped("a\u{1B}[31mred\u{9B}2J\u{7F}\n\u{202E}b") == #"a\u{1B}[31mred\u{9B}2J\u{7F}\u{A}\u{202E}b"#)
         #expect(TerminalText.escaped("plain café ✓") == "plain café ✓")
     }
+
+    /// Found by the `redaction` fuzz target: Foundation's `replacingOccurrences` trapped ("String
+    /// index is out of bounds") on a URL whose password held NUL and U+FFFD.
+    @Test func aPasswordOfNULsAndReplacementCharactersIsMasked() {
+        let bytes: [UInt8] = [0x6C, 0x74, 0x74, 0x70, 0x3A, 0x2F, 0x2F, 0x69, 0x5B, 0xAD, 0xAD, 0xAD, 0xAD, 0xAD, 0xAD, 0xAD, 0x31, 0xAD, 0xAD, 0x3A, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x40, 0x00, 0x00, 0xAD, 0x5D, 0x3A, 0x38, 0x30, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]
+        let url = String(decoding: bytes, as: UTF8.self)
+        let shown = Redactor(url: url, headers: []).displayURL(url)
+        // Compared whole (Foundation's `contains` is what trapped).
+        let colon = bytes.lastIndex(of: UInt8(ascii: ":"), before: bytes.firstIndex(of: UInt8(ascii: "@"))!)
+        let at = bytes.firstIndex(of: UInt8(ascii: "@"))!
+        let expected = String(decoding: bytes[...colon], as: UTF8.self) + "<redacted>" + String(decoding: bytes[at...], as: UTF8.self)
+        #expect(Array(shown.utf8) == Array(expected.utf8))
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// The last index of `byte` before `end`.
+    func lastIndex(of byte: UInt8, before end: Int) -> Int {
+        self[..<end].lastIndex(of: byte)!
+    }
 }
