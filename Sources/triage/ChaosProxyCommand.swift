@@ -66,7 +66,7 @@ struct ChaosProxyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let stop = TerminationSignal()
+        let stop = await TerminationSignal()
         let proxy = try await ChaosProxy.start(upstream: upstream, toxics: try toxics(), listen: listen)
         say("chaos proxy listening on \(proxy.host):\(proxy.port) → \(proxy.upstream.host):\(proxy.upstream.port)")
         let signal = await stop.wait(limit: duration)

@@ -86,7 +86,7 @@ struct ChaosServeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let stop = TerminationSignal()
+        let stop = await TerminationSignal()
         let server = try await ChaosServer.start(try makeScenario(), host: host, port: port)
         say("chaos server listening on \(server.url("/"))  (stats: GET \(server.url("/_chaos/stats")))")
         say("scenario: \(server.scenario.json)")
