@@ -25,13 +25,17 @@ import Testing
         try await ChaosServer.with { server in
             var bodies = Self.hostileBodies.map { Array($0.utf8) }
             bodies.append([0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D])  // {"<invalid UTF-8>":1}
+            let port = server.port
             for body in bodies {
-                let answer = try Self.post(body, to: server.port)
+                let answer = try await offPool { try Self.post(body, to: port) }
                 #expect(answer.hasPrefix("HTTP/1.1 400"), "\(String(decoding: body.prefix(40), as: UTF8.self)) → \(answer.prefix(200))")
             }
-            let stats = try RawSocket(port: server.port)
-            stats.send("GET /_chaos/stats HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-            #expect(stats.receiveText().hasPrefix("HTTP/1.1 200"))
+            let stats = try await offPool {
+                let stats = try RawSocket(port: port)
+                stats.send("GET /_chaos/stats HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                return stats.receiveText()
+            }
+            #expect(stats.hasPrefix("HTTP/1.1 200"))
             #expect(server.scenario == ChaosScenario())
         }
     }
@@ -39,7 +43,8 @@ import Testing
     @Test(arguments: ["evil.example", "evil.example:80", "127.0.0.1.evil.example", "[::2]:80", "", "localhost:x"])
     func theControlAPIRefusesANonLoopbackHost(host: String) async throws {
         try await ChaosServer.with { server in
-            let answer = try Self.post(Array(#"{"error_rate": 1}"#.utf8), to: server.port, host: host)
+            let port = server.port
+            let answer = try await offPool { try Self.post(Array(#"{"error_rate": 1}"#.utf8), to: port, host: host) }
             #expect(answer.hasPrefix("HTTP/1.1 403"))
             #expect(server.scenario.errorRate == 0)
         }
@@ -47,10 +52,14 @@ import Testing
 
     @Test func theControlAPIRefusesACrossSiteOrigin() async throws {
         try await ChaosServer.with { server in
-            let socket = try RawSocket(port: server.port)
-            let body = #"{"error_rate": 1}"#
-            socket.send("POST /_chaos/scenario HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-            #expect(socket.receiveText().hasPrefix("HTTP/1.1 403"))
+            let port = server.port
+            let answer = try await offPool {
+                let socket = try RawSocket(port: port)
+                let body = #"{"error_rate": 1}"#
+                socket.send("POST /_chaos/scenario HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://evil.example\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
+                return socket.receiveText()
+            }
+            #expect(answer.hasPrefix("HTTP/1.1 403"))
             #expect(server.scenario.errorRate == 0)
         }
         #expect(ChaosControl.isLoopbackAuthority("127.9.8.7:8080") && ChaosControl.isLoopbackAuthority("[::1]:1") && ChaosControl.isLoopbackAuthority("LOCALHOST"))
@@ -60,18 +69,26 @@ import Testing
     @Test(arguments: ["-1", "-0", "1e3", "0x10", " 12 3", "99999999999999999999"])
     func aBadContentLengthToAFaultServerIs400(length: String) async throws {
         try await FaultServer.with(.respond(status: 200)) { server in
-            let socket = try RawSocket(port: server.port)
-            socket.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: \(length)\r\n\r\n")
-            #expect(socket.receiveText().hasPrefix("HTTP/1.1 400"))
+            let port = server.port
+            let answer = try await offPool {
+                let socket = try RawSocket(port: port)
+                socket.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: \(length)\r\n\r\n")
+                return socket.receiveText()
+            }
+            #expect(answer.hasPrefix("HTTP/1.1 400"))
             #expect(server.requestCount == 0)
         }
     }
 
     @Test func anOversizedHeadIs431() async throws {
         try await ChaosServer.with { server in
-            let socket = try RawSocket(port: server.port)
-            socket.send("GET / HTTP/1.1\r\nX-Fill: " + String(repeating: "a", count: 70_000))
-            #expect(socket.receiveText().hasPrefix("HTTP/1.1 431"))
+            let port = server.port
+            let answer = try await offPool {
+                let socket = try RawSocket(port: port)
+                socket.send("GET / HTTP/1.1\r\nX-Fill: " + String(repeating: "a", count: 70_000))
+                return socket.receiveText()
+            }
+            #expect(answer.hasPrefix("HTTP/1.1 431"))
         }
     }
 
@@ -93,27 +110,35 @@ import Testing
         var scenario = ChaosScenario()
         scenario.latency = .fixed(milliseconds: 60_000)
         try await ChaosServer.with(scenario) { server in
-            let socket = try RawSocket(port: server.port, timeout: 10)
-            socket.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            // While the first request waits out its latency, a flood: the server must not hold it all.
-            let flood = [UInt8](repeating: 0x41, count: 1 << 20)
-            // Socket buffers on loopback hold several MiB, so the cut shows as a failed send only later.
-            var sent = 0
-            while sent < 256 << 20, socket.send(flood) { sent += flood.count }
+            let port = server.port
+            let sent = try await offPool {
+                let socket = try RawSocket(port: port, timeout: 10)
+                socket.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                // While the first request waits out its latency, a flood: the server must not hold it all.
+                let flood = [UInt8](repeating: 0x41, count: 1 << 20)
+                // Socket buffers on loopback hold several MiB, so the cut shows as a failed send only later.
+                var sent = 0
+                while sent < 256 << 20, socket.send(flood) { sent += flood.count }
+                return sent
+            }
             #expect(sent < 256 << 20, "the server kept buffering")
         }
     }
 
     @Test func aSlowHeadIsCutOffByTheIdleTimeout() async throws {
         let server = try await ChaosServer.start(idleTimeout: .milliseconds(300))
-        let socket = try RawSocket(port: server.port, timeout: 10)
+        let port = server.port
         let started = ContinuousClock.now
-        socket.send("GET / HTTP/1.1\r\n")
-        for _ in 0..<4 {
-            try await Task.sleep(for: .milliseconds(100))
-            socket.send("X-Slow: 1\r\n")
+        let closed = try await offPool {
+            let socket = try RawSocket(port: port, timeout: 10)
+            socket.send("GET / HTTP/1.1\r\n")
+            for _ in 0..<4 {
+                usleep(100_000)
+                socket.send("X-Slow: 1\r\n")
+            }
+            return socket.peerClosed()
         }
-        #expect(socket.peerClosed())
+        #expect(closed)
         #expect(ContinuousClock.now - started < .seconds(8), "safety net: closed by the read timeout, not the server")
         await server.shutdown()
     }
@@ -167,14 +192,19 @@ import Testing
             "GET / HTTP/1.1\r\nHost: x\r\n\r\n", "GET / HTTP/1.1\r\nHost: x", "\u{16}\u{03}\u{01}garbage",
             "POST /_chaos/scenario HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\n[1e3", "GET / HTTP/1.1\r\nContent-Length: -5\r\n\r\n",
         ]
-        var open: [RawSocket] = []
-        for round in 0..<1000 {
-            let socket = try RawSocket(port: server.port, timeout: 0.05)
-            socket.send(abuse[round % abuse.count])
-            if round % 10 == 0 { open.append(socket) } else { socket.close() }
+        let port = server.port
+        // Every tenth connection stays open through the shutdown; its descriptor is closed after.
+        let open: [Int32] = try await offPool {
+            var open: [Int32] = []
+            for round in 0..<1000 {
+                let socket = try RawSocket(port: port, timeout: 0.05)
+                socket.send(abuse[round % abuse.count])
+                if round % 10 == 0 { open.append(socket.detach()) } else { socket.close() }
+            }
+            return open
         }
         await server.shutdown()
-        for socket in open { socket.close() }
+        for fd in open { RawSocket.close(fd) }
         try await Self.eventually { SocketCensus.openSockets(port: server.port) == 0 }
         #expect(server.openConnections == 0)
     }

@@ -83,6 +83,14 @@ final class RawSocket {
         fd = -1
     }
 
+    /// Hands the descriptor over (it is no longer closed by this object).
+    func detach() -> Int32 {
+        defer { fd = -1 }
+        return fd
+    }
+
+    static func close(_ fd: Int32) { _ = systemClose(fd) }
+
     deinit { close() }
 }
 
@@ -108,5 +116,13 @@ enum SocketCensus {
             }
         }
         return count
+    }
+}
+
+/// Runs blocking socket code on a Dispatch thread, not on the cooperative pool: a blocked read
+/// there would starve every other test of a 2-core machine's two task threads.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
     }
 }
