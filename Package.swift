@@ -81,6 +81,7 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .target(name: "TriageTestKit", dependencies: ["Triage"]),
@@ -125,6 +126,9 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
+        // libFuzzer targets, built by scripts/fuzz.sh with -sanitize=fuzzer,address (a plain build
+        // compiles them as a library that nothing links).
+        .target(name: "TriageFuzz", dependencies: ["Triage"], path: "Tests/Fuzz/Sources/TriageFuzz"),
         .executableTarget(
             name: "triage",
             dependencies: [
@@ -134,6 +138,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "TriageHandlers",
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -157,6 +164,7 @@ let package = Package(
                 "TriageChaos", "TriageHTTP", "TriageProbe",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

@@ -2,41 +2,56 @@ import Foundation
 import NIOCore
 import NIOPosix
 
-/// Reads HTTP/1.1 requests from raw bytes and answers them as the ``ChaosState``'s scenario says,
-/// one request at a time per connection (keep-alive). Raw bytes, so faults are real socket events.
+/// Reads HTTP/1.1 requests from raw bytes (``HTTPRequestReader``) and answers them as the
+/// ``ChaosState``'s scenario says, one request at a time per connection (keep-alive). Raw bytes, so
+/// faults are real socket events.
 final class ChaosHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    struct Request {
-        var method: String
-        var path: String
-        var body: [UInt8]
-        var wantsClose: Bool
-    }
+    typealias Request = HTTPRequestReader.Request
 
     /// The largest request body read (control bodies are small; workload bodies are discarded).
     static let maximumBody = 1 << 20
 
     private let state: ChaosState
-    private var pending: [UInt8] = []
+    private let idleTimeout: TimeAmount
+    private var reader = HTTPRequestReader(maximumBody: ChaosHandler.maximumBody)
     private var busy = false
     private var holdsSlot = false
+    private var queued: Int?
     private var active = true
     private var closeWhenDone = false
+    private var idleTimer: Scheduled<Void>?
 
-    init(state: ChaosState) {
+    init(state: ChaosState, idleTimeout: TimeAmount) {
         self.state = state
+        self.idleTimeout = idleTimeout
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        armIdleTimer(context: context)
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        pending += buffer.readBytes(length: buffer.readableBytes) ?? []
+        let buffer = unwrapInboundIn(data)
+        guard reader.append(buffer.readableBytesView) else {
+            // More pipelined bytes than a request could need while a response is still going out.
+            context.close(promise: nil)
+            return
+        }
         processPending(context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         active = false
+        idleTimer?.cancel()
+        if let queued {
+            // A client that gave up waiting for a slot leaves the queue now, not when its turn comes.
+            self.queued = nil
+            state.abandon(waiting: queued)
+        }
         releaseSlot()
         context.fireChannelInactive()
     }
@@ -45,68 +60,44 @@ final class ChaosHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
+    /// Closes a connection that has not completed a request head within ``idleTimeout`` of opening or
+    /// of its last response, however slowly it trickles bytes; one in the middle of a request (latency,
+    /// a stall, a queue) is left to its scenario.
+    private func armIdleTimer(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        idleTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: idleTimeout) {
+            if !self.busy { context.close(promise: nil) }
+        }
+    }
+
     // MARK: - Requests
 
     private func processPending(context: ChannelHandlerContext) {
-        while active, !busy, let request = nextRequest(context: context) {
-            closeWhenDone = request.wantsClose
-            busy = true
-            if request.path == "/_chaos" || request.path.hasPrefix("/_chaos/") {
-                ChaosControl.answer(request, state: state) { status, contentType, body in
-                    self.respond(status: status, headers: [("Content-Type", contentType)], body: body, context: context)
+        while active, !busy {
+            switch reader.next() {
+            case .needMore:
+                return
+            case .refuse(let status):
+                refuse(status: status, context: context)
+                return
+            case .request(let request):
+                closeWhenDone = request.wantsClose
+                busy = true
+                if request.path == "/_chaos" || request.path.hasPrefix("/_chaos/") || request.path.hasPrefix("/_chaos?") {
+                    ChaosControl.answer(request, state: state) { status, contentType, body in
+                        self.respond(status: status, headers: [("Content-Type", contentType)], body: body, context: context)
+                    }
+                } else {
+                    serve(context: context)
                 }
-            } else {
-                serve(context: context)
             }
         }
-    }
-
-    /// The next complete request in `pending`, or `nil` when more bytes are needed.
-    private func nextRequest(context: ChannelHandlerContext) -> Request? {
-        guard let end = headEnd() else {
-            if pending.count > 64 << 10 { refuse(status: 431, context: context) }
-            return nil
-        }
-        let head = String(decoding: pending[..<end], as: UTF8.self)
-        let lines = head.split(separator: "\r\n")
-        let parts = (lines.first ?? "").split(separator: " ")
-        guard parts.count == 3, parts[2].hasPrefix("HTTP/1.") else {
-            refuse(status: 400, context: context)
-            return nil
-        }
-        var length = 0
-        var wantsClose = parts[2] == "HTTP/1.0"
-        for line in lines.dropFirst() {
-            let pair = line.split(separator: ":", maxSplits: 1)
-            guard pair.count == 2 else { continue }
-            let name = pair[0].lowercased(), value = pair[1].trimmingCharacters(in: .whitespaces).lowercased()
-            if name == "content-length" { length = Int(value) ?? -1 }
-            if name == "transfer-encoding", value != "identity" { length = -2 }
-            if name == "connection" { wantsClose = value == "close" }
-        }
-        guard length >= 0, length <= Self.maximumBody else {
-            refuse(status: length == -2 ? 411 : 413, context: context)
-            return nil
-        }
-        guard pending.count >= end + 4 + length else { return nil }
-        let body = Array(pending[(end + 4)..<(end + 4 + length)])
-        pending.removeFirst(end + 4 + length)
-        return Request(method: String(parts[0]), path: String(parts[1]), body: body, wantsClose: wantsClose)
-    }
-
-    private func headEnd() -> Int? {
-        guard pending.count >= 4 else { return nil }
-        for index in 0...(pending.count - 4)
-        where pending[index] == 13 && pending[index + 1] == 10 && pending[index + 2] == 13 && pending[index + 3] == 10 {
-            return index
-        }
-        return nil
     }
 
     private func refuse(status: Int, context: ChannelHandlerContext) {
         busy = true
         closeWhenDone = true
-        pending = []
+        reader.discard()
         respond(status: status, headers: [("Connection", "close")], body: "", context: context)
     }
 
@@ -119,8 +110,10 @@ final class ChaosHandler: ChannelInboundHandler {
             perform(plan, context: context)
         case .rejected(let status, let retryAfter, let shape):
             respondError(status: status, retryAfter: retryAfter, shape: shape, countStatus: false, context: context)
-        case .queued(let future):
+        case .queued(let ticket, let future):
+            queued = ticket
             future.assumeIsolated().whenComplete { result in
+                self.queued = nil
                 guard case .success(let plan) = result else { return }
                 self.holdsSlot = true
                 if self.active { self.perform(plan, context: context) } else { self.releaseSlot() }
@@ -185,6 +178,7 @@ final class ChaosHandler: ChannelInboundHandler {
         if closeWhenDone {
             context.close(promise: nil)
         } else if active {
+            armIdleTimer(context: context)
             processPending(context: context)
         }
     }

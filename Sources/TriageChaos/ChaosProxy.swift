@@ -23,9 +23,11 @@ public final class ChaosProxy: Sendable {
     public let upstream: (host: String, port: Int)
     private let channel: any Channel
     private let shared: ProxyState
+    private let openChannels: OpenChannels
 
-    private init(channel: any Channel, host: String, upstream: (host: String, port: Int), shared: ProxyState) {
+    private init(channel: any Channel, host: String, upstream: (host: String, port: Int), shared: ProxyState, openChannels: OpenChannels) {
         self.channel = channel
+        self.openChannels = openChannels
         self.host = host
         self.port = channel.localAddress?.port ?? 0
         self.upstream = upstream
@@ -45,16 +47,19 @@ public final class ChaosProxy: Sendable {
         let local = try ChaosAddressError.parse(listen, role: "listen address", allowAnyPort: true)
         let toxics = try toxics.validated()
         let shared = ProxyState(toxics: toxics)
+        let openChannels = OpenChannels()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { client in
+                openChannels.track(client)
                 let applied = shared.nextConnection()
                 return ClientBootstrap(group: client.eventLoop)
                     .connectTimeout(.seconds(5))
                     .channelInitializer { upstreamChannel in
-                        upstreamChannel.eventLoop.makeCompletedFuture {
+                        openChannels.track(upstreamChannel)
+                        return upstreamChannel.eventLoop.makeCompletedFuture {
                             try upstreamChannel.pipeline.syncOperations.addHandler(
                                 ProxyRelay(partner: client, direction: .toClient, toxics: applied))
                         }
@@ -69,7 +74,7 @@ public final class ChaosProxy: Sendable {
                     }
             }
             .bind(host: local.host, port: local.port).get()
-        return ChaosProxy(channel: channel, host: local.host, upstream: target, shared: shared)
+        return ChaosProxy(channel: channel, host: local.host, upstream: target, shared: shared, openChannels: openChannels)
     }
 
     /// The toxics in force for new connections.
@@ -88,9 +93,11 @@ public final class ChaosProxy: Sendable {
     /// Connections accepted, and how many of them the toxics applied to.
     public var connections: (accepted: Int, affected: Int) { shared.state.withLock { ($0.connections, $0.affected) } }
 
-    /// Stops accepting; connections already open run on until either side closes.
+    /// Stops accepting and closes every relayed connection, both sides; returns when all are closed,
+    /// so no file descriptor is left.
     public func shutdown() async {
         try? await channel.close()
+        await openChannels.closeAll()
     }
 }
 

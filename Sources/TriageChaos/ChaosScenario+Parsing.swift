@@ -12,9 +12,15 @@ extension ChaosScenario {
     /// Missing fields keep their defaults.
     /// - Throws: ``ChaosScenarioError`` (`malformed`, `unknownField`, `outOfRange`, `invalidLatency`, `unknownName`).
     public init(json: some Sequence<UInt8>) throws(ChaosScenarioError) {
+        let bytes = Array(json)
+        // A scenario is one flat object with lists of scalars; deeper nesting is hostile, and a
+        // recursive parser must not meet 100,000 levels of it.
+        guard Self.nestingDepth(of: bytes) <= Self.maximumNesting else {
+            throw ChaosScenarioError(.malformed, "nested deeper than \(Self.maximumNesting) levels")
+        }
         let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: Data(json), options: [.fragmentsAllowed])
+            object = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
         } catch {
             throw ChaosScenarioError(.malformed, "not valid JSON: \((error as NSError).localizedDescription)")
         }
@@ -22,6 +28,32 @@ extension ChaosScenario {
             throw ChaosScenarioError(.malformed, "a scenario is a JSON object of fields")
         }
         try self.init(fields: fields)
+    }
+
+    /// The deepest nesting of JSON text accepted (8).
+    static let maximumNesting = 8
+
+    /// The deepest `[`/`{` nesting in JSON text, brackets inside strings not counted; stops counting
+    /// past ``maximumNesting``.
+    static func nestingDepth(of bytes: [UInt8]) -> Int {
+        var depth = 0, deepest = 0
+        var inString = false, escaped = false
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+                if deepest > maximumNesting { return deepest }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 
     /// Reads a scenario file: JSON (`.json`, or any text starting with `{`), or the flat YAML subset
@@ -56,10 +88,7 @@ extension ChaosScenario {
         if let value = try reader.int("capacity_status") { capacityStatus = value }
         if let value = try reader.double("fault_rate") { faultRate = value }
         if let value = try reader.strings("faults") { faults = try value.map { (name) throws(ChaosScenarioError) -> ChaosFault in try Self.named(name, "faults") } }
-        if let value = try reader.int("seed") {
-            guard value >= 0 else { throw ChaosScenarioError(.outOfRange, "seed must not be negative") }
-            seed = UInt64(value)
-        }
+        seed = try reader.seed("seed")
         self = try validated()
     }
 
@@ -71,7 +100,7 @@ extension ChaosScenario {
             "fault_rate": faultRate, "faults": faults.map(\.rawValue),
         ]
         fields["capacity"] = capacity ?? NSNull()
-        fields["seed"] = seed.map { Int(truncatingIfNeeded: $0) } ?? NSNull()
+        fields["seed"] = seed.map { NSNumber(value: $0) } ?? NSNull()
         return fields
     }
 
@@ -112,6 +141,20 @@ private struct FieldReader {
         return Int(number)
     }
 
+    /// A whole number within 0…2⁶⁴−1, given as a JSON integer (kept exact) or as digits in a string.
+    func seed(_ name: String) throws(ChaosScenarioError) -> UInt64? {
+        guard let value = fields[name], !(value is NSNull) else { return nil }
+        let text = (value as? String) ?? (value as? NSNumber)?.stringValue ?? ""
+        if let seed = UInt64(text) { return seed }
+        if let number = value as? NSNumber {
+            // YAML numbers arrive as doubles: exact up to 2⁵³.
+            let double = number.doubleValue
+            if double >= 0, double == double.rounded(), double < 9_007_199_254_740_992 { return UInt64(double) }
+        }
+        if text.hasPrefix("-"), Double(text) != nil { throw ChaosScenarioError(.outOfRange, "seed must not be negative") }
+        throw wrongType(name, "a whole number within 0…18446744073709551615")
+    }
+
     func string(_ name: String) throws(ChaosScenarioError) -> String? {
         guard let value = fields[name], !(value is NSNull) else { return nil }
         if let text = value as? String { return text }
@@ -133,8 +176,10 @@ private struct FieldReader {
         throw wrongType(name, "a string or a list of strings")
     }
 
+    /// A number as header text: whole numbers without a fraction (`2`, not `2.0`); others, and
+    /// whole numbers too large for `Int` (`1e300`), as Swift prints them.
     static func format(_ number: NSNumber) -> String {
         let value = number.doubleValue
-        return value == value.rounded() ? String(Int(value)) : String(value)
+        return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 }

@@ -19,7 +19,8 @@ extension ChaosScenario {
     public init(yaml text: String) throws(ChaosScenarioError) {
         var fields: [String: Any] = [:]
         var openList: String?
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Lines end in LF or CRLF ("\r\n" is one Character in Swift, so split on every newline).
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = Self.stripComment(String(rawLine)).trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line == "---" { continue }
             func malformed(_ why: String) -> ChaosScenarioError {

@@ -1,3 +1,5 @@
+import Triage
+
 /// What a ``ChaosServer`` does to the requests it gets: a plain value, validated when made.
 ///
 /// For every request (other than the `/_chaos/` control endpoints) the server, in order:
@@ -25,7 +27,7 @@ public struct ChaosScenario: Sendable, Hashable {
     /// The status of injected errors (400…599). Default 503.
     public var errorStatus: Int = 503
     /// `Retry-After` header values sent with errors and capacity rejections, one picked at random per
-    /// response (seconds like `"2"`, or an HTTP date). Default none.
+    /// response: whole seconds like `"2"`, or an HTTP date, as ``RetryAfter`` parses them. Default none.
     public var retryAfter: [String] = []
     /// The body of injected errors. Default `.plain`.
     public var errorBody: ChaosErrorBody = .plain
@@ -59,7 +61,8 @@ public struct ChaosScenario: Sendable, Hashable {
         try require((400...599).contains(capacityStatus), "capacity_status must be within 400…599 (got \(capacityStatus))")
         try require(capacity.map { $0 >= 1 } ?? true, "capacity must be at least 1 (got \(capacity ?? 0))")
         try require(faultRate == 0 || !faults.isEmpty, "faults must name at least one fault when fault_rate is above 0")
-        try require(retryAfter.allSatisfy { !$0.isEmpty && !$0.contains("\r") && !$0.contains("\n") }, "retry_after values must be non-empty single-line header values")
+        try require(retryAfter.allSatisfy { RetryAfter.parse($0, now: 0) != nil && $0.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F } },
+                    "retry_after values must be whole seconds or an HTTP date (got \(retryAfter.map { "'\($0.prefix(40))'" }.joined(separator: ", ")))")
         return self
     }
 }

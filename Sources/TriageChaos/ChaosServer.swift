@@ -22,36 +22,44 @@ public final class ChaosServer: Sendable {
     public let port: Int
     private let channel: any Channel
     private let state: ChaosState
+    private let connections: OpenChannels
 
-    private init(channel: any Channel, host: String, state: ChaosState) {
+    private init(channel: any Channel, host: String, state: ChaosState, connections: OpenChannels) {
         self.channel = channel
         self.host = host
         self.port = channel.localAddress?.port ?? 0
         self.state = state
+        self.connections = connections
     }
 
-    /// Starts listening on `host:port` (default `127.0.0.1`, port 0 = any free port).
+    /// Starts listening on `host:port` (default `127.0.0.1`, port 0 = any free port). A connection
+    /// that completes no request head within `idleTimeout` (default 60 s) of opening or of its last
+    /// response is closed, however slowly it sends.
     /// - Throws: ``ChaosAddressError`` when `host` is not a loopback address; NIO's error when the
     ///   port cannot be bound; ``ChaosScenarioError`` when the scenario is invalid.
     public static func start(
         _ scenario: ChaosScenario = ChaosScenario(),
         host: String = "127.0.0.1",
         port: Int = 0,
+        idleTimeout: Duration = .seconds(60),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> ChaosServer {
         try ChaosAddressError.requireLoopback(host, role: "listen address")
         let state = ChaosState(scenario: try scenario.validated())
+        let connections = OpenChannels()
+        let idle = TimeAmount(idleTimeout)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ChaosHandler(state: state))
+                connections.track(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ChaosHandler(state: state, idleTimeout: idle))
                 }
             }
             .bind(host: host, port: port).get()
-        return ChaosServer(channel: channel, host: host, state: state)
+        return ChaosServer(channel: channel, host: host, state: state, connections: connections)
     }
 
     /// Runs `body` with a started server and shuts it down afterwards.
@@ -87,10 +95,17 @@ public final class ChaosServer: Sendable {
     /// Zeroes the counters and restarts the seeded random sequence.
     public func resetStats() { state.reset() }
 
-    /// Stops listening and fails requests queued for capacity; connections already open are left to
-    /// their scenario and close when their clients close them.
+    /// How many requests wait for a capacity slot.
+    var waitingCount: Int { state.waitingCount }
+
+    /// How many client connections are open.
+    public var openConnections: Int { connections.count }
+
+    /// Stops listening, fails requests queued for capacity and closes every connection (a stalled
+    /// request included); returns when all are closed, so no file descriptor is left.
     public func shutdown() async {
         try? await channel.close()
         state.abandonWaiting()
+        await connections.closeAll()
     }
 }

@@ -22,8 +22,9 @@ final class ChaosState: Sendable {
         case admitted(ChaosPlan)
         /// Over capacity: answer this status at once.
         case rejected(status: Int, retryAfter: String?, body: ChaosErrorBody)
-        /// Over capacity: the future completes with the plan when a slot frees up.
-        case queued(EventLoopFuture<ChaosPlan>)
+        /// Over capacity: the future completes with the plan when a slot frees up; `ticket` names the
+        /// place in the queue for ``ChaosState/abandon(waiting:)``.
+        case queued(ticket: Int, EventLoopFuture<ChaosPlan>)
     }
 
     private struct State {
@@ -31,8 +32,12 @@ final class ChaosState: Sendable {
         var random: ChaosRandom
         var stats = ChaosStats()
         var inFlight = 0
-        var waiting: [EventLoopPromise<ChaosPlan>] = []
+        var waiting: [(ticket: Int, promise: EventLoopPromise<ChaosPlan>)] = []
+        var nextTicket = 0
     }
+
+    /// The most requests queued for a slot (1,024); more are rejected as over capacity.
+    static let maximumWaiting = 1024
 
     private let state: Mutex<State>
 
@@ -71,10 +76,11 @@ final class ChaosState: Sendable {
         state.withLock { state in
             state.stats.requests += 1
             if let capacity = state.scenario.capacity, state.inFlight >= capacity {
-                if state.scenario.overCapacity == .wait {
+                if state.scenario.overCapacity == .wait, state.waiting.count < Self.maximumWaiting {
                     let promise = eventLoop.makePromise(of: ChaosPlan.self)
-                    state.waiting.append(promise)
-                    return .queued(promise.futureResult)
+                    state.nextTicket += 1
+                    state.waiting.append((state.nextTicket, promise))
+                    return .queued(ticket: state.nextTicket, promise.futureResult)
                 }
                 let retryAfter = Self.pick(state.scenario.retryAfter, state.random.fraction())
                 state.stats.byStatus[state.scenario.capacityStatus, default: 0] += 1
@@ -89,7 +95,7 @@ final class ChaosState: Sendable {
         let next: (EventLoopPromise<ChaosPlan>, ChaosPlan)? = state.withLock { state in
             state.inFlight = max(0, state.inFlight - 1)
             guard !state.waiting.isEmpty else { return nil }
-            let promise = state.waiting.removeFirst()
+            let promise = state.waiting.removeFirst().promise
             return (promise, Self.enter(&state))
         }
         if let next { next.0.succeed(next.1) }
@@ -101,8 +107,20 @@ final class ChaosState: Sendable {
             defer { state.waiting = [] }
             return state.waiting
         }
-        for promise in waiting { promise.fail(ChannelError.ioOnClosedChannel) }
+        for entry in waiting { entry.promise.fail(ChannelError.ioOnClosedChannel) }
     }
+
+    /// Takes a queued request whose client went away out of the queue.
+    func abandon(waiting ticket: Int) {
+        let removed = state.withLock { state -> EventLoopPromise<ChaosPlan>? in
+            guard let index = state.waiting.firstIndex(where: { $0.ticket == ticket }) else { return nil }
+            return state.waiting.remove(at: index).promise
+        }
+        removed?.fail(ChannelError.ioOnClosedChannel)
+    }
+
+    /// How many requests wait for a slot.
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
 
     /// Counts a response status, or a fault.
     func count(status: Int) { state.withLock { $0.stats.byStatus[status, default: 0] += 1 } }

@@ -1,31 +1,65 @@
 import Foundation
+import Subprocess
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
 
 /// Runs a program to completion and returns its status and output, for tests and tools that drive the
 /// `triage` binary or system commands.
-///
-/// Output goes through temporary files rather than pipes: Foundation's pipe reads trap on EINTR,
-/// which the signals of a busy test process make likely.
 public enum ChildProcess {
     public struct Result: Sendable {
+        /// The exit status, or the signal number when a signal ended it.
         public var status: Int32
         public var stdout: String
         public var stderr: String
     }
 
-    /// Runs `executable` (a path, or a name looked up on PATH via /usr/bin/env) with `arguments`.
-    ///
-    /// The wait happens on a Dispatch thread, not on the cooperative pool: a child that runs for
-    /// seconds must not hold one of a 2-core machine's two task threads while other tests need it.
-    public static func run(_ executable: String, _ arguments: [String]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try runBlocking(executable, arguments) })
-            }
-        }
+    /// The child ran past its time limit and was stopped (SIGTERM, then SIGKILL 2 s later).
+    public struct Timeout: Error, CustomStringConvertible {
+        public var executable: String
+        public var limit: Duration
+        public var description: String { "\(executable) ran longer than \(limit) and was stopped" }
     }
 
-    /// ``run(_:_:)`` on the calling thread, which it blocks until the child exits: for synchronous
-    /// contexts outside Swift concurrency only.
+    /// The most output kept per stream (16 MiB).
+    public static let maximumOutput = 16 << 20
+
+    /// Runs `executable` (a path, or a name looked up on PATH) with `arguments`, through
+    /// swift-subprocess: output is read through its own non-blocking I/O (no Foundation pipes, whose
+    /// reads trap on EINTR), and the wait blocks no thread. When the awaiting task is cancelled, or
+    /// `timeout` (default 5 minutes) passes, the child gets SIGTERM and, 2 s later, SIGKILL.
+    /// - Throws: ``Timeout`` after `timeout`; `CancellationError` when cancelled; the spawn error.
+    public static func run(_ executable: String, _ arguments: [String], timeout: Duration = .seconds(300)) async throws -> Result {
+        let finished: Result? = try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                let program: Executable = executable.contains("/") ? .path(FilePath(executable)) : .name(executable)
+                var options = PlatformOptions()
+                options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
+                let outcome = try await Subprocess.run(
+                    program, arguments: Arguments(arguments), platformOptions: options,
+                    output: .string(limit: maximumOutput), error: .string(limit: maximumOutput))
+                let status: Int32 = switch outcome.terminationStatus {
+                case .exited(let code): code
+                case .signaled(let signal): signal
+                }
+                return Result(status: status, stdout: outcome.standardOutput ?? "", stderr: outcome.standardError ?? "")
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let finished else { throw Timeout(executable: executable, limit: timeout) }
+        return finished
+    }
+
+    /// ``run(_:_:timeout:)`` on the calling thread, which it blocks until the child exits, through
+    /// Foundation's `Process` (output through temporary files: its pipe reads trap on EINTR): for
+    /// synchronous contexts outside Swift concurrency only.
     public static func runBlocking(_ executable: String, _ arguments: [String]) throws -> Result {
         let process = Process()
         if executable.contains("/") {

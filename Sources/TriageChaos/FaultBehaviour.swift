@@ -30,8 +30,31 @@ public enum FaultBehaviour: Sendable {
     case redirectChain
     /// A chunked stream of `events` newline-terminated JSON lines, one every `interval`, then the end.
     case stream(events: Int, interval: TimeAmount)
+    /// Send a head with `status` and a `Content-Length` of 1 MiB, then one body byte every `interval`
+    /// (a body that trickles in and never ends in reasonable time; the read timeout never fires).
+    case trickleBody(status: Int, interval: TimeAmount)
     /// Choose the behaviour by the request (method and path).
     case route(@Sendable (_ method: String, _ path: String) -> FaultBehaviour)
+    /// Choose the behaviour by the whole request: method, path, headers and body (to check what a
+    /// client sent, e.g. which headers followed a redirect).
+    case routeRequest(@Sendable (FaultRequest) -> FaultBehaviour)
+}
+
+/// A request as a ``FaultServer`` read it.
+public struct FaultRequest: Sendable {
+    /// The method, e.g. `GET`.
+    public var method: String
+    /// The request target as sent, e.g. `/items?id=1`.
+    public var path: String
+    /// The header fields in the order sent.
+    public var headers: [(name: String, value: String)]
+    /// The body (`Content-Length` bytes).
+    public var body: [UInt8]
+
+    /// The first value of header `name` (case-insensitive), if sent.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
 }
 
 /// The status line texts the servers use.

@@ -9,22 +9,35 @@ final class FaultHandler: ChannelInboundHandler {
 
     private let behaviour: FaultBehaviour
     private let counter: NIOLockedValueBox<Int>
-    private var pending: [UInt8] = []
+    private let idleTimeout: TimeAmount
+    private var reader = HTTPRequestReader(maximumBody: 16 << 20)
     private var busy = false
+    private var idleTimer: Scheduled<Void>?
 
-    init(behaviour: FaultBehaviour, counter: NIOLockedValueBox<Int>) {
+    init(behaviour: FaultBehaviour, counter: NIOLockedValueBox<Int>, idleTimeout: TimeAmount) {
         self.behaviour = behaviour
         self.counter = counter
+        self.idleTimeout = idleTimeout
     }
 
     func channelActive(context: ChannelHandlerContext) {
         if case .closeOnAccept = behaviour { context.close(promise: nil) }
+        armIdleTimer(context: context)
         context.fireChannelActive()
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        pending += buffer.readBytes(length: buffer.readableBytes) ?? []
+        let buffer = unwrapInboundIn(data)
+        guard reader.append(buffer.readableBytesView) else {
+            // More pipelined bytes than a request could need while a response is still going out.
+            context.close(promise: nil)
+            return
+        }
         handlePending(context: context)
     }
 
@@ -32,49 +45,40 @@ final class FaultHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 
+    /// Closes a connection that has not completed a request head within ``idleTimeout`` of opening
+    /// or of its last response, however slowly it trickles bytes.
+    private func armIdleTimer(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        idleTimer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: idleTimeout) {
+            if !self.busy { context.close(promise: nil) }
+        }
+    }
+
     private func handlePending(context: ChannelHandlerContext) {
-        // Not HTTP (a TLS ClientHello sent to a plain port, say): answer as real servers do.
-        if !busy, let first = pending.first, !(65...90).contains(first) {
-            busy = true
-            write(Self.response(status: 400, headers: [("Connection", "close")], body: ""), context: context, thenClose: true)
-            return
-        }
-        while !busy, let end = headEnd() {
-            let head = String(decoding: pending[..<end], as: UTF8.self)
-            let bodyLength = Self.contentLength(head)
-            guard pending.count >= end + 4 + bodyLength else { return }
-            pending.removeFirst(end + 4 + bodyLength)
-            counter.withLockedValue { $0 += 1 }
-            let requestLine = head.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? ""
-            let parts = requestLine.split(separator: " ")
-            let method = parts.first.map(String.init) ?? "GET"
-            let path = parts.count > 1 ? String(parts[1]) : "/"
-            act(resolve(behaviour, method: method, path: path), path: path, context: context)
-        }
-    }
-
-    private func resolve(_ behaviour: FaultBehaviour, method: String, path: String) -> FaultBehaviour {
-        if case .route(let choose) = behaviour { return resolve(choose(method, path), method: method, path: path) }
-        return behaviour
-    }
-
-    private func headEnd() -> Int? {
-        guard pending.count >= 4 else { return nil }
-        for index in 0...(pending.count - 4)
-        where pending[index] == 13 && pending[index + 1] == 10 && pending[index + 2] == 13 && pending[index + 3] == 10 {
-            return index
-        }
-        return nil
-    }
-
-    private static func contentLength(_ head: String) -> Int {
-        for line in head.split(separator: "\r\n") {
-            let pair = line.split(separator: ":", maxSplits: 1)
-            if pair.count == 2, pair[0].lowercased() == "content-length" {
-                return min(Int(pair[1].filter { $0 != " " }) ?? 0, 16 << 20)
+        while !busy {
+            switch reader.next() {
+            case .needMore:
+                return
+            case .refuse(let status):
+                busy = true
+                reader.discard()
+                write(Self.response(status: status, headers: [("Connection", "close")], body: ""), context: context, thenClose: true)
+                return
+            case .request(let head):
+                counter.withLockedValue { $0 += 1 }
+                let request = FaultRequest(method: head.method, path: head.path, headers: head.headers, body: head.body)
+                act(resolve(behaviour, request: request), path: head.path, context: context)
+                armIdleTimer(context: context)
             }
         }
-        return 0
+    }
+
+    private func resolve(_ behaviour: FaultBehaviour, request: FaultRequest) -> FaultBehaviour {
+        switch behaviour {
+        case .route(let choose): resolve(choose(request.method, request.path), request: request)
+        case .routeRequest(let choose): resolve(choose(request), request: request)
+        default: behaviour
+        }
     }
 
     private func act(_ behaviour: FaultBehaviour, path: String, context: ChannelHandlerContext) {
@@ -117,7 +121,11 @@ final class FaultHandler: ChannelInboundHandler {
             busy = true
             write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n", context: context)
             sendEvents(remaining: events, number: 1, interval: interval, context: context)
-        case .route:
+        case .trickleBody(let status, let interval):
+            busy = true
+            write("HTTP/1.1 \(status) \(ReasonPhrase.text(for: status))\r\nContent-Type: application/json\r\nContent-Length: \(1 << 20)\r\n\r\n", context: context)
+            trickle(remaining: 1 << 20, interval: interval, context: context)
+        case .route, .routeRequest:
             break  // resolved before acting
         }
     }
@@ -131,6 +139,14 @@ final class FaultHandler: ChannelInboundHandler {
             let line = "{\"type\":\"ADDED\",\"n\":\(number)}\n"
             self.write(String(line.utf8.count, radix: 16) + "\r\n" + line + "\r\n", context: context)
             self.sendEvents(remaining: remaining - 1, number: number + 1, interval: interval, context: context)
+        }
+    }
+
+    private func trickle(remaining: Int, interval: TimeAmount, context: ChannelHandlerContext) {
+        guard remaining > 0, context.channel.isActive else { return }
+        context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: interval) {
+            self.write("{", context: context)
+            self.trickle(remaining: remaining - 1, interval: interval, context: context)
         }
     }
 

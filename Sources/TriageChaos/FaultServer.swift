@@ -22,37 +22,44 @@ public final class FaultServer: Sendable {
     public let usesTLS: Bool
     private let channel: any Channel
     private let counter: NIOLockedValueBox<Int>
+    private let connections: OpenChannels
 
-    private init(channel: any Channel, host: String, usesTLS: Bool, counter: NIOLockedValueBox<Int>) {
+    private init(channel: any Channel, host: String, usesTLS: Bool, counter: NIOLockedValueBox<Int>, connections: OpenChannels) {
         self.channel = channel
+        self.connections = connections
         self.host = host
         self.port = channel.localAddress?.port ?? 0
         self.usesTLS = usesTLS
         self.counter = counter
     }
 
-    /// Starts a server; `tls` makes it a TLS listener with that configuration.
+    /// Starts a server; `tls` makes it a TLS listener with that configuration. A connection that
+    /// completes no request head within `idleTimeout` (default 60 s) of opening or of its last
+    /// request is closed, however slowly it sends.
     public static func start(
         _ behaviour: FaultBehaviour,
         host: String = "127.0.0.1",
         tls: TLSConfiguration? = nil,
+        idleTimeout: Duration = .seconds(60),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> FaultServer {
         let sslContext = try tls.map { try NIOSSLContext(configuration: $0) }
         let counter = NIOLockedValueBox(0)
+        let connections = OpenChannels()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.track(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     if let sslContext {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
                     }
-                    try channel.pipeline.syncOperations.addHandler(FaultHandler(behaviour: behaviour, counter: counter))
+                    try channel.pipeline.syncOperations.addHandler(FaultHandler(behaviour: behaviour, counter: counter, idleTimeout: TimeAmount(idleTimeout)))
                 }
             }
             .bind(host: host, port: 0).get()
-        return FaultServer(channel: channel, host: host, usesTLS: tls != nil, counter: counter)
+        return FaultServer(channel: channel, host: host, usesTLS: tls != nil, counter: counter, connections: connections)
     }
 
     /// Runs `body` with a started server and shuts it down afterwards.
@@ -80,8 +87,13 @@ public final class FaultServer: Sendable {
     /// How many requests (complete heads) it has read.
     public var requestCount: Int { counter.withLockedValue { $0 } }
 
-    /// Stops listening. Connections already open are left to their behaviour.
+    /// How many client connections are open.
+    public var openConnections: Int { connections.count }
+
+    /// Stops listening and closes every connection (a stalled one included); returns when all are
+    /// closed, so no file descriptor is left.
     public func shutdown() async {
         try? await channel.close()
+        await connections.closeAll()
     }
 }

@@ -1,8 +1,22 @@
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// `close(2)`, named apart from the methods called `close()` (as swift-nio names its system calls).
+@inline(__always)
+func systemClose(_ fd: Int32) {
+    #if canImport(Glibc)
+    _ = Glibc.close(fd)
+    #elseif canImport(Musl)
+    _ = Musl.close(fd)
+    #elseif canImport(Darwin)
+    _ = Darwin.close(fd)
+    #endif
+}
 
 /// Raw loopback sockets for the failures no server can act out: a port nobody listens on, and a
 /// listener whose accept queue is full so that new SYNs are dropped.
@@ -10,12 +24,12 @@ public enum LoopbackSockets {
     /// A TCP port on 127.0.0.1 that was free a moment ago and has nobody listening: connecting is refused.
     public static func closedPort() throws -> Int {
         let fd = try bindLoopback()
-        defer { close(fd) }
+        defer { systemClose(fd) }
         return try localPort(of: fd)
     }
 
     static func bindLoopback() throws -> Int32 {
-        #if canImport(Glibc)
+        #if canImport(Glibc) || canImport(Musl)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
         let fd = socket(AF_INET, SOCK_STREAM, 0)
@@ -29,7 +43,7 @@ public enum LoopbackSockets {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
-            close(fd)
+            systemClose(fd)
             throw SocketFailure(operation: "bind", errno: errno)
         }
         return fd
@@ -46,7 +60,7 @@ public enum LoopbackSockets {
     }
 
     static func connectNonBlocking(port: Int) -> Int32 {
-        #if canImport(Glibc)
+        #if canImport(Glibc) || canImport(Musl)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         #else
         let fd = socket(AF_INET, SOCK_STREAM, 0)
@@ -83,7 +97,7 @@ public final class FullBacklogListener: Sendable {
     public init(fill: Int = 4) throws {
         let fd = try LoopbackSockets.bindLoopback()
         guard listen(fd, 0) == 0 else {
-            Glibc.close(fd)
+            systemClose(fd)
             throw SocketFailure(operation: "listen", errno: errno)
         }
         listener = fd
@@ -98,7 +112,7 @@ public final class FullBacklogListener: Sendable {
 
     /// Closes the listener and the parked connections.
     public func close() {
-        for fd in parked { Glibc.close(fd) }
-        Glibc.close(listener)
+        for fd in parked { systemClose(fd) }
+        systemClose(listener)
     }
 }

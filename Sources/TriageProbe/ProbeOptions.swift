@@ -8,6 +8,9 @@ public struct ProbeOptions: Sendable {
     public var method: String = "GET"
     /// Request headers, in order.
     public var headers: [(name: String, value: String)] = []
+    /// Names of further headers whose values are secret (`--secret-header`), beside
+    /// ``Redactor/secretHeaders``: never printed, never sent to another origin on a redirect.
+    public var secretHeaders: [String] = []
     /// The request body.
     public var body: [UInt8]?
     /// Attempts in all (default 1 until the retry engine lands; values above 1 are accepted and reported).

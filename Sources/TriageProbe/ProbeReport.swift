@@ -73,15 +73,20 @@ extension ProbeReport {
         return object.text
     }
 
-    /// The report for people.
+    /// The report for people. Every text is escaped again (``TerminalText``): nothing a server sent
+    /// reaches the terminal as a control character.
     public func human() -> String {
+        lines(TerminalText.escaped).joined(separator: "\n")
+    }
+
+    private func lines(_ safe: (String) -> String) -> [String] {
         var lines: [String] = []
-        lines.append("\(method) \(url)")
+        lines.append("\(safe(method)) \(safe(url))")
         for attempt in attempts {
             let status = attempt.status.map { " HTTP \($0)" } ?? ""
             let delay = attempt.delaySeconds.map { String(format: ", next in %.3f s", $0) } ?? ""
-            lines.append(String(format: "  attempt %d: %@%@ after %.3f s%@", attempt.number, attempt.kind, status, attempt.elapsedSeconds, delay))
-            lines.append("    \(attempt.reason)")
+            lines.append(String(format: "  attempt %d: %@%@ after %.3f s%@", attempt.number, safe(attempt.kind), status, attempt.elapsedSeconds, delay))
+            lines.append("    \(safe(attempt.reason))")
         }
         if succeeded {
             lines.append("outcome: success" + (status.map { " (HTTP \($0))" } ?? "") + (failure.map { ", \($0.kind.id): \($0.decision.id)" } ?? ""))
@@ -92,13 +97,13 @@ extension ProbeReport {
             lines.append("  delivery:  \(failure.delivery.id)")
             if let delay = failure.retryAfter { lines.append(String(format: "  retry in:  %.3f s", delay.triageSeconds)) }
             if let api = failure.api {
-                let parts = [api.reason, api.code, api.message].compactMap { $0 }.joined(separator: " · ")
+                let parts = [api.reason, api.code, api.message].compactMap { $0 }.map(safe).joined(separator: " · ")
                 lines.append("  api:       \(api.format.id): \(parts)")
             }
-            if let error { lines.append("  error:     \(error)") }
+            if let error { lines.append("  error:     \(safe(error))") }
         }
-        lines.append(explanation)
-        return lines.joined(separator: "\n")
+        lines.append(safe(explanation))
+        return lines
     }
 }
 
@@ -118,7 +123,7 @@ struct JSONWriter {
 
     static func render(_ value: Value) -> String {
         switch value {
-        case .string(let text): JSONString.quoted(text)
+        case .string(let text): JSONString.quoted(TerminalText.escaped(text))
         case .int(let number): String(number)
         case .double(let number): number.isFinite ? String(Double(Int((number * 1000).rounded())) / 1000) : "null"
         case .bool(let flag): flag ? "true" : "false"

@@ -12,71 +12,120 @@ import X509
 /// Sends the probe's request through AsyncHTTPClient and explains what happened.
 ///
 /// AsyncHTTPClient's own connection-establishment retry is off, so a refused port is reported at once
-/// rather than after the connect timeout. When a certificate fails verification the peer chain is
+/// rather than after the connect timeout. Redirects are followed here, not by AsyncHTTPClient, so
+/// that no secret header goes to another origin (``ProbeRedirect``). `--timeout` bounds the whole
+/// probe, the response bodies included. When a certificate fails verification the peer chain is
 /// fetched again and ``TLSDiagnosis`` names the exact reason.
 public struct ProbeRunner: Sendable {
     public var options: ProbeOptions
-    private let redactor: Redactor
+    let redactor: Redactor
 
     public init(options: ProbeOptions) {
         self.options = options
-        self.redactor = Redactor(url: options.url, headers: options.headers)
+        self.redactor = Redactor(url: options.url, headers: options.headers, secretHeaderNames: options.secretHeaders)
     }
 
     /// Runs the probe. Never throws: every failure is part of the report.
     ///
     /// The request goes through ``ResilientHTTPClient`` with a ``Pipeline`` built from `--max-attempts`,
     /// `--timeout` and `--attempt-timeout`; a non-idempotent method is resent after a `maybeProcessed`
-    /// failure only with an idempotency key.
+    /// failure only with an idempotency key. When `--timeout` passes while a body is still arriving
+    /// (a 200 whose body never ends, an error body trickling in), the probe stops there with
+    /// `deadline.exceeded`.
     public func run() async -> ProbeReport {
-        let records = Mutex<[DecisionRecord]>([])
-        let lastStatus = Mutex<Int?>(nil)
-        let pipeline = Pipeline(
-            clock: ContinuousClock(),
-            retry: (try? RetryPolicy(maxAttempts: max(1, options.maxAttempts))) ?? .never,
-            timeout: options.timeout,
-            attemptTimeout: attemptIsShorter ? options.attemptTimeout : nil,
-            classifier: .asyncHTTPClient,
-            observer: { record in records.withLock { $0.append(record) } }
-        )
-        let clientOptions = (try? ResilientHTTPClientOptions(
-            maximumErrorBodySize: min(max(0, options.maximumErrorBody), 16 << 20),
-            idleTimeout: options.readTimeout ?? options.attemptTimeout
-        )) ?? ResilientHTTPClientOptions()
+        let progress = Progress()
         let start = ContinuousClock.now
-        var final: Outcome
-        do {
-            final = try await ResilientHTTPClient.withClient(pipeline: pipeline, configuration: clientConfiguration(), options: clientOptions) { client in
-                try await client.execute(self.request(), body: self.options.body.map { RequestBody.bytes($0) }) { response in
-                    lastStatus.withLock { $0 = Int(response.status.code) }
-                    return try await self.readBody(response)
-                }
+        let deadline = start + options.timeout
+        let finished: Outcome? = await withTaskGroup(of: Outcome?.self) { group in
+            group.addTask { await self.follow(progress: progress) }
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                return nil
             }
-        } catch {
-            var failure = (error as? Failure) ?? ClassifierChain.asyncHTTPClient.classify(error)
-            if Self.needsDiagnosis(failure.kind) {
-                failure = await diagnose(failure)
-                records.withLock { history in
-                    if !history.isEmpty { history[history.count - 1].kind = failure.kind }
-                }
-            }
-            final = Outcome(status: failure.status ?? lastStatus.withLock { $0 }, failure: failure, succeeded: false)
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
-        let history = records.withLock { $0 }
-        return report(for: final, history: history, start: start, end: ContinuousClock.now)
+        var final: Outcome
+        if let finished {
+            final = finished
+        } else {
+            let status = progress.lastStatus.withLock { $0 }
+            var late = Failure(.deadlineExceeded, delivery: status == nil ? nil : .processed, status: status,
+                               detail: "--timeout \(Self.seconds(options.timeout)) s passed before the exchange ended")
+            late.status = status
+            final = Outcome(status: status, failure: late, succeeded: false)
+        }
+        let history = progress.records.withLock { $0 }
+        return report(for: final, history: history, redirects: progress.redirects.withLock { $0 }, start: start, end: ContinuousClock.now)
     }
 
     struct Outcome: Sendable {
         var status: Int?
         var failure: Failure?
         var succeeded: Bool
+        /// The `Location` of a 3xx response, to follow.
+        var location: String? = nil
+    }
+
+    /// What the probe saw so far, shared with the task that may be cut short by the deadline.
+    final class Progress: Sendable {
+        let records = Mutex<[DecisionRecord]>([])
+        let lastStatus = Mutex<Int?>(nil)
+        let redirects = Mutex(0)
+    }
+
+    /// Sends the request and follows its redirects.
+    private func follow(progress: Progress) async -> Outcome {
+        let pipeline = Pipeline(
+            clock: ContinuousClock(),
+            retry: (try? RetryPolicy(maxAttempts: max(1, options.maxAttempts))) ?? .never,
+            timeout: options.timeout,
+            attemptTimeout: attemptIsShorter ? options.attemptTimeout : nil,
+            classifier: .asyncHTTPClient,
+            observer: { record in progress.records.withLock { $0.append(record) } }
+        )
+        let clientOptions = (try? ResilientHTTPClientOptions(
+            maximumErrorBodySize: min(max(0, options.maximumErrorBody), 16 << 20),
+            idleTimeout: options.readTimeout ?? options.attemptTimeout
+        )) ?? ResilientHTTPClientOptions()
+        var hop = ProbeRedirect(url: options.url, method: options.method.uppercased(), headers: options.headers, body: options.body)
+        var visited: Set<String> = [options.url]
+        do {
+            return try await ResilientHTTPClient.withClient(pipeline: pipeline, configuration: clientConfiguration(), options: clientOptions) { client in
+                while true {
+                    let recordsBefore = progress.records.withLock { $0.count }
+                    let outcome = try await client.execute(self.request(hop), body: hop.body.map { RequestBody.bytes($0) }) { response in
+                        progress.lastStatus.withLock { $0 = Int(response.status.code) }
+                        return try await self.readBody(response)
+                    }
+                    guard let status = outcome.status, (300..<400).contains(status),
+                          let next = try hop.next(status: status, location: outcome.location, visited: visited, redactor: self.redactor)
+                    else { return outcome }
+                    // A hop that was redirected is not an attempt of the request: its record goes.
+                    progress.records.withLock { $0.removeSubrange(recordsBefore...) }
+                    progress.redirects.withLock { $0 += 1 }
+                    visited.insert(next.url)
+                    hop = next
+                }
+            }
+        } catch {
+            var failure = (error as? Failure) ?? ClassifierChain.asyncHTTPClient.classify(error)
+            if Self.needsDiagnosis(failure.kind) {
+                failure = await diagnose(failure)
+                progress.records.withLock { history in
+                    if !history.isEmpty { history[history.count - 1].kind = failure.kind }
+                }
+            }
+            return Outcome(status: failure.status ?? progress.lastStatus.withLock { $0 }, failure: failure, succeeded: false)
+        }
     }
 
     private func clientConfiguration() -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: TimeAmount(options.connectTimeout), read: TimeAmount(options.readTimeout ?? options.attemptTimeout))
         configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
+        configuration.redirectConfiguration = .disallow
         if let pem = options.extraRootsPEM, let roots = try? NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)) {
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.additionalTrustRoots = [.certificates(roots)]
@@ -85,10 +134,10 @@ public struct ProbeRunner: Sendable {
         return configuration
     }
 
-    private func request() -> HTTPClientRequest {
-        var request = HTTPClientRequest(url: options.url)
-        request.method = HTTPMethod(rawValue: options.method.uppercased())
-        for header in options.headers { request.headers.add(name: header.name, value: header.value) }
+    private func request(_ hop: ProbeRedirect) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: hop.url)
+        request.method = HTTPMethod(rawValue: hop.method)
+        for header in hop.headers { request.headers.add(name: header.name, value: header.value) }
         if let key = options.idempotencyKey { request.headers.replaceOrAdd(name: "Idempotency-Key", value: key) }
         return request
     }
@@ -99,6 +148,10 @@ public struct ProbeRunner: Sendable {
     /// Reads a successful response's body; for `--watch`, judges how the stream ended.
     private func readBody(_ response: ResilientHTTPClient<ContinuousClock>.StreamingResponse) async throws -> Outcome {
         let status = Int(response.status.code)
+        if (300..<400).contains(status) {
+            for try await _ in response.body {}
+            return Outcome(status: status, failure: nil, succeeded: true, location: response.headers.first(name: "Location"))
+        }
         do {
             for try await _ in response.body {}
         } catch let failure as Failure {
@@ -135,128 +188,5 @@ public struct ProbeRunner: Sendable {
         exact.decision = diagnosed.kind.defaultDecision
         exact.detail = "diagnosed from the peer chain; TLS said: \(failure.detail)"
         return exact
-    }
-
-    private func report(for outcome: Outcome, history: [DecisionRecord], start: ContinuousClock.Instant,
-                        end: ContinuousClock.Instant) -> ProbeReport {
-        let failure = outcome.failure
-        var attempts: [ProbeReport.Attempt] = []
-        var began = Duration.zero
-        for record in history {
-            let retried = record.action == .retry || record.action == .refreshAndRetry
-            let succeeded = record.action == .succeeded
-            let reason: String
-            if succeeded {
-                reason = failure.map(Self.reason(for:)) ?? "HTTP \(outcome.status ?? 0): success"
-            } else {
-                reason = Self.reason(for: record)
-            }
-            attempts.append(ProbeReport.Attempt(
-                number: record.attempt, kind: succeeded ? (failure?.kind.id ?? "ok") : (record.kind?.id ?? "ok"),
-                status: succeeded ? outcome.status : record.status,
-                elapsedSeconds: max(0, (record.elapsed - began).triageSeconds),
-                delaySeconds: retried ? record.delay?.triageSeconds : nil,
-                reason: redactor.redact(reason)))
-            began = record.elapsed + (retried ? record.delay ?? .zero : .zero)
-        }
-        if attempts.isEmpty {
-            attempts.append(ProbeReport.Attempt(
-                number: 1, kind: failure?.kind.id ?? "ok", status: outcome.status,
-                elapsedSeconds: (end - start).triageSeconds, delaySeconds: nil,
-                reason: redactor.redact(failure.map(Self.reason(for:)) ?? "HTTP \(outcome.status ?? 0): success")))
-        }
-        var explanation: String
-        if outcome.succeeded {
-            explanation = "succeeded on attempt \(attempts.count)"
-        } else if let last = history.last(where: { $0.action != .succeeded }) {
-            explanation = "gave up after \(attempts.count) attempt\(attempts.count == 1 ? "" : "s"): " + Self.explanation(for: last, options: options)
-        } else {
-            explanation = "gave up after 1 attempt: \(failure?.kind.id ?? "unknown")"
-        }
-        if let failure, failure.delivery == .maybeProcessed, !Self.idempotentMethods.contains(options.method.uppercased()),
-           options.idempotencyKey == nil {
-            explanation += "; \(options.method.uppercased()) may have been processed and is not idempotent: not safe to resend without --idempotency-key"
-        }
-        return ProbeReport(
-            url: redactor.redact(options.url),
-            method: options.method.uppercased(),
-            succeeded: outcome.succeeded,
-            status: outcome.status,
-            failure: failure,
-            attempts: attempts,
-            explanation: redactor.redact(explanation),
-            error: outcome.succeeded ? nil : failure.map { redactor.redact(Self.errorText(for: $0)) }
-        )
-    }
-
-    /// Why the engine stopped, in the probe's words.
-    static func explanation(for record: DecisionRecord, options: ProbeOptions) -> String {
-        if record.attempt >= options.maxAttempts, record.decision?.isRetryable == true {
-            return "--max-attempts \(options.maxAttempts)"
-        }
-        return record.reason
-    }
-
-    /// The reason for one attempt's decision, naming the delay's source.
-    static func reason(for record: DecisionRecord) -> String {
-        let what = record.status.map { "\($0)" } ?? record.kind?.summary ?? "ok"
-        switch record.delaySource {
-        case .retryAfter?:
-            return "\(what) is transient; the server asked for \(seconds(record.delay)) s (Retry-After)"
-        case .breaker?:
-            return "\(what): the circuit is open for \(seconds(record.delay)) s more"
-        case .backoff(let strategy, let ceiling, let random)?:
-            let draw = random.map { String(format: " × random %.3f", $0) } ?? ""
-            return "\(what) is transient; backoff \(seconds(record.delay)) s (\(strategy): ceiling \(seconds(ceiling)) s\(draw))"
-        case nil:
-            if let named = record.namedDelay {
-                return "\(what) is transient; the server asked for \(seconds(named)) s (Retry-After)"
-            }
-            return record.reason
-        }
-    }
-
-    static let idempotentMethods: Set<String> = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]
-
-    /// Why this failure leads to its decision, in one sentence.
-    static func reason(for failure: Failure) -> String {
-        let what = failure.status.map { "\($0)" } ?? failure.kind.summary
-        switch failure.decision {
-        case .retryAfter:
-            let source = failure.api?.retryAfter != nil && failure.api?.retryAfter == failure.retryAfter ? "the error body" : "Retry-After"
-            return "\(what) is transient; the server asked for \(Self.seconds(failure.retryAfter)) s (\(source))"
-        case .retry: return "\(what) is transient: retry with backoff"
-        case .refresh: return "\(what) is a conflict: re-read, rebuild the request, then retry"
-        case .relist: return "\(what): the resume point is too old; start again from a full read"
-        case .reconnect: return "\(what): resume the stream at once"
-        case .fail: return "\(what) is permanent: retrying cannot help"
-        case .stop: return "\(what): the caller's limit ended the operation"
-        }
-    }
-
-    static func seconds(_ duration: Duration?) -> String {
-        guard let duration else { return "0" }
-        let value = duration.triageSeconds
-        return value == value.rounded() ? String(Int(value)) : String(format: "%.3f", value)
-    }
-
-    /// The error line: the status text for HTTP, else the failure and the underlying error.
-    static func errorText(for failure: Failure) -> String {
-        if let status = failure.status, failure.kind.isHTTPStatus || failure.kind == .watchExpired {
-            return "HTTP \(status) \(HTTPResponseStatus(statusCode: status).reasonPhrase)"
-        }
-        var text = failure.kind.summary
-        if !failure.detail.isEmpty { text += " (\(failure.detail))" }
-        if let underlying = failure.underlying {
-            text += ": " + String(String(describing: underlying).prefix(300))
-        }
-        return text
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }

@@ -1,51 +1,141 @@
 import Foundation
+import Triage
 
-/// Keeps secrets out of everything the probe prints: values of credential headers and URL passwords
-/// are replaced by `<redacted>` wherever they appear, including inside error texts.
+/// Keeps secrets out of everything the probe prints.
+///
+/// It collects the request's secrets — the values of credential headers (``secretHeaders`` and the
+/// names given with `--secret-header`), the URL's password (or its user name when no password is
+/// given: `https://TOKEN@host/`), and the values of credential query parameters
+/// (``secretQueryParameters``) — and replaces each wherever it appears, also in the forms a server or
+/// a library may echo it in: percent-encoded, percent-decoded, JSON-escaped and Swift-escaped (as
+/// AsyncHTTPClient's error descriptions print header values). The mask is ``mask``.
+///
+/// Free-text replacement only applies to secrets of at least ``minimumEchoLength`` (4) characters,
+/// so that a one-digit `password=1` does not mask every `1` in a report; the URL itself is
+/// redacted by structure (``displayURL(_:)``), whatever the lengths.
 public struct Redactor: Sendable {
-    /// Headers whose values are secret (compared case-insensitively).
-    public static let secretHeaders: Set<String> = ["authorization", "cookie", "proxy-authorization", "x-amz-security-token", "set-cookie"]
+    /// Headers whose values are secret (lower case; compared case-insensitively).
+    public static let secretHeaders: Set<String> = [
+        "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "x-auth-token",
+        "private-token", "x-goog-api-key", "x-vault-token", "x-amz-security-token",
+    ]
+    /// Query parameters (and `#fragment` parameters) whose values are secret (lower case; compared
+    /// case-insensitively after percent-decoding the name).
+    public static let secretQueryParameters: Set<String> = [
+        "x-amz-signature", "x-amz-credential", "x-amz-security-token", "signature", "sig", "token",
+        "access_token", "api_key", "key", "password", "secret", "client_secret",
+    ]
+    /// What a secret is replaced by.
     public static let mask = "<redacted>"
+    /// The shortest secret replaced inside free text (4 characters).
+    public static let minimumEchoLength = 4
 
-    private var secrets: [String]
+    /// Header names (lower case) treated as secret: ``secretHeaders`` and the user's own.
+    public let secretHeaderNames: Set<String>
+    private let secrets: [String]
 
-    /// A redactor for a request: the URL's password and the secret headers' values.
-    public init(url: String, headers: [(name: String, value: String)]) {
-        var secrets: [String] = []
-        if let password = Self.password(in: url) { secrets.append(password) }
-        for header in headers where Self.secretHeaders.contains(header.name.lowercased()) && !header.value.isEmpty {
-            secrets.append(header.value)
-            // "Bearer abc": the token alone may be echoed too.
-            if let space = header.value.firstIndex(of: " ") {
-                let token = header.value[header.value.index(after: space)...]
-                if token.count >= 4 { secrets.append(String(token)) }
-            }
+    /// A redactor for a request: its URL, its headers and the extra header names marked secret.
+    public init(url: String, headers: [(name: String, value: String)], secretHeaderNames: some Sequence<String> = []) {
+        let names = Self.secretHeaders.union(secretHeaderNames.map { $0.lowercased() })
+        self.secretHeaderNames = names
+        var found: [String] = []
+        if let userInfo = URLSecrets.userInfo(in: url) { found += userInfo.secrets }
+        found += URLSecrets.secretParameterValues(in: url)
+        for header in headers where names.contains(header.name.lowercased()) {
+            found += Self.headerSecrets(header.value)
         }
-        self.secrets = secrets.sorted { $0.count > $1.count }
+        var forms = Set<String>()
+        for secret in found where secret.count >= Self.minimumEchoLength {
+            forms.formUnion(Self.echoForms(of: secret).filter { $0.count >= Self.minimumEchoLength })
+        }
+        // Longest first, so that a secret containing another is masked whole.
+        self.secrets = forms.sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
     }
 
-    /// `text` with every secret replaced.
+    /// Whether `name` is a secret header.
+    public func isSecretHeader(_ name: String) -> Bool {
+        secretHeaderNames.contains(name.lowercased())
+    }
+
+    /// `text` with every secret replaced by ``mask``.
     public func redact(_ text: String) -> String {
-        var text = text
+        guard !secrets.isEmpty else { return text }
+        var bytes = Array(text.utf8)
+        var changed = false
         for secret in secrets {
-            text = text.replacingOccurrences(of: secret, with: Self.mask)
-            if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .urlPasswordAllowed), encoded != secret {
-                text = text.replacingOccurrences(of: encoded, with: Self.mask)
+            if let replaced = Self.replacing(Array(secret.utf8), in: bytes) {
+                bytes = replaced
+                changed = true
             }
         }
-        return text
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
     }
 
-    /// The password of `scheme://user:password@host/...`, if any.
-    static func password(in url: String) -> String? {
-        guard let scheme = url.range(of: "://") else { return nil }
-        let rest = url[scheme.upperBound...]
-        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        guard let at = authority.lastIndex(of: "@") else { return nil }
-        let userInfo = authority[..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return nil }
-        let password = userInfo[userInfo.index(after: colon)...]
-        return password.isEmpty ? nil : String(password)
+    /// `text` with every occurrence of `needle` replaced by ``mask``, or `nil` when there is none.
+    ///
+    /// On UTF-8 bytes: a match of a whole string's bytes starts and ends on scalar boundaries, so the
+    /// result is valid UTF-8. (Foundation's `replacingOccurrences` traps on Linux for some strings
+    /// holding NUL and U+FFFD, which the fuzzer found.)
+    static func replacing(_ needle: [UInt8], in text: [UInt8]) -> [UInt8]? {
+        guard !needle.isEmpty, text.count >= needle.count, let first = needle.first else { return nil }
+        var result: [UInt8] = []
+        var index = 0
+        var found = false
+        let last = text.count - needle.count
+        while index < text.count {
+            if index <= last, text[index] == first, text[index..<(index + needle.count)].elementsEqual(needle) {
+                result.append(contentsOf: maskBytes)
+                index += needle.count
+                found = true
+            } else {
+                result.append(text[index])
+                index += 1
+            }
+        }
+        return found ? result : nil
+    }
+
+    static let maskBytes = Array(mask.utf8)
+
+    /// `url` for display: user info and credential parameters masked by structure, then ``redact(_:)``.
+    public func displayURL(_ url: String) -> String {
+        redact(URLSecrets.masked(url))
+    }
+
+    /// The secrets in a header value: the value, the credential after an auth scheme
+    /// (`Bearer abc` → `abc`), and for `Basic` the decoded `user:password` and password.
+    static func headerSecrets(_ value: String) -> [String] {
+        let value = value.trimmingCharacters(in: .whitespaces)
+        guard !value.isEmpty else { return [] }
+        var secrets = [value]
+        if let space = value.firstIndex(of: " ") {
+            let scheme = value[..<space].lowercased()
+            let credential = value[value.index(after: space)...].trimmingCharacters(in: .whitespaces)
+            secrets.append(credential)
+            if scheme == "basic", let data = Data(base64Encoded: credential), let decoded = String(data: data, encoding: .utf8) {
+                secrets.append(decoded)
+                if let colon = decoded.firstIndex(of: ":") { secrets.append(String(decoded[decoded.index(after: colon)...])) }
+            }
+        }
+        // `session=abc; theme=dark`: each cookie value alone may be echoed too.
+        for pair in value.split(separator: ";") {
+            if let equals = pair.firstIndex(of: "=") { secrets.append(String(pair[pair.index(after: equals)...])) }
+        }
+        return secrets
+    }
+
+    /// The forms a secret may be echoed in.
+    static func echoForms(of secret: String) -> Set<String> {
+        var forms: Set<String> = [secret]
+        if let decoded = secret.removingPercentEncoding { forms.insert(decoded) }
+        for allowed in [CharacterSet.urlPasswordAllowed, .urlQueryAllowed, .alphanumerics] {
+            if let encoded = secret.addingPercentEncoding(withAllowedCharacters: allowed) { forms.insert(encoded) }
+        }
+        for form in Array(forms) {
+            forms.insert(String(String(reflecting: form).dropFirst().dropLast()))  // Swift's escaping
+            forms.insert(String(JSONString.quoted(form).dropFirst().dropLast()))
+        }
+        return forms
     }
 
     /// A header line safe to show in a usage message.

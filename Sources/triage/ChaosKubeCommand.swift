@@ -48,7 +48,7 @@ struct ChaosKubeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let signal = TerminationSignal()
+        let signal = await TerminationSignal()
         let server = try await FakeKubernetesServer.start(port: port)
         for object in objects {
             if let (collection, name, data) = Self.parse(object) { server.create(in: collection, name: name, data: data) }

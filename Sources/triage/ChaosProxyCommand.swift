@@ -66,11 +66,10 @@ struct ChaosProxyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let stop = TerminationSignal()
+        let stop = await TerminationSignal()
         let proxy = try await ChaosProxy.start(upstream: upstream, toxics: try toxics(), listen: listen)
         say("chaos proxy listening on \(proxy.host):\(proxy.port) → \(proxy.upstream.host):\(proxy.upstream.port)")
-        let signal = await stop.wait(limit: duration)
-        await proxy.shutdown()
+        let signal = try await ChaosServiceGroup.run(until: stop, limit: duration, stopping: [{ await proxy.shutdown() }])
         let counts = proxy.connections
         say("stopped\(signal.map { " on signal \($0)" } ?? ""); \(counts.accepted) connections, toxics applied to \(counts.affected)")
     }

@@ -83,7 +83,7 @@ struct KubeHandleCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try connection.configuration()
         let options = try self.options
-        let signal = TerminationSignal()
+        let signal = await TerminationSignal()
         let script = ScriptHandler(command: command[0], arguments: Array(command.dropFirst()), temporaryDelay: Self.duration(temporaryDelay))
         let json = self.json
         let path = self.path

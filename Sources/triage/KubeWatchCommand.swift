@@ -48,7 +48,7 @@ struct KubeWatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try connection.configuration()
-        let signal = TerminationSignal()
+        let signal = await TerminationSignal()
         let json = self.json
         let failed: (any Error)? = try await KubernetesClient.withClient(configuration: configuration) { client in
             let supervisor = WatchSupervisor(client: client, path: path, policy: policy)

@@ -26,6 +26,9 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(name: [.customShort("H"), .customLong("header")], help: "Request header 'Name: value' (repeatable).")
     var headers: [String] = []
 
+    @Option(name: .customLong("secret-header"), help: "A header whose value is secret: never printed, not sent to another origin (repeatable).")
+    var secretHeaders: [String] = []
+
     @Option(name: [.customShort("d"), .long], help: "Request body: TEXT, or @FILE.")
     var data: String?
 
@@ -54,6 +57,7 @@ struct ProbeCommand: AsyncParsableCommand {
         var options = ProbeOptions(url: url)
         options.method = method
         options.headers = try headers.map(ProbeOptions.header)
+        options.secretHeaders = secretHeaders
         options.body = try data.map(ProbeOptions.data)
         options.maxAttempts = maxAttempts
         if let timeout { options.timeout = try ProbeOptions.seconds(timeout, flag: "--timeout") }

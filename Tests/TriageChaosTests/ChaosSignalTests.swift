@@ -2,9 +2,16 @@ import Foundation
 import Testing
 import TriageChaos
 
-/// `triage chaos serve` runs until SIGTERM and then stops cleanly (exit 0, final stats printed).
+/// `triage chaos serve` and `chaos proxy` run until SIGTERM or SIGINT and then stop cleanly (exit 0,
+/// final counts printed).
 @Suite struct ChaosSignalTests {
-    @Test func serveStopsCleanlyOnSIGTERM() async throws {
+    static let commands: [[String]] = [
+        ["chaos", "serve", "--port", "0", "--duration", "20"],
+        ["chaos", "proxy", "--upstream", "127.0.0.1:1", "--duration", "20"],
+    ]
+
+    @Test(arguments: commands, [SIGTERM, SIGINT])
+    func stopsCleanlyOnASignal(arguments: [String], signal: Int32) async throws {
         let binary = ChaosCommandLineTests.binary
         try #require(FileManager.default.isExecutableFile(atPath: binary.path))
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("chaos-serve-\(UUID()).out")
@@ -13,7 +20,7 @@ import TriageChaos
         let handle = try FileHandle(forWritingTo: output)
         let process = Process()
         process.executableURL = binary
-        process.arguments = ["chaos", "serve", "--port", "0", "--duration", "20"]
+        process.arguments = arguments
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
@@ -23,8 +30,8 @@ import TriageChaos
             try await Task.sleep(for: .milliseconds(25))
             text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         }
-        #expect(text.contains("listening on http://127.0.0.1:"))
-        process.terminate()  // SIGTERM
+        #expect(text.contains("listening on"))
+        kill(process.processIdentifier, signal)
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 process.waitUntilExit()
@@ -34,6 +41,6 @@ import TriageChaos
         try? handle.close()
         text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         #expect(process.terminationStatus == 0, "\(text)")
-        #expect(text.contains("stopped on signal \(SIGTERM)"))
+        #expect(text.contains("stopped on signal \(signal)"))
     }
 }

@@ -51,4 +51,21 @@ import TriageChaos
             #expect(result.stdout.contains("outcome: success"))
         }
     }
+
+    @Test func secretHeadersNamedOnTheCommandLineAreNeverPrinted() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
+        let body = #"{"type":"about:blank","title":"denied","detail":"bad key zz-internal-secret, token tok-abcdef"}"#
+        try await FaultServer.with(.respond(status: 403, headers: [("Content-Type", "application/problem+json")], body: body)) { server in
+            let arguments = ["probe", "-H", "X-Internal: zz-internal-secret", "--secret-header", "x-internal",
+                             "-H", "Authorization: Bearer tok-abcdef", server.url("/?api_key=qq-query-secret")]
+            for json in [[], ["--json"]] {
+                let result = try await Self.run(arguments + json)
+                #expect(result.status == 1)
+                #expect(result.stdout.contains("<redacted>"))
+                for secret in ["zz-internal-secret", "tok-abcdef", "qq-query-secret"] {
+                    #expect(!result.stdout.contains(secret) && !result.stderr.contains(secret), "\(secret) printed")
+                }
+            }
+        }
+    }
 }

@@ -1,0 +1,1 @@
+../../../../Sources/TriageProbe/Redactor.swift

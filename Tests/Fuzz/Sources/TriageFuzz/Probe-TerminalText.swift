@@ -1,0 +1,1 @@
+../../../../Sources/TriageProbe/TerminalText.swift

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import TriageChaos
+
+/// Child processes: output and status, and no child left running after a timeout or a cancellation.
+@Suite struct ChildProcessTests {
+    @Test func statusAndBothStreamsComeBack() async throws {
+        let result = try await ChildProcess.run("/bin/sh", ["-c", "echo out; echo err >&2; exit 3"])
+        #expect(result.status == 3)
+        #expect(result.stdout == "out\n")
+        #expect(result.stderr == "err\n")
+        #expect(try await ChildProcess.run("true", []).status == 0)
+    }
+
+    /// A shell that writes its pid to a file, then becomes `sleep 30`.
+    static func sleeper() -> (arguments: [String], pidFile: String) {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("triage-child-\(UUID()).pid").path
+        return (["-c", "echo $$ > \(pidFile); exec sleep 30"], pidFile)
+    }
+
+    static func pid(in file: String) async throws -> pid_t {
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) { return pid }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw CancellationError()
+    }
+
+    /// `kill(pid, 0)` fails with ESRCH once the child is gone and reaped.
+    static func isGone(_ pid: pid_t) -> Bool { kill(pid, 0) != 0 && errno == ESRCH }
+
+    @Test func aChildPastItsTimeoutIsStopped() async throws {
+        let (arguments, pidFile) = Self.sleeper()
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let started = ContinuousClock.now
+        await #expect(throws: ChildProcess.Timeout.self) {
+            try await ChildProcess.run("/bin/sh", arguments, timeout: .milliseconds(500))
+        }
+        #expect(ContinuousClock.now - started < .seconds(20), "safety net: it ran to the end of sleep 30")
+        #expect(Self.isGone(try await Self.pid(in: pidFile)))
+    }
+
+    @Test func cancellingTheAwaitingTaskStopsTheChild() async throws {
+        let (arguments, pidFile) = Self.sleeper()
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        let task = Task { try await ChildProcess.run("/bin/sh", arguments) }
+        let pid = try await Self.pid(in: pidFile)
+        task.cancel()
+        _ = await task.result
+        #expect(Self.isGone(pid))
+    }
+}
