@@ -101,7 +101,9 @@ import TriageKubernetes
         try await Self.with { cluster in
             cluster.server.create(in: Self.widgets, name: "w", data: ["size": "1"])
             let script = try Self.script(in: cluster.directory, named: "w", """
-            if [ "$runs" -le 2 ]; then echo "delay=1"; echo "not ready" >&2; exit 75; fi
+            # A long first delay: the test kills the runner inside it.
+            if [ "$runs" -eq 1 ]; then echo "delay=4"; echo "not ready" >&2; exit 75; fi
+            if [ "$runs" -eq 2 ]; then echo "delay=0.5"; echo "not ready" >&2; exit 75; fi
             exit 0
             """)
             let log = cluster.directory + "/w.log"
@@ -147,13 +149,13 @@ import TriageKubernetes
         try await Self.with { cluster in
             cluster.server.create(in: Self.widgets, name: "t", data: ["size": "1"])
             let script = try Self.script(in: cluster.directory, named: "t", """
-            echo "delay=1"; exit 75
+            echo "delay=2"; exit 75
             """)
-            let first = try Self.start(cluster, script: script, flags: ["--timeout", "3"])
+            let first = try Self.start(cluster, script: script, flags: ["--timeout", "4"])
             #expect(try await Self.eventually { try await Self.progress("t", cluster.client)?["retries"] as? Int == 1 })
             Self.kill(first)
-            try await Task.sleep(for: .seconds(3.5))   // down longer than the timeout
-            let second = try Self.start(cluster, script: script, flags: ["--timeout", "3"])
+            try await Task.sleep(for: .seconds(4.5))   // down longer than the timeout
+            let second = try Self.start(cluster, script: script, flags: ["--timeout", "4"])
             defer { Self.kill(second) }
             #expect(try await Self.eventually { try await Self.annotations("t", cluster.client)["triage.dev/last-handled"] != nil })
             #expect(Self.lines(of: cluster.directory + "/t.log").count == 1)
