@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Glibc
 import Synchronization
 import Triage
 import TriageChaos
@@ -19,20 +20,28 @@ struct WatchBenchmark {
         var ratios: [Double] = []
         var jsonBytesPerObject = 0.0
         var residentBytesPerObject = 0.0
+        var heapBytesPerObject = 0.0
+        /// Heap still held after a relist, as a fraction of one collection's heap.
+        var retainedAfterRelist = 0.0
+        /// The most heap held during the relist beyond the cache, as a fraction of one collection's heap.
+        var peakDuringRelist = 0.0
         var listRoundTrip = 0.0
         var recovery = 0.0
 
         var medianRatio: Double { ratios.sorted()[ratios.count / 2] }
         var memoryRatio: Double { residentBytesPerObject / jsonBytesPerObject }
+        var heapRatio: Double { heapBytesPerObject / jsonBytesPerObject }
 
         var text: String {
             func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
             return String(format: """
                 throughput  raw AsyncHTTPClient %.0f events/s   supervisor %.0f events/s   median ratio %.3f (target >= 0.9)
-                memory      %.0f resident bytes per cached object, JSON %.0f bytes: %.2f x (target <= 2)
+                memory      %.0f resident (%.0f after malloc_trim) bytes per cached object, JSON %.0f bytes: %.2f x (%.2f x trimmed) (target <= 2)
+                relist      memory held after a relist of the collection %.3f collections; peak during it (upper bound) %.2f collections beyond the cache
                 recovery    list round trip %.1f ms; compaction to consistent cache %.1f ms (target <= %.1f ms)
                 """, median(rawEventsPerSecond), median(supervisorEventsPerSecond), medianRatio,
-                residentBytesPerObject, jsonBytesPerObject, memoryRatio, listRoundTrip * 1000, recovery * 1000, listRoundTrip * 1000 + 100)
+                residentBytesPerObject, heapBytesPerObject, jsonBytesPerObject, memoryRatio, heapRatio,
+                retainedAfterRelist, peakDuringRelist, listRoundTrip * 1000, recovery * 1000, listRoundTrip * 1000 + 100)
         }
 
         var json: String {
@@ -41,6 +50,8 @@ struct WatchBenchmark {
             {"raw_events_per_s": \(list(rawEventsPerSecond)), "supervisor_events_per_s": \(list(supervisorEventsPerSecond)), \
             "median_ratio": \(String(format: "%.4f", medianRatio)), "json_bytes_per_object": \(String(format: "%.1f", jsonBytesPerObject)), \
             "resident_bytes_per_object": \(String(format: "%.1f", residentBytesPerObject)), "memory_ratio": \(String(format: "%.3f", memoryRatio)), \
+            "heap_bytes_per_object": \(String(format: "%.1f", heapBytesPerObject)), "heap_ratio": \(String(format: "%.3f", heapRatio)), \
+            "retained_after_relist": \(String(format: "%.4f", retainedAfterRelist)), "peak_during_relist": \(String(format: "%.3f", peakDuringRelist)), \
             "list_round_trip_ms": \(String(format: "%.2f", listRoundTrip * 1000)), "recovery_ms": \(String(format: "%.2f", recovery * 1000))}
             """
         }
@@ -52,6 +63,7 @@ struct WatchBenchmark {
                                                     credentials: .init(bearer: .token("triage-test-token")))
         var result = Result()
         try await KubernetesClient.withClient(configuration: configuration) { client in
+            try await measureMemory(client, server, into: &result)
             for pair in 0..<pairs {
                 var raw = 0.0
                 var supervised = 0.0
@@ -62,10 +74,6 @@ struct WatchBenchmark {
                 result.supervisorEventsPerSecond.append(supervised)
                 result.ratios.append(supervised / raw)
             }
-            let before = Self.residentBytes()
-            let filled = try await supervisedBlock(client, server, count: objects, path: "/api/v1/namespaces/memory/configmaps", keep: true)
-            result.residentBytesPerObject = Double(filled.resident - before) / Double(objects)
-            result.jsonBytesPerObject = filled.jsonBytes / Double(objects)
             result.listRoundTrip = try await listRoundTrip(client, server)
             result.recovery = try await recovery(client, server)
         }
@@ -103,13 +111,10 @@ struct WatchBenchmark {
 
     struct Block {
         var rate: Double
-        var resident: Int
-        var jsonBytes: Double
     }
 
     /// The supervisor: list (empty), then the same flood as a watch, decoded into its cache.
-    func supervisedBlock(_ client: KubernetesClient<ContinuousClock>, _ server: FakeKubernetesServer, count: Int, path: String,
-                         keep: Bool = false) async throws -> Block {
+    func supervisedBlock(_ client: KubernetesClient<ContinuousClock>, _ server: FakeKubernetesServer, count: Int, path: String) async throws -> Block {
         var policy = WatchPolicy.standard
         policy.timeoutSeconds = 300...300
         let supervisor = WatchSupervisor(client: client, path: path, policy: policy)
@@ -128,12 +133,10 @@ struct WatchBenchmark {
             }
         }
         while progress.withLock({ $0.done == nil }) { try await Task.sleep(for: .milliseconds(5)) }
-        let resident = Self.residentBytes()
-        let jsonBytes = keep ? supervisor.cache.snapshot().reduce(0.0) { $0 + Double($1.json.count) } : 0
         task.cancel()
         _ = await task.result
         let (listed, done, _) = progress.withLock { $0 }
-        return Block(rate: Double(count) / (done! - listed!).triageSeconds, resident: resident, jsonBytes: jsonBytes)
+        return Block(rate: Double(count) / (done! - listed!).triageSeconds)
     }
 
     /// The median of 5 lists of `recoveryObjects` objects.
@@ -166,6 +169,56 @@ struct WatchBenchmark {
         task.cancel()
         _ = await task.result
         return (at - start).triageSeconds
+    }
+
+    /// `objects` objects listed into a supervisor's cache (pages of 500): resident and heap bytes per object
+    /// beside the JSON size; then a compaction and relist of all of them, sampling the heap meanwhile.
+    func measureMemory(_ client: KubernetesClient<ContinuousClock>, _ server: FakeKubernetesServer, into result: inout Result) async throws {
+        let path = "/api/v1/namespaces/memory/configmaps"
+        let filler = String(repeating: "x", count: padding)
+        for index in 0..<objects { server.create(in: path, name: "object-\(index)", data: ["value": filler]) }
+        let resident0 = Self.residentBytes()
+        let heap0 = Self.heapBytes()
+        let supervisor = WatchSupervisor(client: client, path: path)
+        let lists = Mutex(0)
+        let task = Task { try await supervisor.run { if case .listed = $0 { lists.withLock { $0 += 1 } } } }
+        while lists.withLock({ $0 }) < 1 { try await Task.sleep(for: .milliseconds(5)) }
+        let resident1 = Self.residentBytes()
+        let heap1 = Self.heapBytes()
+        let jsonBytes = supervisor.cache.snapshot().reduce(0.0) { $0 + Double($1.json.count) }
+        result.jsonBytesPerObject = jsonBytes / Double(objects)
+        result.heapBytesPerObject = Double(heap1 - heap0) / Double(objects)
+        result.residentBytesPerObject = Double(resident1 - resident0) / Double(objects)
+        let peak = Mutex(heap1)
+        let sampler = Task {
+            while !Task.isCancelled {
+                // Untrimmed: freed pages still count, so the peak is an upper bound.
+                let now = Self.residentBytes()
+                peak.withLock { $0 = max($0, now) }
+                try? await Task.sleep(for: .milliseconds(1))
+            }
+        }
+        server.compact { server.create(in: path, name: "object-0", data: ["value": "changed"]) }
+        while lists.withLock({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        sampler.cancel()
+        _ = await sampler.result
+        let heap2 = Self.heapBytes()
+        let collection = Double(heap1 - heap0)
+        result.retainedAfterRelist = Double(heap2 - heap1) / collection
+        result.peakDuringRelist = Double(peak.withLock { $0 } - heap1) / collection
+        task.cancel()
+        _ = await task.result
+    }
+
+    /// The resident set after glibc's `malloc_trim(0)` has returned free pages to the system, so that
+    /// memory freed earlier in the run does not hide what is in use (looked up with dlsym: Glibc's
+    /// Swift module does not export malloc.h).
+    static func heapBytes() -> Int {
+        if let symbol = dlsym(nil, "malloc_trim") {  // nil: RTLD_DEFAULT on Linux
+            let trim = unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+            _ = trim(0)
+        }
+        return residentBytes()
     }
 
     /// The process's resident set, from /proc/self/statm.

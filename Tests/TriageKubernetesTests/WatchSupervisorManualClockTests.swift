@@ -1,4 +1,5 @@
 import Foundation
+import MetricsTestKit
 import Testing
 import Triage
 import TriageChaos
@@ -135,6 +136,34 @@ import TriageTestKit
                 // Degraded until a watch is answered again.
                 #expect(await eventually { server.openWatches == 1 && !supervisor.statistics.degraded })
             }
+        }
+    }
+
+    @Test func metricsCountListsReconnectsStreamsAndDegradation() async throws {
+        let clock = ManualClock()
+        let metrics = TestMetrics()
+        try await FakeCluster.withManualClient(clock) { server, client in
+            server.injectWatchFaults([.unauthorized])
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy(), metricsFactory: metrics)
+            let recorder = UpdateRecorder()
+            let path = [("path", FakeCluster.configmaps)]
+            try await running(supervisor, into: recorder) {
+                #expect(await eventually { !recorder.verdicts.isEmpty })
+                #expect(try metrics.expectGauge("triage_watch_degraded", path).lastValue == 1)
+                _ = try await verdict(1, recorder, clock)
+                #expect(await eventually { server.openWatches == 1 && !supervisor.statistics.degraded })
+                #expect(try metrics.expectGauge("triage_watch_degraded", path).lastValue == 0)
+                server.create(in: FakeCluster.configmaps, name: "a")
+                #expect(await eventually { supervisor.lastEventAge != nil })
+                clock.advance(by: .seconds(2))
+                #expect(supervisor.lastEventAge == .seconds(2))
+                server.endWatches()
+                #expect(await eventually { recorder.verdicts.count == 2 })
+            }
+            #expect(try metrics.expectCounter("triage_watch_lists_total", path).totalValue == 1)
+            #expect(try metrics.expectCounter("triage_watch_reconnects_total", path).totalValue == 2)
+            #expect(try metrics.expectTimer("triage_watch_stream_duration", path).lastValue == 2_000_000_000)
+            #expect(try metrics.expectGauge("triage_watch_last_event_age_seconds", path).lastValue == 2)
         }
     }
 }

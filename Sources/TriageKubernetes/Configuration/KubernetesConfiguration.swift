@@ -9,7 +9,9 @@ public struct KubernetesConfiguration: Sendable, CustomStringConvertible {
     public var certificateAuthorityPEM: [UInt8]?
     /// Do not verify the server's certificate (default `false`).
     public var insecureSkipTLSVerify: Bool
-    /// The name to verify the server's certificate against, when it is not the URL's host.
+    /// kubeconfig's `tls-server-name`: the name to verify the server's certificate against, when it is
+    /// not the URL's host. Read and kept, but not yet applied: AsyncHTTPClient verifies (and sends as
+    /// SNI) the URL's host.
     public var tlsServerName: String?
     /// How requests authenticate.
     public var credentials: Credentials

@@ -54,9 +54,13 @@ extension WatchSupervisor {
                     let summary = try await client.watch(
                         path, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, allowBookmarks: policy.allowBookmarks,
                         labelSelector: labelSelector, logger: logger,
-                        onResponse: { self.stats.withLock { $0.degraded = false } }
+                        onResponse: {
+                            self.stats.withLock { $0.degraded = false }
+                            self.metrics.degraded.record(0)
+                        }
                     ) { event in
                         let now = clock.now
+                        self.lastEvent.withLock { $0 = now }
                         state.values.withLock { values in
                             values.lastActivity = now
                             values.events += 1

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import Synchronization
 import Triage
@@ -35,13 +36,17 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
     let onUpdate: (@Sendable (WatchUpdate) async throws -> Void)?
     let randomness: Mutex<SplitMix>
     let stats = Mutex(WatchStatistics())
+    let metrics: WatchMetrics
+    /// When the last event or bookmark arrived.
+    let lastEvent = Mutex<C.Instant?>(nil)
 
     /// - Parameters:
     ///   - clock: where waits and durations are measured (default: the client pipeline's clock).
     ///   - seed: seeds the jitter and `timeoutSeconds` draws (default: random).
+    ///   - metricsFactory: where its metrics go (``WatchMetrics``; default: the global factory).
     ///   - onUpdate: the handler used by the `Service` conformance's `run()`.
     public init(client: KubernetesClient<C>, path: String, policy: WatchPolicy = .standard, labelSelector: String? = nil,
-                clock: C? = nil, seed: UInt64? = nil, logger: Logger? = nil,
+                clock: C? = nil, seed: UInt64? = nil, logger: Logger? = nil, metricsFactory: any MetricsFactory = MetricsSystem.factory,
                 onUpdate: (@Sendable (WatchUpdate) async throws -> Void)? = nil) {
         self.client = client
         self.path = path
@@ -51,12 +56,16 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
         self.clock = clock ?? client.pipeline.clock
         self.logger = logger
         self.onUpdate = onUpdate
+        self.metrics = WatchMetrics(path: path, factory: metricsFactory)
         var system = SystemRandomNumberGenerator()
         self.randomness = Mutex(SplitMix(seed: seed ?? system.next()))
     }
 
     /// The counters so far.
     public var statistics: WatchStatistics { stats.withLock { $0 } }
+
+    /// Time since the last event or bookmark arrived; `nil` before the first.
+    public var lastEventAge: Duration? { lastEvent.withLock { $0 }.map { $0.duration(to: clock.now) } }
 
     /// Runs until the task is cancelled (returns) or the watch cannot go on (throws the ``Triage/Failure``
     /// that made it give up); an error `handle` throws ends the run and is rethrown.
@@ -78,6 +87,7 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
                                                      labelSelector: labelSelector, logger: logger)
                     let changes = cache.replace(with: list.items)
                     resourceVersion = list.resourceVersion
+                    metrics.lists.increment()
                     stats.withLock {
                         $0.lists += 1
                         $0.resourceVersion = list.resourceVersion
@@ -103,6 +113,7 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
                 switch result.ending {
                 case .outcome(let outcome):
                     stats.withLock { $0.lastStreamDuration = outcome.lasted }
+                    metrics.streamDuration.recordNanoseconds(Int64(outcome.lasted.triageSeconds * 1e9))
                     verdict = draw { machine.streamEnded(outcome, using: &$0) }
                 case .failed(let failure):
                     verdict = draw { machine.requestFailed(failure, using: &$0) }
@@ -114,7 +125,10 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
             if verdict.delay > .zero {
                 do { try await clock.sleep(for: verdict.delay) } catch { return }
             }
-            if verdict.next == .watch { stats.withLock { $0.reconnects += 1 } }
+            if verdict.next == .watch {
+                stats.withLock { $0.reconnects += 1 }
+                metrics.reconnects.increment()
+            }
             next = verdict.next
         }
     }
@@ -126,6 +140,8 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
             if case .backoff = verdict.delaySource { $0.backoffs += 1 }
             $0.degraded = verdict.degraded
         }
+        metrics.degraded.record(verdict.degraded ? 1 : 0)
+        if let age = lastEventAge { metrics.lastEventAge.record(age.triageSeconds) }
         logger?.debug("watch decision", metadata: [
             "triage.kind": "\(verdict.kind.id)", "triage.decision": "\(verdict.decision)",
             "triage.delay": "\(verdict.delay.triageSeconds)", "triage.reason": "\(verdict.reason)",
