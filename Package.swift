@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "TriageTestKit", targets: ["TriageTestKit"]),
         .library(name: "TriageProbe", targets: ["TriageProbe"]),
         .library(name: "TriageSimulation", targets: ["TriageSimulation"]),
+        .library(name: "TriageOutbox", targets: ["TriageOutbox"]),
+        .library(name: "TriageOutboxSQLite", targets: ["TriageOutboxSQLite"]),
         .executable(name: "triage", targets: ["triage"]),
     ],
     dependencies: [
@@ -26,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         .target(
@@ -91,10 +94,37 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
+        .target(
+            name: "TriageOutbox",
+            dependencies: [
+                "Triage", "TriageNIO", "TriageHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "TriageOutboxSQLite",
+            dependencies: [
+                "Triage", "TriageOutbox",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "triage",
             dependencies: [
                 "Triage", "TriageProbe", "TriageChaos", "TriageSimulation",
+                "TriageOutbox", "TriageOutboxSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -105,6 +135,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+        .testTarget(
+            name: "TriageOutboxTests",
+            dependencies: [
+                "TriageOutbox", "TriageOutboxSQLite", "TriageTestKit", "TriageChaos", "TriageHTTP", "Triage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "TriageSimulationTests", dependencies: ["TriageSimulation", "TriageTestKit"]),

@@ -54,6 +54,7 @@ struct DemoCommand: AsyncParsableCommand {
         if interactive { print("\r" + String(repeating: " ", count: 60) + "\r", terminator: "") }
         print(PolicyComparison.table(rows))
         print("\nattempts/req counts requests that reached the server (amplification); see `triage demo --tour` for the failure kinds.")
+        try await OutboxDemo.run()
     }
 
     private func runTour() async throws {
