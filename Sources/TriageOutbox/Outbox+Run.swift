@@ -25,11 +25,14 @@ extension Outbox {
     private func claimLoop(transport: some OutboxTransport, untilEmpty: Bool,
                            group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
         let leaseMilliseconds = configuration.lease.outboxMilliseconds
+        let poll = configuration.pollInterval.outboxMilliseconds
         while !Task.isCancelled, !state.withLock({ $0.stopRequested }) {
             let free = configuration.concurrency - state.withLock { $0.inflight.count }
+            // Every wait below ends at a time computed from this reading, so time that passes while the
+            // loop works shortens the wait instead of being missed.
+            let now = clock.now()
             var claimed: [OutboxRecord] = []
             if free > 0 {
-                let now = clock.now()
                 claimed = try await store.claim(limit: free, owner: owner, leaseUntil: now + leaseMilliseconds, now: now)
             }
             for record in claimed {
@@ -40,20 +43,15 @@ extension Outbox {
                     self.wakeup.signal()
                 }
             }
-            var wait = configuration.pollInterval
+            var wakeAt = now + poll
             if claimed.isEmpty, free > 0 {
-                let now = clock.now()
                 if untilEmpty, state.withLock({ $0.inflight.isEmpty }) {
-                    let stats = try await store.stats(now: now)
+                    let stats = try await store.stats(now: clock.now())
                     if stats.pending == 0, stats.inflight == 0 { return }
                 }
-                if let due = try await store.nextDue(now: now) {
-                    // Due already: it became due between the claim and now (time moved); claim again.
-                    if due <= now { continue }
-                    wait = min(wait, .milliseconds(due - now))
-                }
+                if let due = try await store.nextDue(now: now) { wakeAt = min(wakeAt, max(due, now + 1)) }
             }
-            await wakeup.wait(atMost: wait, clock: clock)
+            await wakeup.wait(until: wakeAt, clock: clock)
         }
     }
 
@@ -62,7 +60,7 @@ extension Outbox {
     private func drainInflight() async {
         let deadline = clock.now() + configuration.shutdownGrace.outboxMilliseconds
         while !state.withLock({ $0.inflight.isEmpty }), clock.now() < deadline, !Task.isCancelled {
-            await wakeup.wait(atMost: .milliseconds(50), clock: clock)
+            await wakeup.wait(until: clock.now() + 50, clock: clock)
         }
     }
 

@@ -24,10 +24,10 @@ final class OutboxWakeup: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// Returns at the next signal (or a kept one), after `limit`, or when cancelled.
-    func wait(atMost limit: Duration, clock: OutboxClock) async {
+    /// Returns at the next signal (or a kept one), at `time`, or when cancelled.
+    func wait(until time: OutboxTimestamp, clock: OutboxClock) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await clock.sleep(limit) }
+            group.addTask { try? await clock.sleepUntil(time) }
             group.addTask { await self.waitForSignal() }
             await group.next()
             group.cancelAll()

@@ -28,6 +28,7 @@ struct OutboxCrashLoopTests {
         for id in try await store.enqueue(seeded, now: OutboxClock.system.now()) { acknowledged.insert(id) }
         await store.close()
         let points = ["afterClaim", "afterSend", "beforeMarkDelivered"]
+        var diedAtInjectedPoint = 0
         for round in 0..<Self.rounds {
             if round % 2 == 0 {
                 let file = directory + "/round\(round).ndjson"
@@ -45,6 +46,7 @@ struct OutboxCrashLoopTests {
             }
             let child = try TriageChild(["outbox", "run", "--db", db, "--concurrency", "4", "--lease", "30"], environment: environment)
             try await Task.sleep(for: .milliseconds(Int.random(in: 30...250, using: &random)))
+            if !child.process.isRunning { diedAtInjectedPoint += 1 }
             child.kill()
             let exit = await child.wait()
             #expect(exit.reason == .uncaughtSignal || exit.status == 0, "round \(round): \(exit.stderr)")
@@ -65,7 +67,9 @@ struct OutboxCrashLoopTests {
         let stats = try await TriageChild.run(["outbox", "stats", "--db", db, "--json"])
         #expect(stats.stdout.contains("\"pending\": 0, \"inflight\": 0, \"delivered\": \(acknowledged.count), \"dead\": 0"), "\(stats.stdout)")
         let duplicates = arrivals.count - delivered.count
-        print("crash loop: \(Self.rounds) rounds, \(acknowledged.count) messages, \(duplicates) duplicate deliveries, seed \(seed)")
+        #expect(diedAtInjectedPoint > 0, "no run died at an injected point")
+        print("crash loop: \(Self.rounds) rounds, \(acknowledged.count) messages, \(diedAtInjectedPoint) runs killed at an injected point, "
+              + "\(duplicates) duplicate deliveries, seed \(seed)")
         await receiver.shutdown()
     }
 }
