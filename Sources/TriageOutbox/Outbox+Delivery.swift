@@ -16,6 +16,7 @@ extension Outbox {
             return
         }
         configuration.faultPoint?(.afterClaim)
+        let generation = state.withLock { $0.linkGeneration }
         let failure: Failure?
         do {
             try await transport.send(record)
@@ -53,6 +54,9 @@ extension Outbox {
                 try await self.store.reschedule(record.id, claim: record.claim, due: after + delay.outboxMilliseconds,
                                                 namedDelay: named, attempt: attempt)
             }
+            // The link came back while this attempt failed: its "due now" may have run before this
+            // backoff was stored.
+            if !named, state.withLock({ $0.linkGeneration }) != generation { await linkIsBack() }
         case .deadLetter(let kind):
             let attempt = OutboxAttempt(number: number, at: after, kind: failure.kind.id, delivery: failure.delivery.id,
                                         status: failure.status, delayMilliseconds: nil)

@@ -91,7 +91,10 @@ extension Outbox {
 
     /// The receiver can be reached again: every message waiting on a backoff is due now.
     func linkIsBack() async {
-        state.withLock { $0.unreachable = false }
+        state.withLock {
+            $0.unreachable = false
+            $0.linkGeneration += 1
+        }
         do {
             try await store.makeBackoffsDue(now: clock.now())
             logger.debug("outbox link back, backoffs due now")

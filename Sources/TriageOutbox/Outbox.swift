@@ -37,6 +37,9 @@ public final class Outbox: Sendable {
         var stopRequested = false
         /// A message failed without reaching the receiver since the last success.
         var unreachable = false
+        /// Counts the times the link came back, so that a failure recorded while one was being handled
+        /// is not left waiting on its backoff.
+        var linkGeneration = 0
     }
 
     struct UsageCache {

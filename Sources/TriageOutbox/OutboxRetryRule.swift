@@ -6,7 +6,9 @@ import Triage
 ///   must arrive) → wait `backoff.delay(retry: consecutiveFailures)`, then send again;
 /// - `retryAfter` → wait the named delay, capped at ``maximumRetryAfter`` (default 10 minutes), and at
 ///   least the backoff's draw is not added: the receiver named its time;
-/// - `fail` → dead letter; the key goes on;
+/// - `fail` → dead letter; the key goes on; so is any 4xx response but those in ``retriedClientStatuses``
+///   (default 408, 409, 425, 429), whatever its kind's decision (a 412's `refresh`, a 413's Retry-After):
+///   the outbox resends the same bytes, so nothing a refresh would change can make them succeed;
 /// - `stop` (a deadline or budget of the transport's spent) → retry after the backoff too: the message is
 ///   not at fault. (When the outbox itself is being stopped, it releases the message without asking the rule.)
 ///
@@ -17,10 +19,14 @@ public struct OutboxRetryRule: Sendable, Hashable {
     public var backoff: Backoff
     /// The longest Retry-After honoured. Default 10 minutes.
     public var maximumRetryAfter: Duration
+    /// The 4xx statuses that are retried; every other 4xx dead-letters the message. Default 408, 409, 425, 429.
+    public var retriedClientStatuses: Set<Int>
 
-    public init(backoff: Backoff = .standard, maximumRetryAfter: Duration = .seconds(600)) {
+    public init(backoff: Backoff = .standard, maximumRetryAfter: Duration = .seconds(600),
+                retriedClientStatuses: Set<Int> = [408, 409, 425, 429]) {
         self.backoff = backoff
         self.maximumRetryAfter = maximumRetryAfter
+        self.retriedClientStatuses = retriedClientStatuses
     }
 
     /// The default rule.
@@ -40,6 +46,9 @@ public struct OutboxRetryRule: Sendable, Hashable {
                        expiresAt: OutboxTimestamp?, using generator: inout some RandomNumberGenerator) -> Action {
         let delay: Duration
         var named = false
+        if let status = failure.status, (400..<500).contains(status), !retriedClientStatuses.contains(status) {
+            return .deadLetter(kind: failure.kind)
+        }
         switch failure.decision {
         case .fail:
             return .deadLetter(kind: failure.kind)

@@ -81,4 +81,22 @@ struct OutboxCommandLineTests {
         #expect(Set(receiver.arrivals.map(\.idempotencyKey)).count == 1)
         await receiver.shutdown()
     }
+
+    @Test("SIGTERM stops run gracefully: exit 0, the unfinished message released, not left in flight")
+    func sigtermIsGraceful() async throws {
+        let receiver = try await RecordingReceiver.start { _, number in
+            if number == 1 { try? await Task.sleep(for: .seconds(30)) }
+            return .ok
+        }
+        let db = try temporaryDirectory() + "/o.sqlite"
+        #expect(try await TriageChild.run(["outbox", "enqueue", "--db", db, "--to", receiver.url(), "-d", "m"]).status == 0)
+        let child = try TriageChild(["outbox", "run", "--db", db])
+        #expect(await eventually { receiver.arrivals.count == 1 })
+        _ = kill(child.process.processIdentifier, SIGTERM)
+        let exit = await child.wait()
+        #expect(exit.reason == .exit && exit.status == 0, "\(exit.stderr)")
+        let stats = try await TriageChild.run(["outbox", "stats", "--db", db, "--json"])
+        #expect(stats.stdout.contains("\"pending\": 1, \"inflight\": 0"), "\(stats.stdout)")
+        await receiver.shutdown()
+    }
 }

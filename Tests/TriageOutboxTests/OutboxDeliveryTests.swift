@@ -121,7 +121,8 @@ struct OutboxDeliveryTests {
             try await outbox.run(transport: $0, untilEmpty: true)
         }
         let attempts = try await store.attempts(of: id)
-        #expect(attempts.count == 2)
+        #expect(attempts.count >= 2)
+        #expect(attempts.last?.kind == nil)
         #expect(attempts.first.map { ["attempt.timeout", "response.timeout"].contains($0.kind ?? "") } == true, "\(attempts)")
         #expect(receiver.arrivals.map(\.idempotencyKey).allSatisfy { $0 == receiver.arrivals[0].idempotencyKey })
         await store.close()

@@ -29,6 +29,9 @@ struct OutboxRetryRuleTests {
     func terminal() {
         #expect(action(Failure(.httpInvalid, status: 422)) == .deadLetter(kind: .httpInvalid))
         #expect(action(Failure(.deadlineExceeded)) == .retry(delay: .milliseconds(100), named: false))
+        #expect(action(Failure(.httpPreconditionFailed, status: 412)) == .deadLetter(kind: .httpPreconditionFailed))
+        #expect(action(Failure(.httpPayloadTooLarge, retryAfter: .seconds(5), status: 413)) == .deadLetter(kind: .httpPayloadTooLarge))
+        #expect(action(Failure(.httpRequestTimeout, status: 408)) == .retry(delay: .milliseconds(100), named: false))
         #expect(action(Failure(.connectRefused), failures: 1, expiresAt: 50) == .deadLetter(kind: .messageExpired))
     }
 }
