@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "TriageHandlers", targets: ["TriageHandlers"]),
         .library(name: "TriageS3", targets: ["TriageS3"]),
         .library(name: "TriageKubernetes", targets: ["TriageKubernetes"]),
+        .library(name: "TriageOutbox", targets: ["TriageOutbox"]),
+        .library(name: "TriageOutboxSQLite", targets: ["TriageOutboxSQLite"]),
         .executable(name: "triage", targets: ["triage"]),
     ],
     dependencies: [
@@ -32,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
     ],
     targets: [
         .target(
@@ -126,6 +129,28 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
+        .target(
+            name: "TriageOutbox",
+            dependencies: [
+                "Triage", "TriageNIO", "TriageHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "TriageOutboxSQLite",
+            dependencies: [
+                "Triage", "TriageOutbox",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         // libFuzzer targets, built by scripts/fuzz.sh with -sanitize=fuzzer,address (a plain build
         // compiles them as a library that nothing links).
         .target(name: "TriageFuzz", dependencies: ["Triage"], path: "Tests/Fuzz/Sources/TriageFuzz"),
@@ -133,6 +158,9 @@ let package = Package(
             name: "triage",
             dependencies: [
                 "Triage", "TriageProbe", "TriageChaos", "TriageSimulation", "TriageS3", "TriageTestSupport",
+                "TriageOutbox", "TriageOutboxSQLite",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 "TriageKubernetes",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -155,6 +183,16 @@ let package = Package(
         .testTarget(
             name: "TriageHandlersTests",
             dependencies: ["TriageHandlers", "TriageKubernetes", "TriageChaos", "TriageTestKit"]
+        ),
+        .testTarget(
+            name: "TriageOutboxTests",
+            dependencies: [
+                "TriageOutbox", "TriageOutboxSQLite", "TriageTestKit", "TriageChaos", "TriageHTTP", "Triage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(name: "TriageSimulationTests", dependencies: ["TriageSimulation", "TriageTestKit"]),
         .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageChaos", "TriageSimulation"]),

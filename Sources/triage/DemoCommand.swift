@@ -56,6 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("\nattempts/req counts requests that reached the server (amplification); see `triage demo --tour` for the failure kinds.")
         try await runKubernetesDemo()
         try await runHandlersDemo()
+        try await OutboxDemo.run()
         await S3Demo.run()
     }
 

@@ -5,6 +5,6 @@ struct TriageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "triage",
         abstract: "Classify network failures, explain them, and show what to do next.",
-        subcommands: [ProbeCommand.self, DemoCommand.self, ChaosCommand.self, BenchCommand.self, KubeCommand.self, S3Command.self]
+        subcommands: [ProbeCommand.self, DemoCommand.self, ChaosCommand.self, BenchCommand.self, KubeCommand.self, OutboxCommand.self, S3Command.self]
     )
 }

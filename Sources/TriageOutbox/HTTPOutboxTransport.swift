@@ -1,0 +1,58 @@
+import AsyncHTTPClient
+import Logging
+import NIOCore
+import NIOHTTP1
+import Triage
+import TriageHTTP
+
+/// Delivers each message as an HTTP POST of its payload to its destination URL over a
+/// ``ResilientHTTPClient``; a 2xx (or any status below 400) delivers it.
+///
+/// Headers sent: the message's own, then `Idempotency-Key: <idempotency key>`, `Triage-Outbox-Key: <key>`,
+/// `Triage-Outbox-Seq: <seq>` (its position within its key, from 1).
+///
+/// One ``send(_:)`` is one attempt: the outbox retries durably, so the client's pipeline should make a
+/// single attempt (``onceThrough(attemptTimeout:)``). Failures arrive classified: statuses by
+/// `HTTPResponseClassifier` (with Retry-After), transport errors by the client's classifier chain.
+public struct HTTPOutboxTransport<C: Clock>: OutboxTransport where C.Duration == Duration {
+    public let client: ResilientHTTPClient<C>
+    let logger: Logger?
+
+    public init(client: ResilientHTTPClient<C>, logger: Logger? = nil) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func send(_ message: OutboxRecord) async throws {
+        var request = HTTPClientRequest(url: message.destination)
+        request.method = .POST
+        for header in message.headers { request.headers.add(name: header.name, value: header.value) }
+        request.headers.replaceOrAdd(name: "Idempotency-Key", value: message.idempotencyKey)
+        request.headers.replaceOrAdd(name: "Triage-Outbox-Key", value: message.key)
+        request.headers.replaceOrAdd(name: "Triage-Outbox-Seq", value: String(message.seq))
+        _ = try await client.execute(request, body: .bytes(message.payload), maximumBodySize: 64 << 10, logger: logger)
+    }
+}
+
+extension HTTPOutboxTransport where C == ContinuousClock {
+    /// A pipeline of one attempt of at most `attemptTimeout` (default 10 s), no breaker, no budget: the
+    /// outbox owns the retry loop.
+    public static func onceThrough(attemptTimeout: Duration = .seconds(10)) -> Pipeline<ContinuousClock> {
+        Pipeline(clock: ContinuousClock(), retry: .never, attemptTimeout: attemptTimeout)
+    }
+
+    /// Starts an HTTP client with a one-attempt pipeline, runs `body` with a transport over it, and shuts
+    /// the client down afterwards.
+    public static func withTransport<Return>(
+        attemptTimeout: Duration = .seconds(10),
+        logger: Logger? = nil,
+        _ body: (HTTPOutboxTransport<ContinuousClock>) async throws -> Return
+    ) async throws -> Return {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(2)
+        return try await ResilientHTTPClient<ContinuousClock>.withClient(pipeline: onceThrough(attemptTimeout: attemptTimeout),
+                                                        configuration: configuration) { client in
+            try await body(HTTPOutboxTransport(client: client, logger: logger))
+        }
+    }
+}

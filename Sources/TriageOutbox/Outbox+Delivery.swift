@@ -1,0 +1,80 @@
+import Logging
+import Triage
+
+extension Outbox {
+    /// One attempt at one claimed message, and what the store is told after it.
+    ///
+    /// A store error after the attempt is logged and left to the lease: the message comes back when the
+    /// lease ends (at least once, never lost).
+    func deliver(_ record: OutboxRecord, through transport: some OutboxTransport) async {
+        let now = clock.now()
+        if let expiresAt = record.expiresAt, now >= expiresAt {
+            await settle(record) {
+                try await self.store.deadLetter(record.id, claim: record.claim, kind: FailureKind.messageExpired.id, status: nil,
+                                                reason: "expired before delivery, after \(record.attempts) attempts", attempt: nil)
+            }
+            return
+        }
+        configuration.faultPoint?(.afterClaim)
+        let generation = state.withLock { $0.linkGeneration }
+        let failure: Failure?
+        do {
+            try await transport.send(record)
+            failure = nil
+        } catch {
+            failure = configuration.classifier.classify(error)
+        }
+        let number = record.attempts + 1
+        guard let failure else {
+            configuration.faultPoint?(.afterSend)
+            let attempt = OutboxAttempt(number: number, at: clock.now(), kind: nil, delivery: Delivery.processed.id, status: nil,
+                                        delayMilliseconds: nil)
+            configuration.faultPoint?(.beforeMarkDelivered)
+            await settle(record) { try await self.store.markDelivered(record.id, claim: record.claim, attempt: attempt) }
+            if state.withLock({ $0.unreachable }) { await linkIsBack() }
+            return
+        }
+        if Task.isCancelled {
+            await settle(record) { try await self.store.release([record.id], claim: record.claim) }
+            return
+        }
+        if failure.status == nil, failure.decision.isRetryable { state.withLock { $0.unreachable = true } }
+        var generator = random.generator
+        let after = clock.now()
+        let action = configuration.retry.action(after: failure, consecutiveFailures: record.consecutiveFailures + 1, now: after,
+                                                expiresAt: record.expiresAt, using: &generator)
+        logger.debug("outbox attempt failed", metadata: [
+            "triage.outbox.id": "\(record.id)", "triage.kind": "\(failure.kind.id)", "triage.attempt": "\(number)",
+        ])
+        switch action {
+        case .retry(let delay, let named):
+            let attempt = OutboxAttempt(number: number, at: after, kind: failure.kind.id, delivery: failure.delivery.id,
+                                        status: failure.status, delayMilliseconds: delay.outboxMilliseconds)
+            await settle(record) {
+                try await self.store.reschedule(record.id, claim: record.claim, due: after + delay.outboxMilliseconds,
+                                                namedDelay: named, attempt: attempt)
+            }
+            // The link came back while this attempt failed: its "due now" may have run before this
+            // backoff was stored.
+            if !named, state.withLock({ $0.linkGeneration }) != generation { await linkIsBack() }
+        case .deadLetter(let kind):
+            let attempt = OutboxAttempt(number: number, at: after, kind: failure.kind.id, delivery: failure.delivery.id,
+                                        status: failure.status, delayMilliseconds: nil)
+            let reason = kind == failure.kind ? failure.explanation : "\(kind.summary) after \(failure.explanation)"
+            await settle(record) {
+                try await self.store.deadLetter(record.id, claim: record.claim, kind: kind.id, status: failure.status,
+                                                reason: reason, attempt: attempt)
+            }
+        }
+    }
+
+    /// Runs one store update for `record`, logging (not throwing) its failure.
+    private func settle(_ record: OutboxRecord, _ update: () async throws -> Void) async {
+        do {
+            try await update()
+        } catch {
+            logger.warning("outbox store update failed; the lease will return the message",
+                           metadata: ["triage.outbox.id": "\(record.id)", "triage.error": "\(error)"])
+        }
+    }
+}

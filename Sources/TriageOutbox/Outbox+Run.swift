@@ -1,0 +1,106 @@
+import Logging
+import Triage
+
+extension Outbox {
+    /// Delivers messages until ``stop()`` is called or the task is cancelled, or, with `untilEmpty`, until
+    /// the store has nothing pending or in flight.
+    ///
+    /// Each round claims up to ``OutboxConfiguration/concurrency`` key heads that are due and delivers each
+    /// in a task of its own; it sleeps until a message is enqueued here, a delivery ends, the link comes
+    /// back, the next message is due, or ``OutboxConfiguration/pollInterval`` passes.
+    ///
+    /// - Throws: the store's error when it cannot claim; ``OutboxError`` for a bad configuration.
+    public func run(transport: some OutboxTransport, untilEmpty: Bool = false) async throws {
+        try configuration.validate()
+        state.withLock { $0.stopRequested = false }
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await self.renewLeases() }
+            group.addTask { await self.follow(transport.connectionEvents) }
+            try await self.claimLoop(transport: transport, untilEmpty: untilEmpty, group: &group)
+            await self.drainInflight()
+            group.cancelAll()
+        }
+    }
+
+    private func claimLoop(transport: some OutboxTransport, untilEmpty: Bool,
+                           group: inout ThrowingDiscardingTaskGroup<any Error>) async throws {
+        let leaseMilliseconds = configuration.lease.outboxMilliseconds
+        let poll = configuration.pollInterval.outboxMilliseconds
+        while !Task.isCancelled, !state.withLock({ $0.stopRequested }) {
+            let free = configuration.concurrency - state.withLock { $0.inflight.count }
+            // Every wait below ends at a time computed from this reading, so time that passes while the
+            // loop works shortens the wait instead of being missed.
+            let now = clock.now()
+            var claimed: [OutboxRecord] = []
+            if free > 0 {
+                claimed = try await store.claim(limit: free, owner: owner, leaseUntil: now + leaseMilliseconds, now: now)
+            }
+            for record in claimed {
+                state.withLock { _ = $0.inflight.insert(record.id) }
+                group.addTask {
+                    await self.deliver(record, through: transport)
+                    self.state.withLock { _ = $0.inflight.remove(record.id) }
+                    self.wakeup.signal()
+                }
+            }
+            var wakeAt = now + poll
+            if claimed.isEmpty, free > 0 {
+                if untilEmpty, state.withLock({ $0.inflight.isEmpty }) {
+                    let stats = try await store.stats(now: clock.now())
+                    if stats.pending == 0, stats.inflight == 0 { return }
+                }
+                if let due = try await store.nextDue(now: now) { wakeAt = min(wakeAt, max(due, now + 1)) }
+            }
+            await wakeup.wait(until: wakeAt, clock: clock)
+        }
+    }
+
+    /// Waits for the messages in flight to finish, for up to ``OutboxConfiguration/shutdownGrace``; the
+    /// caller then cancels what is left, which releases its claims.
+    private func drainInflight() async {
+        let deadline = clock.now() + configuration.shutdownGrace.outboxMilliseconds
+        while !state.withLock({ $0.inflight.isEmpty }), clock.now() < deadline, !Task.isCancelled {
+            await wakeup.wait(until: clock.now() + 50, clock: clock)
+        }
+    }
+
+    /// Renews the leases of the messages in flight every third of the lease, until cancelled.
+    private func renewLeases() async {
+        let lease = configuration.lease
+        while !Task.isCancelled {
+            do { try await clock.sleep(lease / 3) } catch { return }
+            let ids = Array(state.withLock { $0.inflight })
+            guard !ids.isEmpty else { continue }
+            do {
+                try await store.renew(ids, claim: owner, leaseUntil: clock.now() + lease.outboxMilliseconds)
+            } catch {
+                logger.warning("outbox lease renewal failed", metadata: ["triage.error": "\(error)"])
+            }
+        }
+    }
+
+    /// Makes backoffs due at once whenever the transport reports it is connected again.
+    private func follow(_ events: AsyncStream<OutboxConnectionEvent>) async {
+        for await event in events {
+            switch event {
+            case .connected: await linkIsBack()
+            case .disconnected: state.withLock { $0.unreachable = true }
+            }
+        }
+    }
+
+    /// The receiver can be reached again: every message waiting on a backoff is due now.
+    func linkIsBack() async {
+        state.withLock {
+            $0.unreachable = false
+            $0.linkGeneration += 1
+        }
+        do {
+            try await store.makeBackoffsDue(now: clock.now())
+            logger.debug("outbox link back, backoffs due now")
+        } catch {
+            logger.warning("outbox could not make backoffs due", metadata: ["triage.error": "\(error)"])
+        }
+        wakeup.signal()
+    }
+}

@@ -1,0 +1,35 @@
+/// Durable storage for an outbox: SQLite (`TriageOutboxSQLite`) or any store that keeps these promises.
+///
+/// - ``enqueue(_:now:)`` returns only once the messages are committed and synced; one call is one
+///   transaction: all of the messages or none.
+/// - ``claim(limit:owner:leaseUntil:now:)`` hands out only the head of each key (its lowest `seq` not yet
+///   delivered or dead), and only when that head is due and not under a live lease held by someone else.
+/// - Updates name the claim they were made under; an update for a claim that was taken over is ignored
+///   (``markDelivered(_:claim:attempt:)`` excepted: a delivery is a fact whoever reports it).
+public protocol OutboxStore: Sendable {
+    /// Stores `messages` in one transaction; returns their ids in order.
+    func enqueue(_ messages: [OutboxMessage], now: OutboxTimestamp) async throws -> [String]
+    /// Claims up to `limit` due key heads for `owner` until `leaseUntil`.
+    func claim(limit: Int, owner: String, leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord]
+    /// Extends the leases of `ids` held under `claim`.
+    func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws
+    /// Marks a message delivered and stores the attempt.
+    func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt) async throws
+    /// Returns a message to pending, due at `due`, and stores the attempt. `namedDelay`: the wait was named by
+    /// the receiver (Retry-After) and a reconnect does not cut it short.
+    func reschedule(_ id: String, claim: String, due: OutboxTimestamp, namedDelay: Bool, attempt: OutboxAttempt) async throws
+    /// Moves a message to the dead letters with its failure (and the attempt, when there was one).
+    func deadLetter(_ id: String, claim: String, kind: String, status: Int?, reason: String, attempt: OutboxAttempt?) async throws
+    /// Returns claimed messages to pending at once, as they were (graceful shutdown).
+    func release(_ ids: [String], claim: String) async throws
+    /// Makes every pending message that waits on a backoff due at `now`, its backoff reset (the receiver is
+    /// reachable again). Waits the receiver named are kept.
+    func makeBackoffsDue(now: OutboxTimestamp) async throws
+    /// The earliest time a pending message becomes due, if any is pending.
+    func nextDue(now: OutboxTimestamp) async throws -> OutboxTimestamp?
+    func stats(now: OutboxTimestamp) async throws -> OutboxStats
+    func usage() async throws -> OutboxUsage
+    func deadLetters() async throws -> [OutboxDeadLetter]
+    /// The stored attempts of a message, oldest first.
+    func attempts(of id: String) async throws -> [OutboxAttempt]
+}

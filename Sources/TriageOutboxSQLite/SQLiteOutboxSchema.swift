@@ -1,0 +1,70 @@
+/// The tables: messages (one row each, kept after delivery without its payload), their headers, their
+/// attempts, and one counter row per key that hands out sequence numbers.
+///
+/// `state`: 0 pending, 1 in flight (claimed until `lease_until`), 2 delivered, 3 dead.
+enum SQLiteOutboxSchema {
+    static let statements = [
+        """
+        CREATE TABLE IF NOT EXISTS outbox_keys (
+            key TEXT PRIMARY KEY,
+            last_seq INTEGER NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS outbox_messages (
+            id TEXT PRIMARY KEY,
+            key TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            destination TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            payload_size INTEGER NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            header_count INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            expires_at INTEGER,
+            state INTEGER NOT NULL DEFAULT 0,
+            claim TEXT,
+            lease_until INTEGER,
+            next_attempt_at INTEGER NOT NULL,
+            named_delay INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            dead_kind TEXT,
+            dead_status INTEGER,
+            dead_reason TEXT,
+            finished_at INTEGER,
+            UNIQUE (key, seq)
+        )
+        """,
+        "CREATE INDEX IF NOT EXISTS outbox_active ON outbox_messages (key, seq) WHERE state < 2",
+        "CREATE INDEX IF NOT EXISTS outbox_state ON outbox_messages (state)",
+        """
+        CREATE TABLE IF NOT EXISTS outbox_headers (
+            message_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (message_id, position)
+        )
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS outbox_attempts (
+            message_id TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            at INTEGER NOT NULL,
+            kind TEXT,
+            delivery TEXT NOT NULL,
+            status INTEGER,
+            delay_ms INTEGER,
+            PRIMARY KEY (message_id, number)
+        )
+        """,
+    ]
+
+    /// The heads of the keys: each key's lowest `seq` not yet delivered or dead.
+    static let heads = """
+        SELECT m.* FROM outbox_messages m
+        JOIN (SELECT key, MIN(seq) AS head FROM outbox_messages WHERE state < 2 GROUP BY key) h
+          ON m.key = h.key AND m.seq = h.head
+        """
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOCore
+import SQLiteNIO
+import Synchronization
+import TriageOutbox
+import TriageOutboxSQLite
+
+/// `triage bench outbox`: durable enqueue throughput (group commit vs one transaction per message) and
+/// end-to-end delivery rate (vs the receiver's own rate from a plain client), each beside its baseline
+/// measured in the same run.
+struct BenchOutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "Outbox enqueue throughput and end-to-end delivery rate, beside raw baselines (use -c release)."
+    )
+
+    @Option(help: "Concurrent producers for the enqueue throughput.")
+    var producers = 64
+
+    @Option(help: "Messages per producer.")
+    var perProducer = 50
+
+    @Option(help: "Messages for the end-to-end delivery rate.")
+    var messages = 2000
+
+    @Option(help: "Single enqueues timed for the latency.")
+    var samples = 50
+
+    func validate() throws {
+        guard (1...1024).contains(producers), (1...100_000).contains(perProducer) else { throw ValidationError("--producers 1…1024, --per-producer 1…100000") }
+        guard (100...1_000_000).contains(messages), (5...10_000).contains(samples) else { throw ValidationError("--messages 100…1000000, --samples 5…10000") }
+    }
+
+    func run() async throws {
+        let directory = NSTemporaryDirectory() + "triage-bench-outbox-\(OutboxIdentifier.make())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let logger = Logger(label: "triage.bench.outbox", factory: { _ in SwiftLogNoOpLogHandler() })
+        let total = producers * perProducer
+
+        let raw = try await BenchOutboxRaw.oneTransactionEach(path: directory + "/raw.sqlite", count: min(total, 400), samples: samples)
+        let enqueue = try await BenchOutboxEnqueue.run(path: directory + "/group.sqlite", producers: producers,
+                                                       perProducer: perProducer, samples: samples, logger: logger)
+        print("enqueue, \(producers) producers x \(perProducer) messages (SQLite WAL, synchronous=FULL):")
+        print(String(format: "  raw sqlite-nio, one transaction per message: %9.0f msg/s   (commit latency median %.2f ms)",
+                     raw.rate, raw.medianMilliseconds))
+        print(String(format: "  Outbox.enqueue, group commit:                %9.0f msg/s   %.1fx raw   (%ld transactions for %ld messages)",
+                     enqueue.rate, enqueue.rate / raw.rate, enqueue.transactions, total))
+        print(String(format: "  single enqueue latency median %.2f ms = %.2f raw commits", enqueue.singleMedianMilliseconds,
+                     enqueue.singleMedianMilliseconds / raw.medianMilliseconds))
+
+        let delivery = try await BenchOutboxDelivery.run(path: directory + "/e2e.sqlite", messages: messages, logger: logger)
+        print("end to end, \(messages) messages over 64 keys, concurrency 16, loopback receiver:")
+        print(String(format: "  plain client POSTs (16 at once):  %8.0f req/s", delivery.plainRate))
+        print(String(format: "  outbox delivered:                 %8.0f msg/s   %.2f of the plain rate", delivery.outboxRate,
+                     delivery.outboxRate / delivery.plainRate))
+    }
+}
+
+/// The baseline: sqlite-nio inserts with the store's pragmas, each in its own transaction.
+enum BenchOutboxRaw {
+    static func oneTransactionEach(path: String, count: Int, samples: Int) async throws -> (rate: Double, medianMilliseconds: Double) {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path))
+        _ = try await connection.query("PRAGMA busy_timeout = 5000")
+        _ = try await connection.query("PRAGMA journal_mode = WAL")
+        _ = try await connection.query("PRAGMA synchronous = FULL")
+        _ = try await connection.query("CREATE TABLE m (id TEXT PRIMARY KEY, key TEXT, payload BLOB)")
+        var latencies: [Double] = []
+        let started = ContinuousClock.now
+        for n in 0..<count {
+            let one = ContinuousClock.now
+            _ = try await connection.query("BEGIN IMMEDIATE")
+            _ = try await connection.query("INSERT INTO m VALUES (?1, ?2, ?3)",
+                                           [.text(OutboxIdentifier.make()), .text("k\(n % 64)"), .blob(ByteBuffer(string: "payload \(n)"))])
+            _ = try await connection.query("COMMIT")
+            latencies.append((ContinuousClock.now - one).milliseconds)
+        }
+        let elapsed = (ContinuousClock.now - started).milliseconds / 1000
+        try await connection.close()
+        return (Double(count) / elapsed, latencies.sorted()[latencies.count / 2])
+    }
+}
+
+/// Outbox enqueues from many producers at once (group commit), and single enqueues one at a time.
+enum BenchOutboxEnqueue {
+    static func run(path: String, producers: Int, perProducer: Int, samples: Int, logger: Logger) async throws
+        -> (rate: Double, transactions: Int, singleMedianMilliseconds: Double) {
+        let store = try await SQLiteOutboxStore.open(path: path, logger: logger)
+        let outbox = Outbox(store: store, logger: logger)
+        var singles: [Double] = []
+        for n in 0..<samples {
+            let one = ContinuousClock.now
+            try await outbox.enqueue(OutboxMessage(key: "single", destination: "http://127.0.0.1:9/", text: "s\(n)"))
+            singles.append((ContinuousClock.now - one).milliseconds)
+        }
+        let before = store.commitCounts.transactions
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for producer in 0..<producers {
+                group.addTask {
+                    for n in 0..<perProducer {
+                        try await outbox.enqueue(OutboxMessage(key: "p\(producer)", destination: "http://127.0.0.1:9/", text: "payload \(n)"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = (ContinuousClock.now - started).milliseconds / 1000
+        let transactions = store.commitCounts.transactions - before
+        await store.close()
+        return (Double(producers * perProducer) / elapsed, transactions, singles.sorted()[singles.count / 2])
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}

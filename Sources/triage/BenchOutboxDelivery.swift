@@ -1,0 +1,71 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Synchronization
+import TriageOutbox
+import TriageOutboxSQLite
+
+/// End-to-end delivery: the same loopback receiver driven by a plain AsyncHTTPClient (16 requests at
+/// once) and by the outbox (concurrency 16, 64 keys).
+enum BenchOutboxDelivery {
+    static func run(path: String, messages: Int, logger: Logger) async throws -> (plainRate: Double, outboxRate: Double) {
+        let received = Atomic<Int>(0)
+        let receiver = try await OutboxHTTPReceiver.start { _ in
+            received.add(1, ordering: .relaxed)
+            return .ok
+        }
+        let plainRate = try await plain(url: receiver.url("/in"), requests: messages)
+
+        let store = try await SQLiteOutboxStore.open(path: path, logger: logger)
+        var batch: [OutboxMessage] = []
+        for n in 0..<messages { batch.append(OutboxMessage(key: "k\(n % 64)", destination: receiver.url("/in"), text: "payload \(n)")) }
+        _ = try await store.enqueue(batch, now: OutboxClock.system.now())
+        var configuration = OutboxConfiguration.defaults
+        configuration.concurrency = 16
+        let outbox = Outbox(store: store, configuration: configuration, logger: logger)
+        let started = ContinuousClock.now
+        try await HTTPOutboxTransport.withTransport { try await outbox.run(transport: $0, untilEmpty: true) }
+        let outboxRate = Double(messages) / ((ContinuousClock.now - started).milliseconds / 1000)
+        await store.close()
+        await receiver.shutdown()
+        return (plainRate, outboxRate)
+    }
+
+    /// POSTs `requests` requests, 16 at a time, with the same headers the outbox sends.
+    static func plain(url: String, requests: Int) async throws -> Double {
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let next = BenchCounter()
+        let started = ContinuousClock.now
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        while true {
+                            let n = next.value.add(1, ordering: .relaxed).newValue
+                            if n > requests { return }
+                            var request = HTTPClientRequest(url: url)
+                            request.method = .POST
+                            request.headers.add(name: "Idempotency-Key", value: OutboxIdentifier.make())
+                            request.headers.add(name: "Triage-Outbox-Key", value: "k\(n % 64)")
+                            request.headers.add(name: "Triage-Outbox-Seq", value: "\(n)")
+                            request.body = .bytes(Array("payload \(n)".utf8))
+                            let response = try await client.execute(request, timeout: .seconds(10))
+                            _ = try await response.body.collect(upTo: 1 << 16)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        return Double(requests) / ((ContinuousClock.now - started).milliseconds / 1000)
+    }
+}
+
+/// A counter the producer tasks share.
+final class BenchCounter: Sendable {
+    let value = Atomic<Int>(0)
+}

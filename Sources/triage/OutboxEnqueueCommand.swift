@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TriageOutbox
+import TriageOutboxSQLite
+
+/// `triage outbox enqueue`: one message, or a file of NDJSON lines in one transaction.
+struct OutboxEnqueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enqueue",
+        abstract: "Store messages; exits 0 only once every one is committed and synced to disk.",
+        discussion: """
+            Prints one message id per line. With --from-file, each line is {"key": "...", "idempotency_key": "...", \
+            "body": "..."} (key and idempotency_key optional) and all lines are enqueued in one transaction: all or none.
+            """
+    )
+
+    @OptionGroup var store: OutboxStoreOptions
+
+    @Option(help: "The URL each message is POSTed to (http or https).")
+    var to: String
+
+    @Option(help: "The ordering key.")
+    var key = "default"
+
+    @Option(help: "The idempotency key (default: a new unique id).")
+    var idempotencyKey: String?
+
+    @Option(name: [.customShort("d"), .customLong("data")], help: "The body.")
+    var data: String?
+
+    @Option(help: "Read NDJSON messages from this file instead of -d.")
+    var fromFile: String?
+
+    func validate() throws {
+        guard Self.isHTTPURL(to) else { throw ValidationError("--to must be an http or https URL with a host: \(to)") }
+        guard (data == nil) != (fromFile == nil) else { throw ValidationError("give exactly one of -d DATA and --from-file FILE") }
+        guard !key.isEmpty else { throw ValidationError("--key must not be empty") }
+    }
+
+    func run() async throws {
+        let messages: [OutboxMessage]
+        if let fromFile {
+            messages = try OutboxNDJSON.messages(fromFile: fromFile, destination: to)
+        } else {
+            messages = [OutboxMessage(key: key, destination: to, text: data ?? "", idempotencyKey: idempotencyKey)]
+        }
+        let logger = Logger.outboxCommand(verbose: false)
+        let sqlite = try await store.open(logger: logger)
+        let outbox = Outbox(store: sqlite, logger: logger)
+        do {
+            let ids = try await outbox.enqueue(messages)
+            await sqlite.close()
+            print(ids.joined(separator: "\n"))
+        } catch {
+            await sqlite.close()
+            throw OutboxCommandFailure("nothing enqueued: \(error)")
+        }
+    }
+
+    static func isHTTPURL(_ text: String) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else { return false }
+        return scheme == "http" || scheme == "https"
+    }
+}
+
+/// Reads `--from-file` lines.
+enum OutboxNDJSON {
+    /// One message per non-empty line; a malformed line is a usage error naming its number, and nothing is enqueued.
+    static func messages(fromFile path: String, destination: String) throws -> [OutboxMessage] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("cannot read \(path) as UTF-8 text")
+        }
+        var messages: [OutboxMessage] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            messages.append(try message(from: trimmed, line: index + 1, destination: destination))
+        }
+        guard !messages.isEmpty else { throw ValidationError("\(path) holds no messages") }
+        return messages
+    }
+
+    static func message(from line: String, line number: Int, destination: String) throws -> OutboxMessage {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            throw ValidationError("line \(number): not a JSON object")
+        }
+        guard let body = object["body"] as? String else { throw ValidationError("line \(number): \"body\" must be a string") }
+        let key = object["key"] ?? "default"
+        guard let key = key as? String, !key.isEmpty else { throw ValidationError("line \(number): \"key\" must be a non-empty string") }
+        var idempotencyKey: String?
+        if let value = object["idempotency_key"], !(value is NSNull) {
+            guard let value = value as? String, !value.isEmpty else {
+                throw ValidationError("line \(number): \"idempotency_key\" must be a non-empty string")
+            }
+            idempotencyKey = value
+        }
+        return OutboxMessage(key: key, destination: destination, text: body, idempotencyKey: idempotencyKey)
+    }
+}
