@@ -38,7 +38,7 @@ struct OutboxRunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let signals = TerminationSignal()
+        let signals = await TerminationSignal()
         let logger = Logger.outboxCommand(verbose: verbose)
         let sqlite = try await store.open(logger: logger)
         var configuration = OutboxConfiguration.defaults
