@@ -125,7 +125,8 @@ import TriageProbe
 
     @Test func stalledWatchIsStalled() async throws {
         let report = try await FaultServer.with(.chunkedStall) { server in
-            await Self.probe(server.url("/watch")) { $0.watch = .seconds(30); $0.readTimeout = .milliseconds(200) }
+            // 1 s: the head must come before the read timeout, on a loaded machine too, for the silence after it to be a stall.
+            await Self.probe(server.url("/watch")) { $0.watch = .seconds(30); $0.readTimeout = .seconds(1) }
         }
         #expect(report.kindID == "stream.stalled")
     }
