@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "TriageProbe", targets: ["TriageProbe"]),
         .library(name: "TriageSimulation", targets: ["TriageSimulation"]),
         .library(name: "TriageHandlers", targets: ["TriageHandlers"]),
+        .library(name: "TriageHandlersSQLite", targets: ["TriageHandlersSQLite"]),
         .library(name: "TriageS3", targets: ["TriageS3"]),
         .library(name: "TriageKubernetes", targets: ["TriageKubernetes"]),
         .library(name: "TriageOutbox", targets: ["TriageOutbox"]),
@@ -94,6 +95,15 @@ let package = Package(
                 "Triage", "TriageKubernetes",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "TriageHandlersSQLite",
+            dependencies: [
+                "TriageHandlers",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(
@@ -182,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TriageHandlersTests",
-            dependencies: ["TriageHandlers", "TriageKubernetes", "TriageChaos", "TriageTestKit"]
+            dependencies: ["TriageHandlers", "TriageHandlersSQLite", "TriageKubernetes", "TriageChaos", "TriageTestKit"]
         ),
         .testTarget(
             name: "TriageOutboxTests",
