@@ -83,6 +83,17 @@ public struct HandlerContext: Sendable {
     /// A logger with the object's namespace, name and uid and the handler id as metadata.
     public var logger: Logger
 
+    /// A context as the runner makes it; build one to call a handler's body in your own tests.
+    public init(object: HandlerObject, body: [UInt8], cause: HandlerCause, retry: Int, started: Date, handlerID: String, logger: Logger) {
+        self.object = object
+        self.body = body
+        self.cause = cause
+        self.retry = retry
+        self.started = started
+        self.handlerID = handlerID
+        self.logger = logger
+    }
+
     /// The object decoded as `T`.
     public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(body))

@@ -6,7 +6,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Triage (build with -c release for real numbers).",
-        subcommands: [Overhead.self, HTTP.self, Storm.self, Jitter.self, Metastable.self, Hedge.self, Watch.self, S3.self, BenchOutboxCommand.self]
+        subcommands: [Overhead.self, HTTP.self, Storm.self, Jitter.self, Metastable.self, Hedge.self, Watch.self, S3.self, BenchOutboxCommand.self, BenchHandlersCommand.self]
     )
 
     /// `triage bench overhead`: nanoseconds per call on the success path.
