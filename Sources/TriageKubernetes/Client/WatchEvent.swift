@@ -21,7 +21,8 @@ public enum WatchEvent: Sendable, Hashable {
         let wellFormed = scanner.members(of: 0..<line.count) { key, value in
             if scanner.key(key, is: "type") { type = scanner.string(value) }
             else if scanner.key(key, is: "object") { object = value }
-            return type == nil || object == nil
+            // Read on to the closing brace even when both are found: a truncated line is an error.
+            return true
         }
         guard wellFormed, let type, let object else { throw KubernetesDecodingError("a watch event needs a type and an object") }
         switch type {
