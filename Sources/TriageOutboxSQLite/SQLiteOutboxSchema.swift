@@ -61,10 +61,12 @@ enum SQLiteOutboxSchema {
         """,
     ]
 
-    /// The heads of the keys: each key's lowest `seq` not yet delivered or dead.
+    /// The heads of the keys: each key's lowest `seq` not yet delivered or dead, found per key through
+    /// the partial index `outbox_active` (a step per key that ever had a message, not a scan of the
+    /// messages).
     static let heads = """
-        SELECT m.* FROM outbox_messages m
-        JOIN (SELECT key, MIN(seq) AS head FROM outbox_messages WHERE state < 2 GROUP BY key) h
-          ON m.key = h.key AND m.seq = h.head
+        SELECT m.* FROM outbox_keys k
+        JOIN outbox_messages m ON m.key = k.key
+         AND m.seq = (SELECT MIN(a.seq) FROM outbox_messages a WHERE a.key = k.key AND a.state < 2)
         """
 }

@@ -9,8 +9,9 @@ import TriageOutbox
 /// when it returns, shared by any number of processes (the busy timeout waits out another's write).
 ///
 /// Writes are group-committed: every write (enqueues, claims, acknowledgements) waiting while one
-/// transaction commits goes into the next transaction together, each inside its own savepoint, so a
-/// failing write undoes only itself and one fsync serves them all. A call returns after the commit.
+/// transaction commits goes into the next transaction together, so one fsync serves them all; when one
+/// write fails, the others are committed again one by one and only the failing one fails. A call
+/// returns after its commit.
 ///
 /// ```swift
 /// let store = try await SQLiteOutboxStore.open(path: "outbox.sqlite", logger: logger)
@@ -138,37 +139,56 @@ public final class SQLiteOutboxStore: OutboxStore {
         }
     }
 
-    /// One transaction holding every job, each in a savepoint; the outcome of each.
+    /// How one transaction ended.
+    private enum TransactionOutcome {
+        case committed
+        /// A job threw; the transaction was rolled back.
+        case jobFailed(any Error)
+        /// BEGIN or COMMIT failed (the disk is full, the file is locked past the busy timeout).
+        case failed(any Error)
+    }
+
+    /// Every job in one transaction; when one job fails, each is run again in a transaction of its own,
+    /// so that only the failing one fails. The outcome of each job.
     private func commit(_ jobs: [WriteJob]) async -> [(any Error)?] {
+        switch await transaction(jobs[...]) {
+        case .committed:
+            return jobs.map { _ in nil }
+        case .failed(let error):
+            return jobs.map { _ in error }
+        case .jobFailed(let error):
+            if jobs.count == 1 { return [error] }
+            var outcomes: [(any Error)?] = []
+            for job in jobs {
+                switch await transaction([job][...]) {
+                case .committed: outcomes.append(nil)
+                case .jobFailed(let error), .failed(let error): outcomes.append(error)
+                }
+            }
+            return outcomes
+        }
+    }
+
+    private func transaction(_ jobs: ArraySlice<WriteJob>) async -> TransactionOutcome {
         do {
             _ = try await connection.query("BEGIN IMMEDIATE")
         } catch {
-            return jobs.map { _ in error }
+            return .failed(error)
         }
-        var outcomes: [(any Error)?] = []
         for job in jobs {
             do {
-                _ = try await connection.query("SAVEPOINT job")
-                do {
-                    try await job.run(connection)
-                    _ = try await connection.query("RELEASE job")
-                    outcomes.append(nil)
-                } catch {
-                    _ = try await connection.query("ROLLBACK TO job")
-                    _ = try await connection.query("RELEASE job")
-                    outcomes.append(error)
-                }
+                try await job.run(connection)
             } catch {
                 _ = try? await connection.query("ROLLBACK")
-                return jobs.map { _ in error }
+                return .jobFailed(error)
             }
         }
         do {
             _ = try await connection.query("COMMIT")
+            return .committed
         } catch {
             _ = try? await connection.query("ROLLBACK")
-            return jobs.map { _ in error }
+            return .failed(error)
         }
-        return outcomes
     }
 }
