@@ -12,6 +12,7 @@ import TriageHTTP
     @Test func aTricklingErrorBodyIsBoundedByTheDeadline() async throws {
         let server = try await TricklingServer.start(status: 503, chunks: 100, interval: .milliseconds(100))
         let pipeline = Pipeline(clock: ContinuousClock(), retry: .standard, timeout: .seconds(1))
+        // The call alone is timed: starting and shutting down the HTTPClient is not part of it.
         let (failure, elapsed) = try await ResilientHTTPClient.withClient(pipeline: pipeline) { client in
             let started = ContinuousClock.now
             let failure = await captureFailure { try await client.execute(HTTPClientRequest(url: server.url())) }

@@ -14,8 +14,10 @@ public enum Delivery: String, Sendable, Hashable, CaseIterable, CustomStringConv
 
     /// Whether a request that is *not* idempotent may be sent again after this delivery state.
     ///
-    /// `notSent` is always safe; `maybeProcessed` only with an idempotency key or an explicit opt-in;
-    /// `processed` is decided by the status, so this returns `false` and the status rules decide.
+    /// `notSent` is always safe; `maybeProcessed` and `processed` only when `idempotent` (an idempotent
+    /// method, an idempotency key or an explicit opt-in). The Pipeline reads a failure more closely:
+    /// ``Failure/serverMayHaveActed`` lets a response that says it was not acted on (408, 425, 429, 503)
+    /// be resent even so.
     public func allowsReplay(idempotent: Bool) -> Bool {
         switch self {
         case .notSent: true
