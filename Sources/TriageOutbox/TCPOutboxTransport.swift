@@ -27,6 +27,9 @@ public final class TCPOutboxTransport: OutboxTransport {
         var channel: (any Channel)?
         var lastFailure = Failure(.connectRefused, detail: "not connected yet")
         var waiting: [String: CheckedContinuation<Bool, any Error>] = [:]
+        /// The first connection attempt has ended (connected or failed).
+        var attempted = false
+        var attemptWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     init(host: String, port: Int, backoff: Backoff, acknowledgementTimeout: Duration, group: any EventLoopGroup) {
@@ -54,6 +57,9 @@ public final class TCPOutboxTransport: OutboxTransport {
             keeper.cancel()
             transport.events.finish()
         }
+        // The body starts once the first connection attempt has ended, so that its first sends meet a
+        // connection or that attempt's failure (not a "not connected yet" stand-in).
+        await transport.firstAttempt()
         let result = try await body(transport)
         keeper.cancel()
         await keeper.value
@@ -98,8 +104,30 @@ public final class TCPOutboxTransport: OutboxTransport {
         state.withLock { $0.waiting.removeValue(forKey: id) }?.resume(with: result)
     }
 
+    /// Returns once the first connection attempt has ended.
+    func firstAttempt() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state in
+                if !state.attempted { state.attemptWaiters.append(continuation) }
+                return state.attempted
+            }
+            if done { continuation.resume() }
+        }
+    }
+
+    /// Marks the first connection attempt as ended and wakes whoever waits for it.
+    private func attemptEnded() {
+        let waiters = state.withLock { state in
+            state.attempted = true
+            defer { state.attemptWaiters = [] }
+            return state.attemptWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
     /// Connects, waits for the connection to close, reconnects after a backoff; until cancelled.
     func keepConnected() async {
+        defer { attemptEnded() }
         var failures = 0
         var generator = SystemRandomNumberGenerator()
         while !Task.isCancelled {
@@ -116,6 +144,7 @@ public final class TCPOutboxTransport: OutboxTransport {
                 failures = 0
                 state.withLock { $0.channel = channel }
                 events.yield(.connected)
+                attemptEnded()
                 await withTaskCancellationHandler {
                     try? await channel.closeFuture.get()
                 } onCancel: {
@@ -134,6 +163,7 @@ public final class TCPOutboxTransport: OutboxTransport {
             } catch {
                 failures += 1
                 state.withLock { $0.lastFailure = ClassifierChain.nio.classify(error) }
+                attemptEnded()
                 let delay = backoff.delay(retry: failures, previous: nil, using: &generator).delay
                 try? await Task.sleep(for: delay)
             }
