@@ -6,7 +6,8 @@ import Triage
 import TriageHTTP
 
 /// Delivers each message as an HTTP POST of its payload to its destination URL over a
-/// ``ResilientHTTPClient``; a 2xx (or any status below 400) delivers it.
+/// ``ResilientHTTPClient``; a 2xx delivers it, whatever its body (which is not read). A 3xx is a
+/// permanent failure: a redirect would turn the POST into a GET without its body.
 ///
 /// Headers sent: the message's own, then `Idempotency-Key: <idempotency key>`, `Triage-Outbox-Key: <key>`,
 /// `Triage-Outbox-Seq: <seq>` (its position within its key, from 1).
@@ -30,7 +31,15 @@ public struct HTTPOutboxTransport<C: Clock>: OutboxTransport where C.Duration ==
         request.headers.replaceOrAdd(name: "Idempotency-Key", value: message.idempotencyKey)
         request.headers.replaceOrAdd(name: "Triage-Outbox-Key", value: message.key)
         request.headers.replaceOrAdd(name: "Triage-Outbox-Seq", value: String(message.seq))
-        _ = try await client.execute(request, body: .bytes(message.payload), maximumBodySize: 64 << 10, logger: logger)
+        // The status decides; the body of a 2xx is not read (a large or slow one must not turn a delivered
+        // message into a failure).
+        let status = try await client.execute(request, body: .bytes(message.payload), logger: logger) { response in
+            Int(response.status.code)
+        }
+        guard (200..<300).contains(status) else {
+            throw Failure(.httpClientError, decision: .fail, delivery: .processed, status: status,
+                          detail: "HTTP \(status) is not a delivery: the outbox delivers on 2xx and follows no redirect")
+        }
     }
 }
 
@@ -50,6 +59,9 @@ extension HTTPOutboxTransport where C == ContinuousClock {
     ) async throws -> Return {
         var configuration = HTTPClient.Configuration()
         configuration.timeout.connect = .seconds(2)
+        // A followed 301/302/303 would resend the POST as a GET without its body, and a 2xx to that GET
+        // would count as a delivery.
+        configuration.redirectConfiguration = .disallow
         return try await ResilientHTTPClient<ContinuousClock>.withClient(pipeline: onceThrough(attemptTimeout: attemptTimeout),
                                                         configuration: configuration) { client in
             try await body(HTTPOutboxTransport(client: client, logger: logger))

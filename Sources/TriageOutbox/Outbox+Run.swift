@@ -12,7 +12,9 @@ extension Outbox {
     /// - Throws: the store's error when it cannot claim; ``OutboxError`` for a bad configuration.
     public func run(transport: some OutboxTransport, untilEmpty: Bool = false) async throws {
         try configuration.validate()
-        state.withLock { $0.stopRequested = false }
+        // A stop asked before this run began (a SIGTERM while the store opened) holds; it is cleared when
+        // the run ends, so a later run starts afresh.
+        defer { state.withLock { $0.stopRequested = false } }
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.renewLeases() }
             group.addTask { await self.follow(transport.connectionEvents) }
