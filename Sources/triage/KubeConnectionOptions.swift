@@ -49,6 +49,7 @@ struct KubeConnectionOptions: ParsableArguments {
         } catch {
             throw ValidationError(error.description)
         }
+        KubeOutput.hideSecrets(of: configuration)
         return configuration
     }
 

@@ -89,7 +89,7 @@ struct KubeHandleCommand: AsyncParsableCommand {
         let path = self.path
         let limit = duration
         let logger = Logger(label: "triage.kube.handle")
-        try await KubernetesClient.withClient(configuration: configuration) { client in
+        let gaveUp: (any Error)? = try await KubernetesClient.withClient(configuration: configuration) { client in
             let store = AnnotationProgressStore(client: client, collection: path, logger: logger)
             let reporter = CombinedHandlerReporter([
                 KubernetesHandlerReporter(client: client, collection: path, logger: logger),
@@ -100,27 +100,43 @@ struct KubeHandleCommand: AsyncParsableCommand {
             }
             let runner = HandlerRunner(handlers: [handler], store: store, reporter: reporter, clock: ContinuousClock(), logger: logger)
             let supervisor = WatchSupervisor(client: client, path: path, logger: logger)
-            await withTaskGroup(of: Void.self) { group in
-                let running = Task { await runner.run() }
+            let running = Task { await runner.run() }
+            // Until --duration, a signal, or the watch giving up (then exit 1: nothing more would be handled).
+            let gaveUp: (any Error)? = await withTaskGroup(of: (any Error)?.self) { group in
                 group.addTask {
-                    try? await supervisor.run { update in
-                        if case .change(let change) = update, let handlerChange = HandlerChange(change) {
-                            runner.submit(handlerChange)
+                    do {
+                        try await supervisor.run { update in
+                            if case .change(let change) = update, let handlerChange = HandlerChange(change) {
+                                runner.submit(handlerChange)
+                            }
                         }
+                        return nil
+                    } catch {
+                        return error
                     }
                 }
-                _ = await signal.wait(limit: limit)
-                group.cancelAll()
-                // Graceful: no new changes; a running handler may finish for 2 s, then it is cancelled
-                // (its progress stays as before the attempt: not done, run again by the next runner).
-                runner.finish()
-                let finished = Task {
-                    try? await Task.sleep(for: .seconds(2))
-                    running.cancel()
+                group.addTask {
+                    _ = await signal.wait(limit: limit)
+                    return nil
                 }
-                await running.value
-                finished.cancel()
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first
             }
+            // Graceful: no new changes; a running handler may finish for 2 s, then it is cancelled
+            // (its progress stays as before the attempt: not done, run again by the next runner).
+            runner.finish()
+            let finished = Task {
+                try? await Task.sleep(for: .seconds(2))
+                running.cancel()
+            }
+            await running.value
+            finished.cancel()
+            return gaveUp
+        }
+        if let gaveUp {
+            KubeWatchCommand.report(gaveUp, json: json)
+            throw ProbeExit(code: 1)
         }
     }
 }

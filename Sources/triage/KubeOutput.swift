@@ -10,7 +10,8 @@ enum KubeOutput {
         "{" + fields.map { "\(JSONString.quoted($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }
 
-    static func string(_ text: String) -> String { JSONString.quoted(text) }
+    /// A JSON string, the configuration's secrets masked (``redacted(_:)``).
+    static func string(_ text: String) -> String { JSONString.quoted(redacted(text)) }
 
     static func number(_ value: Double) -> String {
         value.isFinite ? String(Double(Int((value * 1000).rounded())) / 1000) : "null"
@@ -60,7 +61,7 @@ enum KubeOutput {
             lines.append("  api:       \(api.format.id): " + [api.reason, api.code, api.message].compactMap { $0 }.joined(separator: " · "))
         }
         lines.append(failure.explanation)
-        return lines.joined(separator: "\n")
+        return redacted(lines.joined(separator: "\n"))
     }
 
     /// Any error of a request as a ``Triage/Failure`` (decoding errors become `response.malformed`).
