@@ -12,6 +12,16 @@ public enum OutboxFrame: Sendable, Hashable {
     /// The largest frame either side accepts: 16 MiB.
     public static let maximumLength = 16 << 20
 
+    /// The length of the frame after its 4-byte length prefix.
+    public var bodyLength: Int {
+        switch self {
+        case .message(let id, let idempotencyKey, let key, _, let payload):
+            1 + [id, idempotencyKey, key].reduce(0) { $0 + 2 + min($1.utf8.count, Int(UInt16.max)) } + 8 + payload.count
+        case .ack(let id, _):
+            1 + 2 + min(id.utf8.count, Int(UInt16.max)) + 1
+        }
+    }
+
     /// Appends the frame, its length first, to `buffer`.
     public func write(to buffer: inout ByteBuffer) {
         let lengthIndex = buffer.writerIndex

@@ -71,6 +71,12 @@ public final class TCPOutboxTransport: OutboxTransport {
         let id = message.id
         let frame = OutboxFrame.message(id: id, idempotencyKey: message.idempotencyKey, key: message.key, seq: message.seq,
                                         payload: message.payload)
+        // A frame the receiver would refuse (it closes the connection) can never be delivered: dead-letter it
+        // rather than reset every other message in flight on each attempt.
+        guard frame.bodyLength <= OutboxFrame.maximumLength else {
+            throw Failure(.requestInvalid, decision: .fail, delivery: .notSent,
+                          detail: "a frame of \(frame.bodyLength) bytes is over the \(OutboxFrame.maximumLength)-byte limit")
+        }
         let timeout = acknowledgementTimeout
         let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask { try await self.acknowledgement(of: id, sending: frame, on: channel) }
