@@ -167,11 +167,12 @@ import TriageKubernetes
 }
 
 extension KubeHandleCommandLineTests {
-    /// kube-cli.md: exit 1 when the watch cannot go on (here: the list is not JSON), instead of waiting
-    /// for a signal with nothing to handle.
+    /// kube-cli.md: exit 1 when the watch cannot go on (here: the list is refused as a bad request, which
+    /// no retry mends), instead of waiting for a signal with nothing to handle.
     @Test(.enabled(if: built, "build the triage product first"))
     func aWatchThatGivesUpEndsTheCommandWithExit1() async throws {
-        let result = try await FaultServer.with(.respond(status: 200, headers: [("Content-Type", "application/json")], body: "<html>proxy</html>")) { server in
+        let refusal = #"{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"BadRequest","code":400,"message":"unable to parse the selector"}"#
+        let result = try await FaultServer.with(.respond(status: 400, headers: [("Content-Type", "application/json")], body: refusal)) { server in
             try await ChildProcess.run(Self.binary, ["kube", "handle", "--server", server.url(), "--token", "t", "--json",
                                                       Self.widgets, "--", "/bin/true"])
         }

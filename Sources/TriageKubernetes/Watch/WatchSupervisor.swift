@@ -82,26 +82,34 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
             case .giveUp:
                 return
             case .relist(let fromLatest):
+                let list: KubernetesObjectList
                 do {
-                    let list = try await client.list(path, limit: policy.listPageSize, resourceVersion: fromLatest ? nil : resourceVersion,
-                                                     labelSelector: labelSelector, logger: logger)
-                    let changes = cache.replace(with: list.items)
-                    resourceVersion = list.resourceVersion
-                    metrics.lists.increment()
-                    stats.withLock {
-                        $0.lists += 1
-                        $0.resourceVersion = list.resourceVersion
-                        $0.degraded = false
-                    }
-                    for change in changes { try await handle(.change(change)) }
-                    try await handle(.listed(resourceVersion: list.resourceVersion, objects: list.items.count))
-                    next = .watch
-                    continue
-                } catch let failure as Triage.Failure {
+                    list = try await client.list(path, limit: policy.listPageSize, resourceVersion: fromLatest ? nil : resourceVersion,
+                                                 labelSelector: labelSelector, logger: logger)
+                } catch {
                     if Task.isCancelled { return }
+                    // A body that is not a list (a proxy's page) is a malformed response: backed off like any
+                    // transient failure, not the end of the watch.
+                    let failure = (error as? Triage.Failure)
+                        ?? Triage.Failure(.responseMalformed, delivery: .processed, underlying: error, detail: "\(error)")
                     verdict = draw { machine.requestFailed(failure, duringList: true, listFromLatest: fromLatest, using: &$0) }
                     if verdict.next == .giveUp { try await report(verdict, attempt: attempt, since: started, handle); throw failure }
+                    break
                 }
+                let changes = cache.replace(with: list.items)
+                resourceVersion = list.resourceVersion
+                metrics.lists.increment()
+                stats.withLock {
+                    $0.lists += 1
+                    $0.resourceVersion = list.resourceVersion
+                    $0.degraded = false
+                }
+                // Outside the list's error handling: an error the consumer throws ends the run (it is not a
+                // failed list to retry; the cache already holds these changes).
+                for change in changes { try await handle(.change(change)) }
+                try await handle(.listed(resourceVersion: list.resourceVersion, objects: list.items.count))
+                next = .watch
+                continue
             case .watch:
                 let timeout = draw { Int.random(in: policy.timeoutSeconds, using: &$0) }
                 stats.withLock { $0.watches += 1 }
