@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import Synchronization
 import Triage
+import TriageHTTP
 
 /// One S3 request as an operation describes it, before addressing and signing.
 struct S3RequestSpec: Sendable {
@@ -80,7 +81,7 @@ extension S3Client {
                 throw client.classifier.classify(error)
             }
             if response.status >= 300 {
-                let failure = await client.failure(for: response, method: spec.method)
+                let failure = await client.failure(for: response, method: spec.method, deadline: deadline)
                 if let refresh = client.refreshCredentials, let code = failure.s3.code, S3ErrorCodes.expiredCredentials.contains(code),
                    let fresh = try? await refresh() {
                     client.state.credentials = fresh
@@ -121,17 +122,11 @@ extension S3Client {
     }
 
     /// The failure a response of 300 or more stands for, with S3's codes refined as botocore reads them.
-    func failure(for response: S3TransportResponse, method: String) async -> Failure {
-        var bytes: [UInt8] = []
-        let limit = 64 << 10
-        do {
-            for try await var chunk in response.body {
-                bytes += chunk.readBytes(length: min(limit - bytes.count, chunk.readableBytes)) ?? []
-                if bytes.count >= limit { break }
-            }
-        } catch {
-            bytes = []  // a body cut short is not decoded
-        }
+    ///
+    /// The error body is read up to 64 KiB and never past `deadline` (the attempt's).
+    func failure(for response: S3TransportResponse, method: String, deadline: NIODeadline) async -> Failure {
+        // A body cut short, or still coming at the deadline, is not decoded.
+        let bytes = await ErrorBodyReader.read(response.body, limit: 64 << 10, deadline: deadline) ?? []
         if (300..<400).contains(response.status) || Self.namesAnotherRegion(status: response.status, body: bytes) {
             return redirectFailure(response, body: bytes)
         }

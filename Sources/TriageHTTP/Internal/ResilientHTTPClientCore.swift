@@ -59,39 +59,7 @@ final class ResilientHTTPClientCore: Sendable {
     func failure(for response: HTTPClientResponse, context: HTTPRequestContext, deadline: NIODeadline) async -> Failure {
         let status = Int(response.status.code)
         let headers = response.headers.map { (name: $0.name, value: $0.value) }
-        let limit = options.maximumErrorBodySize + 1
-        let body = response.body
-        let read: @Sendable () async -> [UInt8]? = {
-            var bytes: [UInt8] = []
-            do {
-                for try await var chunk in body {
-                    // Cancelled when the deadline passed: stop at the next chunk even if the body
-                    // iterator does not notice.
-                    if Task.isCancelled { return nil }
-                    bytes += chunk.readBytes(length: min(limit - bytes.count, chunk.readableBytes)) ?? []
-                    if bytes.count >= limit { break }
-                }
-            } catch {
-                return nil  // a body cut short is not decoded
-            }
-            return bytes
-        }
-        let bytes: [UInt8]?
-        if deadline == .distantFuture {
-            bytes = await read()
-        } else {
-            bytes = await withTaskGroup(of: [UInt8]??.self) { group in
-                group.addTask { await read() }
-                group.addTask {
-                    let wait = max(0, (deadline - .now()).nanoseconds)
-                    try? await Task.sleep(nanoseconds: UInt64(wait))
-                    return .some(nil)
-                }
-                let first = await group.next() ?? nil
-                group.cancelAll()
-                return first ?? nil
-            }
-        }
+        let bytes = await ErrorBodyReader.read(response.body, limit: options.maximumErrorBodySize + 1, deadline: deadline)
         let classifier = options.responseClassifier
         return classifier.classify(status: status, headers: headers, body: bytes, now: Date().timeIntervalSince1970, request: context)
             ?? Failure(.responseMalformed, status: status, detail: "HTTP \(status)")
