@@ -7,8 +7,8 @@ import TriageS3
 /// An S3 error body is read no longer than the attempt's time.
 @Suite struct S3ErrorBodyDeadlineTests {
     @Test func aTricklingErrorBodyEndsAtTheAttemptDeadline() async throws {
-        // A 503 whose body takes 30 s to arrive; the attempt has 1 s.
-        let server = try await TricklingServer.start(status: 503, chunks: 100, interval: .milliseconds(300))
+        // A 503 whose 1 MiB body trickles a byte every 300 ms; the attempt has 1 s.
+        let server = try await FaultServer.start(.trickleBody(status: 503, interval: .milliseconds(300)))
         let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(20), attemptTimeout: .seconds(1))
         let credentials = S3Credentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")
         let endpoint = try S3Endpoint(url: String(server.url().dropLast()))
@@ -26,7 +26,7 @@ import TriageS3
         let elapsed = result.elapsed
         await server.shutdown()
         #expect(failure?.status == 503)
-        // Unbounded it takes 30 s; bounded, about the 1 s attempt (slack for a loaded machine).
+        // Unbounded it would take days; bounded, about the 1 s attempt (slack for a loaded machine).
         #expect(elapsed < .seconds(10), "the call took \(elapsed) under a 1 s attempt timeout")
     }
 }
