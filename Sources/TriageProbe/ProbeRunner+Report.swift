@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import Triage
+import TriageHTTP
 
 extension ProbeRunner {
     /// The report; every text in it is redacted (``Redactor``) and escaped (``TerminalText``), the
@@ -41,7 +42,10 @@ extension ProbeRunner {
         } else {
             explanation = "gave up after 1 attempt: \(failure?.kind.id ?? "unknown")"
         }
-        if let failure, failure.delivery == .maybeProcessed, !Self.idempotentMethods.contains(options.method.uppercased()),
+        // The engine's own rule (a 500 may follow work that was done; a 503 says it was not) and its list of
+        // idempotent methods.
+        if let failure, failure.serverMayHaveActed,
+           !ResilientHTTPClient<ContinuousClock>.idempotentMethods.contains(HTTPMethod(rawValue: options.method.uppercased())),
            options.idempotencyKey == nil {
             explanation += "; \(options.method.uppercased()) may have been processed and is not idempotent: not safe to resend without --idempotency-key"
         }
@@ -105,8 +109,6 @@ extension ProbeRunner {
             return record.reason
         }
     }
-
-    static let idempotentMethods: Set<String> = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"]
 
     /// Why this failure leads to its decision, in one sentence.
     static func reason(for failure: Failure) -> String {

@@ -236,3 +236,18 @@ final class Counter: Sendable {
     @discardableResult func increment() -> Int { value.withLock { $0 += 1; return $0 } }
     var count: Int { value.withLock { $0 } }
 }
+
+/// The probe's hint follows the engine's resend rule.
+@Suite struct ProbeResendHintTests {
+    @Test func aPostAnswered500IsNotSafeToResendAndA503Is() async throws {
+        let hint = "not safe to resend without --idempotency-key"
+        let five = try await FaultServer.with(.respond(status: 500)) { server in
+            await ProbeRunnerTests.probe(server.url()) { $0.method = "POST"; $0.maxAttempts = 1 }
+        }
+        #expect(five.explanation.contains(hint), "\(five.explanation)")
+        let unavailable = try await FaultServer.with(.respond(status: 503)) { server in
+            await ProbeRunnerTests.probe(server.url()) { $0.method = "POST"; $0.maxAttempts = 1 }
+        }
+        #expect(!unavailable.explanation.contains(hint), "\(unavailable.explanation)")
+    }
+}
