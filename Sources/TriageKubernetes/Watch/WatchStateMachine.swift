@@ -123,9 +123,6 @@ public struct WatchStateMachine: Sendable {
         return verdict
     }
 
-    /// A list completed: the cache is consistent again.
-    public mutating func listSucceeded() {}
-
     private mutating func errorEvent(_ status: KubernetesStatus, using random: inout some RandomNumberGenerator) -> WatchVerdict {
         let code = status.code ?? 0
         let kind = status.failureKind(responseStatus: code, isWatch: true)
