@@ -1,6 +1,6 @@
+import Triage
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// A TCP proxy on loopback that relays to a loopback upstream through ``ProxyToxics``: latency, reset,
 /// blackhole, slicing, closing after N bytes. It works below HTTP, so any client and protocol meet
@@ -110,10 +110,10 @@ final class ProxyState: Sendable {
         var affected = 0
     }
 
-    let state: Mutex<Shared>
+    let state: LockedValue<Shared>
 
     init(toxics: ProxyToxics) {
-        state = Mutex(Shared(toxics: toxics, random: ChaosRandom(seed: toxics.seed ?? .random(in: .min ... .max))))
+        state = LockedValue(Shared(toxics: toxics, random: ChaosRandom(seed: toxics.seed ?? .random(in: .min ... .max))))
     }
 
     /// Counts a new connection; returns the toxics for it, or `nil` when the rate spares it.

@@ -1,5 +1,5 @@
+import Triage
 import NIOCore
-import Synchronization
 
 /// What one request will get, drawn when it is admitted.
 struct ChaosPlan: Sendable {
@@ -39,10 +39,10 @@ final class ChaosState: Sendable {
     /// The most requests queued for a slot (1,024); more are rejected as over capacity.
     static let maximumWaiting = 1024
 
-    private let state: Mutex<State>
+    private let state: LockedValue<State>
 
     init(scenario: ChaosScenario) {
-        state = Mutex(State(scenario: scenario, random: Self.random(for: scenario)))
+        state = LockedValue(State(scenario: scenario, random: Self.random(for: scenario)))
     }
 
     private static func random(for scenario: ChaosScenario) -> ChaosRandom {

@@ -1,5 +1,5 @@
+import Triage
 import NIOCore
-import Synchronization
 
 /// The connections a chaos server or proxy has open, so that `shutdown()` closes them all and leaves
 /// no file descriptor behind. A channel leaves the set when it closes.
@@ -9,7 +9,7 @@ final class OpenChannels: Sendable {
         var closed = false
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     /// Tracks `channel` until it closes; closes it at once when ``closeAll()`` already ran.
     func track(_ channel: any Channel) {

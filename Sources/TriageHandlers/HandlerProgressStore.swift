@@ -1,5 +1,4 @@
-import Synchronization
-
+import Triage
 /// Everything a runner keeps for one object: which change was last handled, which is being handled,
 /// and each handler's progress on it.
 public struct ObjectProgress: Sendable, Hashable, Codable {
@@ -30,7 +29,7 @@ public protocol HandlerProgressStore: Sendable {
 
 /// Progress in this process's memory: lost with it. For tests, and handlers whose progress need not survive.
 public final class InMemoryProgressStore: HandlerProgressStore {
-    private let objects = Mutex<[HandlerObject: ObjectProgress]>([:])
+    private let objects = LockedValue<[HandlerObject: ObjectProgress]>([:])
 
     public init() {}
 

@@ -1,4 +1,3 @@
-import Synchronization
 import Triage
 
 /// One attempt's verdict, as it is reported (object status, Kubernetes events, logs).
@@ -24,7 +23,7 @@ public protocol HandlerReporter: Sendable {
 
 /// Keeps reports in memory, for tests.
 public final class InMemoryHandlerReporter: HandlerReporter {
-    private let reports = Mutex<[HandlerReport]>([])
+    private let reports = LockedValue<[HandlerReport]>([])
 
     public init() {}
 

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 import Triage
 
 /// Runs handlers for changes of objects with Kopf's semantics: one attempt in flight per object, the
@@ -28,7 +27,7 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
     let clock: C
     let wallTime: @Sendable () -> Date
     let logger: Logger
-    let state = Mutex(RunnerState())
+    let state = LockedValue(RunnerState())
     let wakeups: AsyncStream<String>
     let wakeupSink: AsyncStream<String>.Continuation
 

@@ -1,5 +1,4 @@
 import Logging
-import Synchronization
 import Triage
 
 /// A durable must-deliver outbox: messages are stored before ``enqueue(_:)`` returns and delivered at
@@ -29,8 +28,8 @@ public final class Outbox: Sendable {
     /// This instance's claim token: every claim it makes is under it.
     public let owner: String
     let wakeup = OutboxWakeup()
-    let state = Mutex(RunState())
-    let usageCache = Mutex(UsageCache())
+    let state = LockedValue(RunState())
+    let usageCache = LockedValue(UsageCache())
 
     struct RunState {
         var inflight: Set<String> = []

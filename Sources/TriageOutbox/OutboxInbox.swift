@@ -1,5 +1,4 @@
-import Synchronization
-
+import Triage
 /// The receiving side's deduplication: remembers the idempotency keys it has accepted for a retention
 /// window, so a message the outbox sends again (it delivers at least once) is acted on once.
 ///
@@ -8,9 +7,9 @@ import Synchronization
 public final class OutboxInbox: Sendable {
     /// How long a key is remembered after it was first seen, in milliseconds. Default: 24 hours.
     public let retentionMilliseconds: Int64
-    private let seen = Mutex<[String: OutboxTimestamp]>([:])
-    private let inProgress = Mutex<Set<String>>([])
-    private let oldest = Mutex<OutboxTimestamp>(0)
+    private let seen = LockedValue<[String: OutboxTimestamp]>([:])
+    private let inProgress = LockedValue<Set<String>>([])
+    private let oldest = LockedValue<OutboxTimestamp>(0)
 
     public init(retention: Duration = .seconds(86_400)) {
         retentionMilliseconds = retention.outboxMilliseconds

@@ -1,5 +1,4 @@
-import Synchronization
-
+import Triage
 /// The random bits the outbox draws backoff jitter from, shared behind a lock.
 ///
 /// `Triage.RandomSource` keeps its draw internal, so the outbox holds its own; tests pass a seeded
@@ -8,7 +7,7 @@ public final class OutboxRandom: Sendable {
     private let next: @Sendable () -> UInt64
 
     public init(_ generator: some RandomNumberGenerator & Sendable) {
-        let shared = Mutex(generator)
+        let shared = LockedValue(generator)
         next = { shared.withLock { $0.next() } }
     }
 

@@ -1,5 +1,4 @@
-import Synchronization
-
+import Triage
 /// Wakes the delivery loop early: a message was enqueued in this process, a delivery finished, the
 /// link came back. A signal with nobody waiting is kept for the next wait.
 final class OutboxWakeup: Sendable {
@@ -10,7 +9,7 @@ final class OutboxWakeup: Sendable {
         var cancelled: Set<Int> = []
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     func signal() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in

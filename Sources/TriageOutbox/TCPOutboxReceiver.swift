@@ -1,6 +1,6 @@
+import Triage
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// The receiving end of ``TCPOutboxTransport``: a loopback TCP server that hands each message frame to
 /// your handler and acknowledges it with the handler's verdict (`true` accepted, `false` rejected for good).
@@ -66,7 +66,7 @@ public final class TCPOutboxReceiver: Sendable {
 
 /// The open connections, for ``TCPOutboxReceiver/resetConnections()``.
 private final class ConnectionList: Sendable {
-    private let channels = Mutex<[any Channel]>([])
+    private let channels = LockedValue<[any Channel]>([])
     func add(_ channel: any Channel) { channels.withLock { $0.append(channel) } }
     func takeAll() -> [any Channel] {
         channels.withLock { channels in

@@ -1,6 +1,5 @@
 import NIOCore
 import NIOPosix
-import Synchronization
 import Triage
 import TriageNIO
 
@@ -19,7 +18,7 @@ public final class TCPOutboxTransport: OutboxTransport {
     let backoff: Backoff
     let acknowledgementTimeout: Duration
     let group: any EventLoopGroup
-    let state = Mutex(State())
+    let state = LockedValue(State())
     public let connectionEvents: AsyncStream<OutboxConnectionEvent>
     let events: AsyncStream<OutboxConnectionEvent>.Continuation
 

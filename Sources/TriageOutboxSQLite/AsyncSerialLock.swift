@@ -1,5 +1,4 @@
-import Synchronization
-
+import Triage
 /// Lets one task at a time use the SQLite connection: a transaction's statements are separate calls,
 /// and an actor would interleave other work at every `await` between them.
 final class AsyncSerialLock: Sendable {
@@ -8,7 +7,7 @@ final class AsyncSerialLock: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     func withLock<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         await acquire()

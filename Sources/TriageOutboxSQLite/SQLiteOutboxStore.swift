@@ -1,8 +1,8 @@
+import Triage
 import Logging
 import NIOCore
 import NIOPosix
 import SQLiteNIO
-import Synchronization
 import TriageOutbox
 
 /// The embedded outbox store: one SQLite file in WAL mode with `synchronous=FULL`, so a commit is on disk
@@ -22,8 +22,8 @@ public final class SQLiteOutboxStore: OutboxStore {
     public let path: String
     let connection: SQLiteConnection
     let lock = AsyncSerialLock()
-    let writes = Mutex(WriteQueue())
-    let runnerLock = Mutex<RunnerLock?>(nil)
+    let writes = LockedValue(WriteQueue())
+    let runnerLock = LockedValue<RunnerLock?>(nil)
     let logger: Logger
 
     struct WriteJob: Sendable {
@@ -100,7 +100,7 @@ public final class SQLiteOutboxStore: OutboxStore {
 
     /// Runs `body` inside the next group-committed transaction; returns after the commit.
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
-        let result = Mutex<T?>(nil)
+        let result = LockedValue<T?>(nil)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let job = WriteJob(
                 run: { connection in

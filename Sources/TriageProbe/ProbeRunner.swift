@@ -3,7 +3,6 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
-import Synchronization
 import Triage
 import TriageHTTP
 import TriageNIO
@@ -70,9 +69,9 @@ public struct ProbeRunner: Sendable {
 
     /// What the probe saw so far, shared with the task that may be cut short by the deadline.
     final class Progress: Sendable {
-        let records = Mutex<[DecisionRecord]>([])
-        let lastStatus = Mutex<Int?>(nil)
-        let redirects = Mutex(0)
+        let records = LockedValue<[DecisionRecord]>([])
+        let lastStatus = LockedValue<Int?>(nil)
+        let redirects = LockedValue(0)
     }
 
     /// Sends the request and follows its redirects.

@@ -1,5 +1,5 @@
+import Triage
 import Foundation
-import Synchronization
 
 /// What a client learns while it runs, shared by its copies: the credentials in use (refreshed after
 /// `ExpiredToken`) and the offset between the server's clock and ours (after `RequestTimeTooSkewed`).
@@ -9,10 +9,10 @@ final class S3ClientState: Sendable {
         var clockOffset: TimeInterval = 0
         var regionForBucket: [String: String] = [:]
     }
-    private let values: Mutex<Values>
+    private let values: LockedValue<Values>
 
     init(credentials: S3Credentials) {
-        values = Mutex(Values(credentials: credentials))
+        values = LockedValue(Values(credentials: credentials))
     }
 
     var credentials: S3Credentials {

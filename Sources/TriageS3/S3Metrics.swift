@@ -1,5 +1,5 @@
+import Triage
 import Metrics
-import Synchronization
 
 /// The client's metrics: `triage_s3_operations_total` counts operations by `operation`
 /// (``S3Operation``) and `outcome` (`ok`, or the failure kind's id: both bounded sets), and
@@ -31,7 +31,7 @@ public struct S3Metrics: Sendable {
 
 /// The metrics made so far, by operation and outcome (bounded: operations × kinds).
 final class S3MetricsCache: Sendable {
-    private let made = Mutex<[String: (Counter, Metrics.Timer)]>([:])
+    private let made = LockedValue<[String: (Counter, Metrics.Timer)]>([:])
 
     func metrics(operation: String, outcome: String, make: () -> (Counter, Metrics.Timer)) -> (Counter, Metrics.Timer) {
         made.withLock { made in

@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Foundation
 import Glibc
-import Synchronization
 import Triage
 import TriageChaos
 import TriageKubernetes
@@ -118,7 +117,7 @@ struct WatchBenchmark {
         var policy = WatchPolicy.standard
         policy.timeoutSeconds = 300...300
         let supervisor = WatchSupervisor(client: client, path: path, policy: policy)
-        let progress = Mutex<(listed: ContinuousClock.Instant?, done: ContinuousClock.Instant?, changes: Int)>((nil, nil, 0))
+        let progress = LockedValue<(listed: ContinuousClock.Instant?, done: ContinuousClock.Instant?, changes: Int)>((nil, nil, 0))
         server.injectWatchFaults([.flood(count: count, padding: padding)])
         let task = Task {
             try await supervisor.run { update in
@@ -155,7 +154,7 @@ struct WatchBenchmark {
     func recovery(_ client: KubernetesClient<ContinuousClock>, _ server: FakeKubernetesServer) async throws -> Double {
         let path = "/api/v1/namespaces/recovery/configmaps"
         let supervisor = WatchSupervisor(client: client, path: path)
-        let lists = Mutex<(count: Int, at: ContinuousClock.Instant?)>((0, nil))
+        let lists = LockedValue<(count: Int, at: ContinuousClock.Instant?)>((0, nil))
         let task = Task {
             try await supervisor.run { update in
                 if case .listed = update { lists.withLock { $0.count += 1; $0.at = .now } }
@@ -180,7 +179,7 @@ struct WatchBenchmark {
         let resident0 = Self.residentBytes()
         let heap0 = Self.heapBytes()
         let supervisor = WatchSupervisor(client: client, path: path)
-        let lists = Mutex(0)
+        let lists = LockedValue(0)
         let task = Task { try await supervisor.run { if case .listed = $0 { lists.withLock { $0 += 1 } } } }
         while lists.withLock({ $0 }) < 1 { try await Task.sleep(for: .milliseconds(5)) }
         let resident1 = Self.residentBytes()
@@ -189,7 +188,7 @@ struct WatchBenchmark {
         result.jsonBytesPerObject = jsonBytes / Double(objects)
         result.heapBytesPerObject = Double(heap1 - heap0) / Double(objects)
         result.residentBytesPerObject = Double(resident1 - resident0) / Double(objects)
-        let peak = Mutex(heap1)
+        let peak = LockedValue(heap1)
         let sampler = Task {
             while !Task.isCancelled {
                 // Untrimmed: freed pages still count, so the peak is an upper bound.

@@ -1,6 +1,6 @@
+import Triage
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// Runs what a long-running command serves (`chaos serve`, `chaos proxy`; later `kube watch`,
 /// `outbox run`) as a `Service` in a swift-service-lifecycle `ServiceGroup`, with graceful shutdown:
@@ -30,7 +30,7 @@ enum ChaosServiceGroup {
     }
 
     final class Received: Sendable {
-        let value = Mutex<Int32?>(nil)
+        let value = LockedValue<Int32?>(nil)
     }
 
     /// Serves until a signal or `limit` (seconds), then runs every `stop`; returns the signal that

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 import Triage
 import TriageChaos
 import TriageHandlers
@@ -18,7 +17,7 @@ extension DemoCommand {
         server.create(in: collection, name: "invalid", data: ["size": "-1"])
         let configuration = KubernetesConfiguration(server: server.url, certificateAuthorityPEM: Array(server.certificates.ca.certificatePEM.utf8),
                                                     credentials: .init(bearer: .token("triage-test-token")))
-        let attempts = Mutex(0)
+        let attempts = LockedValue(0)
         let handler = Handler(id: "provision") { context in
             let widget = try context.decode(DemoWidget.self)
             guard let size = Int(widget.data.size), size > 0 else { throw PermanentError("data.size must be a positive number") }

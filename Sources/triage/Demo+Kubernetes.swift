@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Triage
 import TriageChaos
 import TriageKubernetes
@@ -67,7 +66,7 @@ struct DemoTimeout: Error, CustomStringConvertible {
 
 /// The verdicts the demo's supervisor handed out.
 final class DemoVerdicts: Sendable {
-    private let verdicts = Mutex<[WatchVerdict]>([])
+    private let verdicts = LockedValue<[WatchVerdict]>([])
     func append(_ verdict: WatchVerdict) { verdicts.withLock { $0.append(verdict) } }
     var all: [WatchVerdict] { verdicts.withLock { $0 } }
 }

@@ -1,6 +1,6 @@
+import Triage
 import Foundation
 import Logging
-import Synchronization
 import TriageOutbox
 import TriageOutboxSQLite
 
@@ -13,7 +13,7 @@ enum OutboxDemo {
     /// starts it again with `--until-empty`, and shows what the receiver on 127.0.0.1 got. A few seconds.
     static func run() async throws {
         print("\nOutbox: \(keys * perKey) messages over \(keys) keys; the delivering process is SIGKILLed mid-run and restarted.")
-        let arrivals = Mutex<[(key: String, seq: Int64, idempotencyKey: String)]>([])
+        let arrivals = LockedValue<[(key: String, seq: Int64, idempotencyKey: String)]>([])
         let receiver = try await OutboxHTTPReceiver.start { request in
             try? await Task.sleep(for: .milliseconds(3))
             arrivals.withLock { $0.append((request.key ?? "", request.seq ?? 0, request.idempotencyKey ?? "")) }

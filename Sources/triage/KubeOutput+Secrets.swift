@@ -1,12 +1,12 @@
+import Triage
 import Foundation
-import Synchronization
 import TriageKubernetes
 import TriageProbe
 
 extension KubeOutput {
     /// The secrets of the configuration in use, masked in everything `triage kube` prints: a server or
     /// proxy that echoes the Authorization header in its error must not print the token back.
-    private static let redactor = Mutex(Redactor(url: "", headers: []))
+    private static let redactor = LockedValue(Redactor(url: "", headers: []))
 
     /// Masks the token (text or file), the basic-auth password and the client key of `configuration`
     /// from now on.

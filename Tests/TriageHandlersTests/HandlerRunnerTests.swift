@@ -1,6 +1,6 @@
+import Triage
 import Foundation
 import Logging
-import Synchronization
 import Testing
 import TriageHandlers
 import TriageTestKit
@@ -37,7 +37,7 @@ import TriageTestKit
     }
 
     @Test func temporaryErrorsAreRetriedUntilSuccess() async throws {
-        let calls = Mutex<[Int]>([])
+        let calls = LockedValue<[Int]>([])
         let handler = Handler(id: "h") { context in
             let n = calls.withLock { $0.append(context.retry); return $0.count }
             if n < 3 { throw TemporaryError("not ready", delay: .seconds(10)) }
@@ -54,7 +54,7 @@ import TriageTestKit
     }
 
     @Test func theSameChangeDuringABackoffNeitherRunsNorRaisesTheBackoff() async throws {
-        let calls = Mutex(0)
+        let calls = LockedValue(0)
         var options = HandlerOptions.kopf
         options.backoff = try Backoff(.exponential, base: .seconds(10), cap: .seconds(1000))
         let handler = Handler(id: "h", options: options) { _ in
@@ -80,7 +80,7 @@ import TriageTestKit
     }
 
     @Test func aNewChangeDuringABackoffRunsAtOnceWithFreshProgress() async throws {
-        let seen = Mutex<[String]>([])
+        let seen = LockedValue<[String]>([])
         let handler = Handler(id: "h") { context in
             let spec = String(decoding: context.body, as: UTF8.self)
             seen.withLock { $0.append("\(context.retry):\(spec.contains("\"n\":1") ? 1 : 2)") }
@@ -102,7 +102,7 @@ import TriageTestKit
     }
 
     @Test func aHandledChangeIsNotRunAgainByARestartedRunner() async throws {
-        let calls = Mutex(0)
+        let calls = LockedValue(0)
         let handler = Handler(id: "h") { _ in calls.withLock { $0 += 1 } }
         let first = runner([handler])
         first.submit(Self.change(1))
@@ -120,7 +120,7 @@ import TriageTestKit
         let started = Self.epoch.addingTimeInterval(-30)
         let digest = Self.change(1).digest
         try await store.save(ObjectProgress(handling: digest, handlers: ["h": HandlerProgress(started: started, retries: 2)]), for: Self.object)
-        let contexts = Mutex<[HandlerContext]>([])
+        let contexts = LockedValue<[HandlerContext]>([])
         let runner = runner([Handler(id: "h") { context in contexts.withLock { $0.append(context) } }])
         runner.submit(Self.change(1, cause: .update))
         let store = self.store
@@ -137,7 +137,7 @@ import TriageTestKit
         try await store.save(ObjectProgress(handling: digest, handlers: ["h": HandlerProgress(started: started, retries: 1)]), for: Self.object)
         var options = HandlerOptions.kopf
         options.timeout = .seconds(600)
-        let calls = Mutex(0)
+        let calls = LockedValue(0)
         let runner = runner([Handler(id: "h", options: options) { _ in calls.withLock { $0 += 1 } }])
         runner.submit(Self.change(1))
         let store = self.store
@@ -152,7 +152,7 @@ import TriageTestKit
         var options = HandlerOptions.kopf
         options.attemptTimeout = .seconds(5)
         options.retries = 0
-        let cancelled = Mutex(false)
+        let cancelled = LockedValue(false)
         let clock = self.clock
         let runner = runner([Handler(id: "h", options: options) { _ in
             do { try await clock.sleep(for: .seconds(3600)) } catch { cancelled.withLock { $0 = true }; throw error }
@@ -168,7 +168,7 @@ import TriageTestKit
     }
 
     @Test func aParentIsDoneWhenAllItsChildrenAre() async throws {
-        let tries = Mutex(0)
+        let tries = LockedValue(0)
         let parent = Handler(id: "p", children: [
             Handler(id: "one") { _ in },
             Handler(id: "two") { _ in if tries.withLock({ $0 += 1; return $0 }) == 1 { throw TemporaryError("again", delay: .seconds(1)) } },
@@ -191,7 +191,7 @@ import TriageTestKit
 /// Counts the saves a runner makes, for the one-write-per-attempt rule.
 final class CountingStore: HandlerProgressStore {
     let inner = InMemoryProgressStore()
-    let saves = Mutex(0)
+    let saves = LockedValue(0)
     func load(_ change: HandlerChange) async throws -> ObjectProgress { try await inner.load(change) }
     func save(_ progress: ObjectProgress, for object: HandlerObject) async throws {
         saves.withLock { $0 += 1 }
@@ -203,7 +203,7 @@ extension HandlerRunnerTests {
     @Test func eachAttemptIsOneSaveAndTheLastOneRecordsTheChangeAsHandled() async throws {
         let store = CountingStore()
         let clock = self.clock
-        let calls = Mutex(0)
+        let calls = LockedValue(0)
         let runner = HandlerRunner(handlers: [Handler(id: "h") { _ in
             if calls.withLock({ $0 += 1; return $0 }) == 1 { throw TemporaryError("once", delay: .seconds(1)) }
         }], store: store, clock: clock, wallTime: { Self.epoch.addingTimeInterval(clock.now.offset.triageSeconds) },

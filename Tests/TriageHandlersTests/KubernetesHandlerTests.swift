@@ -1,6 +1,6 @@
+import Triage
 import Foundation
 import Logging
-import Synchronization
 import Testing
 import TriageChaos
 import TriageHandlers
@@ -83,7 +83,7 @@ import TriageTestKit
     @Test func progressStatusAndEventsAreWrittenForEachAttempt() async throws {
         try await Self.with { server, client in
             let change = try await Self.create("a", spec: ["size": 1], client: client)
-            let calls = Mutex(0)
+            let calls = LockedValue(0)
             let handler = Handler(id: "progress") { _ in
                 if calls.withLock({ $0 += 1; return $0 }) < 3 { throw TemporaryError("not ready", delay: .milliseconds(50)) }
             }

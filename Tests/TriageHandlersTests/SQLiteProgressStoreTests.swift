@@ -1,6 +1,6 @@
+import Triage
 import Foundation
 import Logging
-import Synchronization
 import Testing
 import TriageHandlers
 import TriageHandlersSQLite
@@ -37,7 +37,7 @@ import TriageTestKit
         defer { try? FileManager.default.removeItem(atPath: path) }
         let clock = ManualClock()
         let epoch = HandlerRunnerTests.epoch
-        let contexts = Mutex<[HandlerContext]>([])
+        let contexts = LockedValue<[HandlerContext]>([])
         let handler = Handler(id: "h") { context in
             contexts.withLock { $0.append(context) }
             if context.retry == 0 { throw TemporaryError("later", delay: .seconds(30)) }
@@ -62,7 +62,7 @@ import TriageTestKit
         two.submit(HandlerRunnerTests.change(1, cause: .update))
         let digest = HandlerRunnerTests.change(1).digest
         let store = second
-        let done = Mutex(false)
+        let done = LockedValue(false)
         let watcher = Task {
             while !(try await store.load(HandlerRunnerTests.change(1)).lastHandled == digest) { try await Task.sleep(for: .milliseconds(5)) }
             done.withLock { $0 = true }

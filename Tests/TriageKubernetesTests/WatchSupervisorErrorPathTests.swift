@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import Triage
 import TriageChaos
@@ -12,7 +11,7 @@ import TriageKubernetes
             let configuration = KubernetesConfiguration(server: String(server.url().dropLast()))
             return try await KubernetesClient.withClient(configuration: configuration, pipeline: FakeCluster.pipeline) { client in
                 let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps)
-                let seen = Mutex<WatchVerdict?>(nil)
+                let seen = LockedValue<WatchVerdict?>(nil)
                 let task = Task {
                     try await supervisor.run { update in
                         if case .decision(let verdict) = update { seen.withLock { $0 = $0 ?? verdict } }

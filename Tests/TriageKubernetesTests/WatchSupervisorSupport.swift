@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import Foundation
-import Synchronization
 import Triage
 import TriageChaos
 import TriageHTTP
@@ -9,7 +8,7 @@ import TriageTestKit
 
 /// Collects what a supervisor hands out.
 final class UpdateRecorder: Sendable {
-    private let updates = Mutex<[WatchUpdate]>([])
+    private let updates = LockedValue<[WatchUpdate]>([])
 
     func append(_ update: WatchUpdate) { updates.withLock { $0.append(update) } }
 

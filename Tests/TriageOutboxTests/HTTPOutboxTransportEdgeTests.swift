@@ -1,5 +1,5 @@
+import Triage
 import Foundation
-import Synchronization
 import Testing
 import TriageChaos
 import TriageOutbox
@@ -31,7 +31,7 @@ struct HTTPOutboxTransportEdgeTests {
 
     @Test("a redirect is not followed (it would resend the POST as a GET): the message is dead-lettered as the 3xx")
     func redirectIsNotADelivery() async throws {
-        let paths = Mutex<[String]>([])
+        let paths = LockedValue<[String]>([])
         let behaviour = FaultBehaviour.route { method, path in
             paths.withLock { $0.append("\(method) \(path)") }
             return path == "/in" ? .respond(status: 302, headers: [("Location", "/elsewhere")]) : .respond(status: 200)

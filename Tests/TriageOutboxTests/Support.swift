@@ -1,6 +1,6 @@
+import Triage
 import Foundation
 import Logging
-import Synchronization
 import TriageOutbox
 import TriageOutboxSQLite
 
@@ -39,12 +39,12 @@ final class RecordingReceiver: Sendable {
     }
 
     let server: OutboxHTTPReceiver
-    private let log = Mutex<[Arrival]>([])
-    private let policy: Mutex<@Sendable (Arrival, Int) async -> OutboxHTTPReceiver.Response>
+    private let log = LockedValue<[Arrival]>([])
+    private let policy: LockedValue<@Sendable (Arrival, Int) async -> OutboxHTTPReceiver.Response>
 
     private init(server: OutboxHTTPReceiver, policy: @escaping @Sendable (Arrival, Int) async -> OutboxHTTPReceiver.Response) {
         self.server = server
-        self.policy = Mutex(policy)
+        self.policy = LockedValue(policy)
     }
 
     /// `respond(arrival, n)` answers the n-th request (from 1); default 200.
@@ -60,7 +60,7 @@ final class RecordingReceiver: Sendable {
         return receiver
     }
 
-    private final class Box: Sendable { let receiver = Mutex<RecordingReceiver?>(nil) }
+    private final class Box: Sendable { let receiver = LockedValue<RecordingReceiver?>(nil) }
 
     private func handle(_ request: OutboxHTTPReceiver.Request) async -> OutboxHTTPReceiver.Response {
         let arrival = Arrival(key: request.key ?? "", seq: request.seq ?? -1, idempotencyKey: request.idempotencyKey ?? "",

@@ -1,6 +1,5 @@
 import Foundation
 import NIOCore
-import Synchronization
 import Testing
 import Triage
 import TriageChaos
@@ -11,9 +10,9 @@ import TriageOutboxSQLite
 @Suite("TCP outbox transport")
 struct TCPOutboxTransportTests {
     final class Log: Sendable {
-        let messages = Mutex<[TCPOutboxReceiver.Message]>([])
+        let messages = LockedValue<[TCPOutboxReceiver.Message]>([])
         let inbox = OutboxInbox(retention: .seconds(3600))
-        let acted = Mutex<[String]>([])
+        let acted = LockedValue<[String]>([])
     }
 
     static func configuration() -> OutboxConfiguration {
@@ -71,8 +70,8 @@ struct TCPOutboxTransportTests {
     @Test("a reset mid-stream fails the unacknowledged message; it is resent on reconnect and the inbox acts on it once")
     func resetResendsUnacknowledged() async throws {
         let log = Log()
-        let first = Mutex(true)
-        let holder = Mutex<TCPOutboxReceiver?>(nil)
+        let first = LockedValue(true)
+        let holder = LockedValue<TCPOutboxReceiver?>(nil)
         let receiver = try await TCPOutboxReceiver.start { message in
             log.messages.withLock { $0.append(message) }
             if log.inbox.accept(message.idempotencyKey, now: 0) { log.acted.withLock { $0.append(message.idempotencyKey) } }

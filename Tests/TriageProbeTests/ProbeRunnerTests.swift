@@ -1,5 +1,5 @@
+import Triage
 import Foundation
-import Synchronization
 import Testing
 import TriageChaos
 import TriageProbe
@@ -232,7 +232,7 @@ import TriageProbe
 }
 
 final class Counter: Sendable {
-    private let value = Mutex(0)
+    private let value = LockedValue(0)
     @discardableResult func increment() -> Int { value.withLock { $0 += 1; return $0 } }
     var count: Int { value.withLock { $0 } }
 }

@@ -1,5 +1,5 @@
+import Triage
 import Foundation
-import Synchronization
 import Testing
 import TriageChaos
 import TriageProbe
@@ -88,7 +88,7 @@ import TriageProbe
 @Suite struct ProbeRedirectTests {
     /// The headers of every request a server got.
     final class Seen: Sendable {
-        private let requests = Mutex<[[String: String]]>([])
+        private let requests = LockedValue<[[String: String]]>([])
         func add(_ request: FaultRequest) {
             requests.withLock { $0.append(Dictionary(request.headers.map { ($0.name.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })) }
         }

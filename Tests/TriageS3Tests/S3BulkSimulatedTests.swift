@@ -145,9 +145,8 @@ struct S3BulkSimulatedTests {
 
 /// Counts calls across tasks.
 final class Counter: Sendable {
-    private let value = Mutex(0)
+    private let value = LockedValue(0)
     @discardableResult func increment() -> Int { value.withLock { $0 += 1; return $0 } }
     var count: Int { value.withLock { $0 } }
 }
 
-import Synchronization

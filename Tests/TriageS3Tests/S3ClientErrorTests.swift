@@ -134,11 +134,10 @@ struct S3ClientErrorTests {
     }
 }
 
-import Synchronization
 
 /// A wall clock that moves 7 s on every reading.
 final class Ticker: Sendable {
-    private let seconds = Mutex(1_767_323_045.0)
+    private let seconds = LockedValue(1_767_323_045.0)
     func tick() -> Date { Date(timeIntervalSince1970: seconds.withLock { $0 += 7; return $0 }) }
 }
 

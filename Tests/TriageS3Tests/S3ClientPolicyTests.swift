@@ -56,9 +56,8 @@ struct S3ClientPolicyTests {
 
 /// Bodies a bulk download stored, by key.
 final class StoredBodies: Sendable {
-    private let bodies = Mutex<[String: String]>([:])
+    private let bodies = LockedValue<[String: String]>([:])
     func put(_ key: String, _ body: String) { bodies.withLock { $0[key] = body } }
     var all: [String: String] { bodies.withLock { $0 } }
 }
 
-import Synchronization

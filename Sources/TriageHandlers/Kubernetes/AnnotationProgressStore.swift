@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 import Triage
 import TriageKubernetes
 
@@ -22,7 +21,7 @@ public final class AnnotationProgressStore<C: Clock>: HandlerProgressStore where
     /// The collection the objects belong to (`/apis/example.com/v1/namespaces/default/widgets`).
     public let collection: String
     let logger: Logger?
-    private let written = Mutex<[HandlerObject: (progress: ObjectProgress, keys: Set<String>)]>([:])
+    private let written = LockedValue<[HandlerObject: (progress: ObjectProgress, keys: Set<String>)]>([:])
 
     public static var lastHandledAnnotation: String { "triage.dev/last-handled" }
     public static var handlingAnnotation: String { "triage.dev/handling" }

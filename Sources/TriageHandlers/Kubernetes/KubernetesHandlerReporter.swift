@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Synchronization
 import Triage
 import TriageKubernetes
 
@@ -22,7 +21,7 @@ public final class KubernetesHandlerReporter<C: Clock>: HandlerReporter where C.
     /// `source.component` and `reportingComponent` of the events. Default `triage`.
     public let component: String
     let logger: Logger?
-    private let state = Mutex(ReporterState())
+    private let state = LockedValue(ReporterState())
 
     struct ReporterState {
         var statusUnsupported = false

@@ -1,5 +1,5 @@
+import Triage
 import Foundation
-import Synchronization
 
 /// The bearer token for requests: a fixed token, or a token file re-read when it changes.
 ///
@@ -11,7 +11,7 @@ public final class TokenSource: Sendable, CustomStringConvertible {
     /// How often, at most, a token file's attributes are looked at.
     public let checkInterval: Duration
     private let origin: KubernetesConfiguration.BearerToken
-    private let state: Mutex<State>
+    private let state: LockedValue<State>
 
     private struct State {
         var token: String?
@@ -24,7 +24,7 @@ public final class TokenSource: Sendable, CustomStringConvertible {
     public init(_ origin: KubernetesConfiguration.BearerToken, checkInterval: Duration = .seconds(1)) {
         self.origin = origin
         self.checkInterval = checkInterval
-        self.state = Mutex(State())
+        self.state = LockedValue(State())
     }
 
     /// How many times the token file has been read (for tests and diagnostics).

@@ -1,5 +1,4 @@
-import Synchronization
-
+import Triage
 /// A one-element rendezvous between the supervisor's task and the consumer of its ``WatchSupervisor``
 /// sequence: `send` waits until the consumer has taken the element, so a slow consumer slows the
 /// watch down instead of growing a buffer.
@@ -12,7 +11,7 @@ final class Handoff<Element: Sendable>: Sendable {
         var failure: (any Error)?
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     private enum SendStep { case gone, handed(CheckedContinuation<Element?, any Error>), stored }
     private enum NextStep { case element(Element, CheckedContinuation<Void, Never>?), end((any Error)?), wait }

@@ -1,5 +1,4 @@
-import Synchronization
-
+import Triage
 /// A change the supervisor applied to its cache: what a consumer replaying changes from an empty
 /// cache needs to end with the same cache.
 public struct WatchChange: Sendable, Hashable {
@@ -25,7 +24,7 @@ public struct WatchChange: Sendable, Hashable {
 /// Updated before each change is handed out, so a consumer that reads the cache from its handler
 /// sees the change already applied. Readers may call it from any task.
 public final class WatchCache: Sendable {
-    private let objects = Mutex<[String: KubernetesObject]>([:])
+    private let objects = LockedValue<[String: KubernetesObject]>([:])
 
     public init() {}
 

@@ -1,4 +1,3 @@
-import Synchronization
 import Triage
 
 extension WatchSupervisor {
@@ -26,8 +25,8 @@ extension WatchSupervisor {
             var bookmarks = 0
             var handlerError: (any Error)?
         }
-        let values: Mutex<Values>
-        init(start: C.Instant) { values = Mutex(Values(lastActivity: start)) }
+        let values: LockedValue<Values>
+        init(start: C.Instant) { values = LockedValue(Values(lastActivity: start)) }
     }
 
     private enum Finish: Sendable {

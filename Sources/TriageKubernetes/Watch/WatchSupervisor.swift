@@ -1,6 +1,5 @@
 import CoreMetrics
 import Logging
-import Synchronization
 import Triage
 
 /// Lists a collection, then watches it under supervision, forever: it keeps a local cache
@@ -34,11 +33,11 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
     let labelSelector: String?
     /// Called with each update when the supervisor runs as a `Service`.
     let onUpdate: (@Sendable (WatchUpdate) async throws -> Void)?
-    let randomness: Mutex<SplitMix>
-    let stats = Mutex(WatchStatistics())
+    let randomness: LockedValue<SplitMix>
+    let stats = LockedValue(WatchStatistics())
     let metrics: WatchMetrics
     /// When the last event or bookmark arrived.
-    let lastEvent = Mutex<C.Instant?>(nil)
+    let lastEvent = LockedValue<C.Instant?>(nil)
 
     /// - Parameters:
     ///   - clock: where waits and durations are measured (default: the client pipeline's clock).
@@ -58,7 +57,7 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
         self.onUpdate = onUpdate
         self.metrics = WatchMetrics(path: path, factory: metricsFactory)
         var system = SystemRandomNumberGenerator()
-        self.randomness = Mutex(SplitMix(seed: seed ?? system.next()))
+        self.randomness = LockedValue(SplitMix(seed: seed ?? system.next()))
     }
 
     /// The counters so far.

@@ -1,7 +1,7 @@
+import Triage
 import Foundation
 import Logging
 import NIOCore
-import Synchronization
 
 /// A transport that answers from a script instead of a server, so tests can make a client meet S3's
 /// errors (a code and status, a throttling burst, a reset, a refused connection) deterministically.
@@ -24,7 +24,7 @@ public final class S3SimulatedTransport: S3Transport {
     }
 
     private let responder: @Sendable (SigV4Request, Int) -> Reply
-    private let log = Mutex<[SigV4Request]>([])
+    private let log = LockedValue<[SigV4Request]>([])
 
     /// Answers request `n` (counted from 0) with `responder(request, n)`.
     public init(_ responder: @escaping @Sendable (SigV4Request, Int) -> Reply) {
