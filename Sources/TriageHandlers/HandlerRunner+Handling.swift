@@ -11,6 +11,8 @@ extension HandlerRunner {
         logger[metadataKey: "k8s.namespace"] = change.object.namespace.map { .string($0) }
         logger[metadataKey: "k8s.name"] = .string(change.object.name)
         logger[metadataKey: "k8s.uid"] = change.object.uid.map { .string($0) }
+        let hooks = self.hooks.withLock { $0 }
+        await hooks.prepare(change)
         var progress: ObjectProgress
         do {
             progress = try await store.load(change)
@@ -20,6 +22,7 @@ extension HandlerRunner {
         }
         guard progress.lastHandled != change.digest else {
             logger.trace("triage.handlers.already handled")
+            await hooks.handled(change)
             return
         }
         let firstSight = state.withLock { $0.seen.insert(key).inserted }
@@ -53,8 +56,8 @@ extension HandlerRunner {
                 if let delayed = judgement.progress.delayed, !judgement.outcome.isFinal { due = min(due ?? delayed, delayed) }
             }
             guard let due else {
-                // No attempt ran (no handler for this cause, or every one was already done): record the
-                // change as handled.
+                // Every handler is done (or none is registered for this cause): the change is handled;
+                // recorded here when no attempt of this pass recorded it.
                 if progress.lastHandled != change.digest {
                     progress.lastHandled = change.digest
                     progress.handling = nil
@@ -62,6 +65,7 @@ extension HandlerRunner {
                         logger.warning("triage.handlers.save failed", metadata: ["triage.error": "\(error)"])
                     }
                 }
+                await hooks.handled(change)
                 return
             }
             let seconds = max(0, due.timeIntervalSince(wallTime()))

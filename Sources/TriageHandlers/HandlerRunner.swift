@@ -28,6 +28,7 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
     let wallTime: @Sendable () -> Date
     let logger: Logger
     let state = LockedValue(RunnerState())
+    let hooks = LockedValue(ChangeHooks())
     let wakeups: AsyncStream<String>
     let wakeupSink: AsyncStream<String>.Continuation
 
@@ -40,6 +41,17 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
         var seen: Set<String> = []
         /// A worker's wait, cancelled when a change with another digest arrives.
         var waits: [String: (digest: String, task: Task<Void, any Error>)] = [:]
+        /// Objects forgotten while their worker ran: it stops after its attempt.
+        var forgotten: Set<String> = []
+    }
+
+    /// What the runner does around a change besides running its handlers; set by
+    /// ``submitChanges(of:finalizer:)`` to hold deletions with a finalizer.
+    struct ChangeHooks: Sendable {
+        /// Before a change's handlers are considered, also when it turns out handled already.
+        var prepare: @Sendable (HandlerChange) async -> Void = { _ in }
+        /// Once a change is handled, also when it was found handled already.
+        var handled: @Sendable (HandlerChange) async -> Void = { _ in }
     }
 
     /// - Parameters:
@@ -70,12 +82,32 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
         let key = change.object.key
         let wait: Task<Void, any Error>? = state.withLock { state in
             state.pending[key] = change
+            state.forgotten.remove(key)
             guard let wait = state.waits[key], wait.digest != change.digest else { return nil }
             state.waits[key] = nil
             return wait.task
         }
         wait?.cancel()
         wakeupSink.yield(key)
+    }
+
+    /// Forgets an object that is gone: its pending change, its worker's wait (the worker stops after its
+    /// attempt), its first-sight mark, its progress in the store, and what the reporter keeps of it.
+    /// ``submitChanges(of:finalizer:)`` calls it for every DELETED event; without it a runner's memory
+    /// grows with every object it has ever seen.
+    public func forget(_ object: HandlerObject) async {
+        let key = object.key
+        let wait: Task<Void, any Error>? = state.withLock { state in
+            state.pending[key] = nil
+            state.seen.remove(key)
+            if state.active.contains(key) { state.forgotten.insert(key) }
+            return state.waits.removeValue(forKey: key)?.task
+        }
+        wait?.cancel()
+        do { try await store.forget(object) } catch {
+            logger.warning("triage.handlers.forget failed", metadata: ["k8s.name": "\(object)", "triage.error": "\(error)"])
+        }
+        await reporter.forget(object)
     }
 
     /// Stops taking changes: ``run()`` returns once every object's worker is idle.
@@ -101,6 +133,7 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
             let change: HandlerChange? = state.withLock { state in
                 guard let change = state.pending.removeValue(forKey: key) else {
                     state.active.remove(key)
+                    state.forgotten.remove(key)
                     return nil
                 }
                 return change
@@ -111,9 +144,11 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
         _ = state.withLock { $0.active.remove(key) }
     }
 
-    /// `true` when a change with another digest waits for this object (it wins over the one being handled).
+    /// `true` when a change with another digest waits for this object (it wins over the one being
+    /// handled), or the object was forgotten.
     func supersedes(_ change: HandlerChange) -> Bool {
         state.withLock { state in
+            if state.forgotten.contains(change.object.key) { return true }
             guard let newer = state.pending[change.object.key] else { return false }
             return newer.digest != change.digest
         }
