@@ -208,8 +208,5 @@ public final class FakeKubernetesServer: Sendable {
         return path
     }
 
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
+    static func timeAmount(_ duration: Duration) -> TimeAmount { TimeAmount(duration) }
 }

@@ -59,8 +59,8 @@ extension HandlerRunner {
     /// A failed patch is logged; the next event of the object (or the next start) tries again.
     private func holdDeletions<W: Clock>(with finalizer: KubernetesFinalizer, client: KubernetesClient<W>, collection: String) {
         let logger = self.logger
-        hooks.withLock { hooks in
-            hooks.prepare = { change in
+        state.withLock { state in
+            state.hooks.prepare = { change in
                 guard change.cause != .delete else { return }
                 do {
                     try await finalizer.add(to: change.object, body: change.body, collection: collection, client: client, logger: logger)
@@ -68,7 +68,7 @@ extension HandlerRunner {
                     logger.warning("triage.handlers.finalizer not added", metadata: ["k8s.name": "\(change.object)", "triage.error": "\(error)"])
                 }
             }
-            hooks.handled = { change in
+            state.hooks.handled = { change in
                 guard change.cause == .delete else { return }
                 do {
                     try await finalizer.remove(from: change.object, body: change.body, collection: collection, client: client, logger: logger)
