@@ -31,8 +31,7 @@ public struct KubernetesClient<C: Clock>: Sendable where C.Duration == Duration 
     public let configuration: KubernetesConfiguration
     /// The bearer token, when the configuration has one.
     public let tokens: TokenSource?
-    /// One attempt per call, for requests whose retry loop is run outside the HTTP client (watches,
-    /// replaces without a resourceVersion).
+    /// One attempt per call, for watches, whose retry loop is the ``WatchSupervisor``'s.
     let singleAttempt: ResilientHTTPClient<C>
 
     /// Wraps `http`; the configuration gives the server and credentials (its TLS settings must already be
@@ -85,19 +84,11 @@ public struct KubernetesClient<C: Clock>: Sendable where C.Duration == Duration 
         }
     }
 
+    /// One pass through the pipeline: `idempotent` says whether a failure that may have reached the server
+    /// is resent, whatever the method (a PUT without resourceVersion is not).
     private func sendOnce(_ request: HTTPClientRequest, idempotent: Bool, body: [UInt8]?,
                           logger: Logger?) async throws -> ResilientHTTPClient<C>.Response {
-        let requestBody = body.map { RequestBody.bytes(ByteBuffer(bytes: $0)) }
-        let methodIsIdempotent = ResilientHTTPClient<C>.idempotentMethods.contains(request.method)
-        if idempotent || !methodIsIdempotent {
-            return try await http.execute(request, body: requestBody, logger: logger)
-        }
-        // An idempotent method the caller says must not be resent (a replace without resourceVersion):
-        // the pipeline runs the loop with `idempotent: false`, each attempt a single HTTP attempt.
-        let single = singleAttempt
-        return try await http.pipeline.run(idempotent: false) { _ in
-            try await single.execute(request, body: requestBody, logger: logger)
-        }
+        try await http.execute(request, body: body.map { RequestBody.bytes(ByteBuffer(bytes: $0)) }, idempotent: idempotent, logger: logger)
     }
 
     static func percentEncoded(_ text: String) -> String {
