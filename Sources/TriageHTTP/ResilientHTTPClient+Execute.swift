@@ -78,12 +78,7 @@ extension ResilientHTTPClient {
         return try await pipeline.run(idempotent: prepared.idempotent) { attempt in
             let started = ContinuousClock.now
             let limit = Self.attemptLimit(attempt, core: core)
-            let response: HTTPClientResponse
-            do {
-                response = try await core.httpClient.execute(prepared.request, deadline: limit.deadline, logger: logger)
-            } catch {
-                throw core.classify(error)
-            }
+            let response = try await core.exchange(prepared.request, replayable: prepared.replayable, deadline: limit.deadline, logger: logger)
             if response.status.code >= 400 {
                 let context = HTTPRequestContext(
                     method: prepared.request.method.rawValue,

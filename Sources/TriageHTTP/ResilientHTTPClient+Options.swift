@@ -27,9 +27,22 @@ public struct ResilientHTTPClientOptions: Sendable {
     public let classifier: ClassifierChain
     /// Turns 4xx/5xx responses into failures (Retry-After cap 1 day, 64 KiB body decoder by default).
     public let responseClassifier: HTTPResponseClassifier
+    /// The redirects one attempt follows itself (default 5, AsyncHTTPClient's own default), deciding
+    /// which headers go along (``HTTPRedirect``): ``secretHeaders`` never reach another origin.
+    /// ``ResilientHTTPClient/withClient(configuration:eventLoopGroup:options:backgroundActivityLogger:isolation:_:)``
+    /// then turns AsyncHTTPClient's own following off; a client made with
+    /// ``ResilientHTTPClient/init(httpClient:pipeline:options:)`` follows only the redirects its
+    /// `HTTPClient` hands back (configure it with `redirectConfiguration = .disallow`). `nil`: the
+    /// client follows none itself, and a 3xx AsyncHTTPClient returns is the answer.
+    public var maximumRedirects: Int?
+    /// Header names (lower case) dropped when a redirect goes to another origin, with `Origin`
+    /// (default `SecretHeaders.standard`: `Authorization`, `Cookie`, `X-Api-Key`, ...). Add your
+    /// own credential headers here, in any case.
+    public var secretHeaders: Set<String>
 
     /// - Throws: ``ConfigurationError`` when `maximumErrorBodySize` is negative or above 16 MiB,
-    ///   `idleTimeout` is not positive, or the header name is empty or not a token.
+    ///   `idleTimeout` is not positive, the header name is empty or not a token, or
+    ///   `maximumRedirects` is outside 0...100.
     public init(
         maximumErrorBodySize: Int = 65_536,
         idleTimeout: Duration = .seconds(30),
@@ -37,7 +50,9 @@ public struct ResilientHTTPClientOptions: Sendable {
         idempotencyKeyHeader: String = "Idempotency-Key",
         isKubernetes: Bool = false,
         classifier: ClassifierChain = .asyncHTTPClient,
-        maximumRetryAfter: Duration = .seconds(86_400)
+        maximumRetryAfter: Duration = .seconds(86_400),
+        maximumRedirects: Int? = 5,
+        secretHeaders: Set<String> = SecretHeaders.standard
     ) throws(ConfigurationError) {
         guard (0...(16 << 20)).contains(maximumErrorBodySize) else {
             throw ConfigurationError("ResilientHTTPClient.Options.maximumErrorBodySize", "must be 0...16 MiB (\(maximumErrorBodySize))")
@@ -48,6 +63,11 @@ public struct ResilientHTTPClientOptions: Sendable {
         guard !idempotencyKeyHeader.isEmpty, idempotencyKeyHeader.utf8.allSatisfy(Self.isTokenByte) else {
             throw ConfigurationError("ResilientHTTPClient.Options.idempotencyKeyHeader", "must be a header name")
         }
+        if let maximumRedirects, !(0...100).contains(maximumRedirects) {
+            throw ConfigurationError("ResilientHTTPClient.Options.maximumRedirects", "must be 0...100 (\(maximumRedirects))")
+        }
+        self.maximumRedirects = maximumRedirects
+        self.secretHeaders = Set(secretHeaders.map { $0.lowercased() })
         self.idleTimeout = idleTimeout
         self.generatesIdempotencyKeys = generatesIdempotencyKeys
         self.idempotencyKeyHeader = idempotencyKeyHeader
@@ -59,7 +79,8 @@ public struct ResilientHTTPClientOptions: Sendable {
         )
     }
 
-    /// The defaults: 64 KiB error bodies, 30 s idle timeout, no generated keys, not Kubernetes.
+    /// The defaults: 64 KiB error bodies, 30 s idle timeout, no generated keys, not Kubernetes, 5
+    /// redirects followed with secret headers kept to their origin.
     public init() {
         try! self.init(maximumErrorBodySize: 65_536)
     }

@@ -27,10 +27,13 @@ extension ResilientHTTPClient {
         }
     }
 
-    /// `configuration` as the client needs it: no connection-establishment retry, a read timeout.
+    /// `configuration` as the client needs it: no connection-establishment retry, a read timeout, and
+    /// AsyncHTTPClient's own redirect following off when the client follows redirects itself
+    /// (``ResilientHTTPClientOptions/maximumRedirects``).
     public static func configure(_ configuration: HTTPClient.Configuration, options: Options) -> HTTPClient.Configuration {
         var configuration = configuration
         configuration.connectionPool.retryConnectionEstablishment = false
+        if options.maximumRedirects != nil { configuration.redirectConfiguration = .disallow }
         if configuration.timeout.read == nil {
             configuration.timeout.read = min(.hours(24 * 365), TimeAmount(options.idleTimeout))
         }

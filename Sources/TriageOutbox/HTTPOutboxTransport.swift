@@ -62,8 +62,10 @@ extension HTTPOutboxTransport where C == ContinuousClock {
         // A followed 301/302/303 would resend the POST as a GET without its body, and a 2xx to that GET
         // would count as a delivery.
         configuration.redirectConfiguration = .disallow
+        var options = ResilientHTTPClientOptions()
+        options.maximumRedirects = nil
         return try await ResilientHTTPClient<ContinuousClock>.withClient(pipeline: onceThrough(attemptTimeout: attemptTimeout),
-                                                        configuration: configuration) { client in
+                                                        configuration: configuration, options: options) { client in
             try await body(HTTPOutboxTransport(client: client, logger: logger))
         }
     }

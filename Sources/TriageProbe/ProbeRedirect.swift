@@ -1,16 +1,14 @@
 import Foundation
 import Triage
+import TriageHTTP
 
-/// How the probe follows a redirect itself, so that it decides which headers go along.
-///
-/// AsyncHTTPClient drops only `Authorization`, `Proxy-Authorization`, `Cookie` and `Origin` on a
-/// cross-origin redirect; an `X-Api-Key` or a header marked `--secret-header` would go to any host a
-/// `Location` names. Here every secret header (``Redactor/isSecretHeader(_:)``) is dropped when the
-/// next URL has another origin (scheme, host or port) — which includes every https→http downgrade.
-/// Methods change as browsers and AsyncHTTPClient change them: `303` turns anything but `HEAD` into
-/// `GET`, `301` and `302` turn `POST` into `GET`; the body goes with the method.
+/// How the probe follows a redirect itself, so that it decides which headers go along: the rules of
+/// ``HTTPRedirect`` (methods change as AsyncHTTPClient changes them; every secret header, those of
+/// ``Redactor/isSecretHeader(_:)``, is dropped when the next URL has another origin, which includes
+/// every https→http downgrade).
 struct ProbeRedirect: Sendable {
-    /// The most redirects followed (10, as AsyncHTTPClient's default).
+    /// The most redirects followed: 10 (AsyncHTTPClient follows 5 by default; a probe shows a longer
+    /// chain before it gives up).
     static let maximumRedirects = 10
 
     var url: String
@@ -19,14 +17,10 @@ struct ProbeRedirect: Sendable {
     var body: [UInt8]?
 
     /// The request that follows a `status` response with `location`; `nil` when there is nothing to
-    /// follow (no `Location`, or one that is not an http or https URL: the 3xx is the answer, as
-    /// AsyncHTTPClient treats it).
+    /// follow (``HTTPRedirect/target(_:from:)``).
     /// - Throws: `redirect.tooMany` after ``maximumRedirects`` or on a cycle.
     func next(status: Int, location: String?, visited: Set<String>, redactor: Redactor) throws(Triage.Failure) -> ProbeRedirect? {
-        guard let location, !location.isEmpty else { return nil }
-        guard let current = URL(string: url), let target = URL(string: location, relativeTo: current)?.absoluteURL,
-              let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https", target.host != nil
-        else { return nil }
+        guard let current = URL(string: url), let target = HTTPRedirect.target(location, from: url) else { return nil }
         let nextURL = target.absoluteString
         guard visited.count <= Self.maximumRedirects else {
             throw Triage.Failure(.redirectTooMany, status: status, detail: "more than \(Self.maximumRedirects) redirects")
@@ -36,22 +30,14 @@ struct ProbeRedirect: Sendable {
         }
         var next = self
         next.url = nextURL
-        let upperMethod = method.uppercased()
-        if (status == 303 && upperMethod != "HEAD") || ((status == 301 || status == 302) && upperMethod == "POST") {
+        if HTTPRedirect.becomesGET(status: status, method: method) {
             next.method = "GET"
             next.body = nil
             next.headers.removeAll { ["content-length", "content-type"].contains($0.name.lowercased()) }
         }
-        if !Self.sameOrigin(current, target) {
+        if !HTTPRedirect.sameOrigin(current, target) {
             next.headers.removeAll { redactor.isSecretHeader($0.name) || $0.name.lowercased() == "origin" }
         }
         return next
-    }
-
-    /// Same scheme, host and port (the default port counts as given).
-    static func sameOrigin(_ first: URL, _ second: URL) -> Bool {
-        func port(_ url: URL) -> Int? { url.port ?? (url.scheme?.lowercased() == "https" ? 443 : url.scheme?.lowercased() == "http" ? 80 : nil) }
-        return first.scheme?.lowercased() == second.scheme?.lowercased() && first.host?.lowercased() == second.host?.lowercased()
-            && port(first) == port(second)
     }
 }

@@ -84,10 +84,12 @@ public struct ProbeRunner: Sendable {
             classifier: .asyncHTTPClient,
             observer: { record in progress.records.withLock { $0.append(record) } }
         )
-        let clientOptions = (try? ResilientHTTPClientOptions(
+        var clientOptions = (try? ResilientHTTPClientOptions(
             maximumErrorBodySize: min(max(0, options.maximumErrorBody), 16 << 20),
             idleTimeout: options.readTimeout ?? options.attemptTimeout
         )) ?? ResilientHTTPClientOptions()
+        // The probe follows redirects itself (ProbeRedirect), one hop per report line.
+        clientOptions.maximumRedirects = nil
         var hop = ProbeRedirect(url: options.url, method: options.method.uppercased(), headers: options.headers, body: options.body)
         var visited: Set<String> = [options.url]
         do {

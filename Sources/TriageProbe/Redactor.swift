@@ -15,10 +15,7 @@ import Triage
 /// redacted by structure (``displayURL(_:)``), whatever the lengths.
 public struct Redactor: Sendable {
     /// Headers whose values are secret (lower case; compared case-insensitively).
-    public static let secretHeaders: Set<String> = [
-        "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "x-auth-token",
-        "private-token", "x-goog-api-key", "x-vault-token", "x-amz-security-token",
-    ]
+    public static var secretHeaders: Set<String> { SecretHeaders.standard }
     /// Query parameters (and `#fragment` parameters) whose values are secret (lower case; compared
     /// case-insensitively after percent-decoding the name).
     public static let secretQueryParameters: Set<String> = [

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
 import Triage
 
@@ -61,3 +62,43 @@ final class ResilientHTTPClientCore: Sendable {
             ?? Failure(.responseMalformed, status: status, detail: "HTTP \(status)")
     }
 }
+
+extension ResilientHTTPClientCore {
+    /// Sends the request and, when ``ResilientHTTPClientOptions/maximumRedirects`` is set, follows the
+    /// redirects AsyncHTTPClient hands back, as ``HTTPRedirect`` says (secret headers dropped across
+    /// origins), all inside the attempt's deadline. A request whose body can be sent only once is not
+    /// redirected: the 3xx is the answer. More than the maximum, or a cycle, is `redirect.tooMany`.
+    @usableFromInline
+    func exchange(_ first: HTTPClientRequest, replayable: Bool, deadline: NIODeadline, logger: Logger?) async throws(Failure) -> HTTPClientResponse {
+        var request = first
+        var visited: Set<String> = [request.url]
+        while true {
+            let response: HTTPClientResponse
+            do {
+                response = try await httpClient.execute(request, deadline: deadline, logger: logger)
+            } catch {
+                throw classify(error)
+            }
+            let status = Int(response.status.code)
+            guard let maximum = options.maximumRedirects, HTTPRedirect.isRedirect(status), replayable || request.body == nil,
+                  let next = HTTPRedirect.next(request, status: status, location: response.headers.first(name: "Location"),
+                                               secret: isSecretHeader)
+            else { return response }
+            guard visited.count <= max(0, maximum) else {
+                throw Failure(.redirectTooMany, status: status, detail: "more than \(maximum) redirects")
+            }
+            guard visited.insert(next.url).inserted else {
+                throw Failure(.redirectTooMany, status: status, detail: "a redirect cycle")
+            }
+            // The redirect's own body is not wanted; reading it (bounded) lets the connection be reused.
+            _ = try? await response.body.collect(upTo: 64 << 10)
+            request = next
+        }
+    }
+
+    /// Whether `name` is one of ``ResilientHTTPClientOptions/secretHeaders`` (compared case-insensitively).
+    func isSecretHeader(_ name: String) -> Bool {
+        options.secretHeaders.contains { $0.caseInsensitiveCompare(name) == .orderedSame }
+    }
+}
+
