@@ -76,6 +76,7 @@ let package = Package(
             name: "TriageChaos",
             dependencies: [
                 "Triage",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -174,7 +175,7 @@ let package = Package(
         ),
         // libFuzzer targets, built by scripts/fuzz.sh with -sanitize=fuzzer,address (a plain build
         // compiles them as a library that nothing links).
-        .target(name: "TriageFuzz", dependencies: ["Triage"], path: "Tests/Fuzz/Sources/TriageFuzz"),
+        .target(name: "TriageFuzz", dependencies: ["Triage", .product(name: "Yams", package: "Yams")], path: "Tests/Fuzz/Sources/TriageFuzz"),
         .executableTarget(
             name: "triage",
             dependencies: [

@@ -1,16 +1,11 @@
 import Foundation
 
 extension ChaosScenario {
-    /// The field names of scenario files and `POST /_chaos/scenario` bodies (snake_case).
-    public static let fieldNames: Set<String> = [
-        "error_rate", "error_status", "retry_after", "error_body", "latency", "capacity", "over_capacity",
-        "capacity_status", "fault_rate", "faults", "seed",
-    ]
-
     /// Parses a JSON object, e.g. `{"error_rate": 0.2, "error_status": 503, "retry_after": "1",
-    /// "latency": "uniform:5-20", "faults": ["reset", "stall"], "fault_rate": 0.05, "seed": 7}`.
-    /// Missing fields keep their defaults.
-    /// - Throws: ``ChaosScenarioError`` (`malformed`, `unknownField`, `outOfRange`, `invalidLatency`, `unknownName`).
+    /// "latency": "uniform:5-20", "faults": ["reset", "stall"], "fault_rate": 0.05, "seed": 7}`, with
+    /// Foundation's `JSONDecoder`. Missing fields keep their defaults.
+    /// - Throws: ``ChaosScenarioError`` (`malformed`, `unknownField`, `outOfRange`, `invalidLatency`,
+    ///   `unknownName`), with the field and its line when it names one.
     public init(json: some Sequence<UInt8>) throws(ChaosScenarioError) {
         let bytes = Array(json)
         // A scenario is one flat object with lists of scalars; deeper nesting is hostile, and a
@@ -18,16 +13,14 @@ extension ChaosScenario {
         guard Self.nestingDepth(of: bytes) <= Self.maximumNesting else {
             throw ChaosScenarioError(.malformed, "nested deeper than \(Self.maximumNesting) levels")
         }
-        let object: Any
         do {
-            object = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+            self = try JSONDecoder().decode(ChaosScenario.self, from: Data(bytes))
+        } catch var error as ChaosScenarioError {
+            error.line = error.field.flatMap { Self.line(ofKey: $0, in: bytes) }
+            throw error
         } catch {
-            throw ChaosScenarioError(.malformed, "not valid JSON: \((error as NSError).localizedDescription)")
+            throw ChaosScenarioError(.malformed, "not valid JSON: \(Self.reason(error))")
         }
-        guard let fields = object as? [String: Any] else {
-            throw ChaosScenarioError(.malformed, "a scenario is a JSON object of fields")
-        }
-        try self.init(fields: fields)
     }
 
     /// The deepest nesting of JSON text accepted (8).
@@ -56,8 +49,33 @@ extension ChaosScenario {
         return deepest
     }
 
-    /// Reads a scenario file: JSON (`.json`, or any text starting with `{`), or the flat YAML subset
-    /// of ``init(yaml:)``.
+    /// The line (from 1) of the first `"key"` followed by a colon in JSON text.
+    static func line(ofKey key: String, in bytes: [UInt8]) -> Int? {
+        let quoted = Array("\"\(key)\"".utf8)
+        guard quoted.count <= bytes.count else { return nil }
+        var line = 1
+        var index = 0
+        while index + quoted.count <= bytes.count {
+            if bytes[index] == UInt8(ascii: "\n") { line += 1 }
+            if bytes[index] == quoted[0], Array(bytes[index..<(index + quoted.count)]) == quoted,
+               bytes[(index + quoted.count)...].first(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) == UInt8(ascii: ":") {
+                return line
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// A decoder's complaint without Swift's type dump: `DecodingError`'s own description, or the
+    /// underlying error's (Foundation's names the line and column of a JSON syntax error).
+    static func reason(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            return (context.underlyingError as NSError?)?.localizedDescription ?? context.debugDescription
+        }
+        return (error as NSError).localizedDescription
+    }
+
+    /// Reads a scenario file: JSON (`.json`, or any text starting with `{`), or YAML (``init(yaml:)``).
     /// - Throws: ``ChaosScenarioError`` (`unreadable` when the file cannot be read).
     public init(contentsOfFile path: String) throws(ChaosScenarioError) {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -69,117 +87,5 @@ extension ChaosScenario {
         } else {
             try self.init(yaml: text)
         }
-    }
-
-    /// Builds a scenario from decoded fields (JSON or YAML), with the same checks.
-    public init(fields: [String: Any]) throws(ChaosScenarioError) {
-        self.init()
-        if let unknown = fields.keys.filter({ !Self.fieldNames.contains($0) }).sorted().first {
-            throw ChaosScenarioError(.unknownField, "unknown field '\(unknown)' (known: \(Self.fieldNames.sorted().joined(separator: ", ")))")
-        }
-        let reader = FieldReader(fields: fields)
-        if let value = try reader.double("error_rate") { errorRate = value }
-        if let value = try reader.int("error_status") { errorStatus = value }
-        if let value = try reader.strings("retry_after") { retryAfter = value }
-        if let value = try reader.string("error_body") { errorBody = try Self.named(value, "error_body") }
-        if let value = try reader.string("latency") { latency = try ChaosLatency(spec: value) }
-        capacity = try reader.int("capacity")
-        if let value = try reader.string("over_capacity") { overCapacity = try Self.named(value, "over_capacity") }
-        if let value = try reader.int("capacity_status") { capacityStatus = value }
-        if let value = try reader.double("fault_rate") { faultRate = value }
-        if let value = try reader.strings("faults") { faults = try value.map { (name) throws(ChaosScenarioError) -> ChaosFault in try Self.named(name, "faults") } }
-        seed = try reader.seed("seed")
-        self = try validated()
-    }
-
-    /// The scenario as JSON fields (the form `GET /_chaos/scenario` returns and ``init(fields:)`` reads).
-    public var fields: [String: Any] {
-        var fields: [String: Any] = [
-            "error_rate": errorRate, "error_status": errorStatus, "retry_after": retryAfter, "error_body": errorBody.rawValue,
-            "latency": latency.description, "over_capacity": overCapacity.rawValue, "capacity_status": capacityStatus,
-            "fault_rate": faultRate, "faults": faults.map(\.rawValue),
-        ]
-        fields["capacity"] = capacity ?? NSNull()
-        fields["seed"] = seed.map { NSNumber(value: $0) } ?? NSNull()
-        return fields
-    }
-
-    /// ``fields`` as JSON text, keys sorted.
-    public var json: String {
-        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// The case of a string-named enum (``ChaosErrorBody``, ``ChaosFault``, ``OverCapacity``), or an
-    /// `unknownName` error naming `field` and the known values.
-    public static func named<T: RawRepresentable & CaseIterable>(_ value: String, _ field: String) throws(ChaosScenarioError) -> T where T.RawValue == String {
-        guard let named = T(rawValue: value) else {
-            throw ChaosScenarioError(.unknownName, "\(field): unknown value '\(value)' (known: \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
-        }
-        return named
-    }
-}
-
-/// Typed access to decoded fields, with an error naming the field.
-private struct FieldReader {
-    var fields: [String: Any]
-
-    func wrongType(_ name: String, _ expected: String) -> ChaosScenarioError {
-        ChaosScenarioError(.malformed, "\(name) must be \(expected) (got \(fields[name].map { "\($0)" } ?? "nothing"))")
-    }
-
-    func double(_ name: String) throws(ChaosScenarioError) -> Double? {
-        guard let value = fields[name], !(value is NSNull) else { return nil }
-        if let number = value as? NSNumber { return number.doubleValue }
-        if let text = value as? String, let number = Double(text) { return number }
-        throw wrongType(name, "a number")
-    }
-
-    func int(_ name: String) throws(ChaosScenarioError) -> Int? {
-        guard let number = try double(name) else { return nil }
-        guard number == number.rounded(), abs(number) < 1e15 else { throw wrongType(name, "a whole number") }
-        return Int(number)
-    }
-
-    /// A whole number within 0…2⁶⁴−1, given as a JSON integer (kept exact) or as digits in a string.
-    func seed(_ name: String) throws(ChaosScenarioError) -> UInt64? {
-        guard let value = fields[name], !(value is NSNull) else { return nil }
-        let text = (value as? String) ?? (value as? NSNumber)?.stringValue ?? ""
-        if let seed = UInt64(text) { return seed }
-        if let number = value as? NSNumber {
-            // YAML numbers arrive as doubles: exact up to 2⁵³.
-            let double = number.doubleValue
-            if double >= 0, double == double.rounded(), double < 9_007_199_254_740_992 { return UInt64(double) }
-        }
-        if text.hasPrefix("-"), Double(text) != nil { throw ChaosScenarioError(.outOfRange, "seed must not be negative") }
-        throw wrongType(name, "a whole number within 0…18446744073709551615")
-    }
-
-    func string(_ name: String) throws(ChaosScenarioError) -> String? {
-        guard let value = fields[name], !(value is NSNull) else { return nil }
-        if let text = value as? String { return text }
-        throw wrongType(name, "a string")
-    }
-
-    /// A string, a number, or a list of them.
-    func strings(_ name: String) throws(ChaosScenarioError) -> [String]? {
-        guard let value = fields[name], !(value is NSNull) else { return nil }
-        if let text = value as? String { return [text] }
-        if let number = value as? NSNumber { return [Self.format(number)] }
-        if let list = value as? [Any] {
-            return try list.map { (item) throws(ChaosScenarioError) -> String in
-                if let text = item as? String { return text }
-                if let number = item as? NSNumber { return Self.format(number) }
-                throw wrongType(name, "a list of strings or numbers")
-            }
-        }
-        throw wrongType(name, "a string or a list of strings")
-    }
-
-    /// A number as header text: whole numbers without a fraction (`2`, not `2.0`); others, and
-    /// whole numbers too large for `Int` (`1e300`), as Swift prints them.
-    static func format(_ number: NSNumber) -> String {
-        let value = number.doubleValue
-        return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 }

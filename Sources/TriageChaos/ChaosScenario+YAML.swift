@@ -1,10 +1,8 @@
-import Foundation
+import Yams
 
 extension ChaosScenario {
-    /// Parses the flat YAML a scenario needs: `key: value` lines, `#` comments, scalars (numbers,
-    /// plain or quoted strings, `null`), and lists either inline (`faults: [reset, stall]`) or as
-    /// `- item` lines under an empty key. Nested mappings, anchors and multi-line strings are not
-    /// scenario material and are rejected as `malformed`.
+    /// Parses a YAML mapping of the scenario's fields with Yams (full YAML: comments, quoted or plain
+    /// scalars, flow or block lists, anchors; CRLF line ends).
     ///
     /// ```yaml
     /// error_rate: 0.2
@@ -15,70 +13,53 @@ extension ChaosScenario {
     ///   - reset
     ///   - stall
     /// ```
-    /// - Throws: ``ChaosScenarioError``, as ``init(fields:)``.
+    /// An empty document is the default scenario. A document of more than ``maximumYAMLNodes`` nodes
+    /// (anchors and aliases count each time they are used) is refused before it is decoded.
+    /// - Throws: ``ChaosScenarioError``, with the field and its line when it names one (`malformed`
+    ///   for text that is not YAML, with the line and column Yams reports).
     public init(yaml text: String) throws(ChaosScenarioError) {
-        var fields: [String: Any] = [:]
-        var openList: String?
-        // Lines end in LF or CRLF ("\r\n" is one Character in Swift, so split on every newline).
-        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
-            let line = Self.stripComment(String(rawLine)).trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line == "---" { continue }
-            func malformed(_ why: String) -> ChaosScenarioError {
-                ChaosScenarioError(.malformed, "line \(index + 1): \(why): \(rawLine.trimmingCharacters(in: .whitespaces))")
-            }
-            if line.hasPrefix("- ") || line == "-" {
-                guard let key = openList, rawLine.first == " " || rawLine.first == "-" else { throw malformed("a list item outside a list") }
-                var list = fields[key] as? [Any] ?? []
-                list.append(Self.scalar(String(line.dropFirst()).trimmingCharacters(in: .whitespaces)))
-                fields[key] = list
-                continue
-            }
-            guard rawLine.first != " ", rawLine.first != "\t" else { throw malformed("nested mappings are not supported") }
-            guard let colon = line.firstIndex(of: ":") else { throw malformed("expected 'key: value'") }
-            let key = line[..<colon].trimmingCharacters(in: .whitespaces)
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            guard !key.isEmpty else { throw malformed("empty key") }
-            guard fields[key] == nil else { throw malformed("'\(key)' appears twice") }
-            if value.isEmpty {
-                openList = key
-                fields[key] = [Any]()
-            } else if value.hasPrefix("[") {
-                guard value.hasSuffix("]") else { throw malformed("unclosed inline list") }
-                openList = nil
-                let inner = value.dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
-                fields[key] = inner.isEmpty ? [Any]() : inner.split(separator: ",").map { Self.scalar($0.trimmingCharacters(in: .whitespaces)) }
-            } else if value.hasPrefix("{") || value.hasPrefix("&") || value.hasPrefix("*") || value.hasPrefix("|") || value.hasPrefix(">") {
-                throw malformed("only scalars and lists are supported")
-            } else {
-                openList = nil
-                fields[key] = Self.scalar(value)
-            }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw ChaosScenarioError(.malformed, "not valid YAML: \(error)")
         }
-        try self.init(fields: fields)
+        guard let node else {
+            self.init()
+            return
+        }
+        var budget = Self.maximumYAMLNodes
+        guard Self.fits(node, budget: &budget) else {
+            throw ChaosScenarioError(.malformed, "more than \(Self.maximumYAMLNodes) YAML nodes")
+        }
+        do {
+            self = try YAMLDecoder().decode(ChaosScenario.self, from: node)
+        } catch var error as ChaosScenarioError {
+            if let field = error.field, let key = node.mapping?.first(where: { $0.key.string == field })?.key {
+                error.line = key.mark?.line
+            }
+            throw error
+        } catch {
+            throw ChaosScenarioError(.malformed, "not a scenario: \(Self.reason(error))")
+        }
     }
 
-    private static func stripComment(_ line: String) -> String {
-        var quote: Character?
-        var previous: Character = " "
-        for (offset, character) in line.enumerated() {
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "\"" || character == "'" {
-                quote = character
-            } else if character == "#", previous == " " || offset == 0 {
-                return String(line.prefix(offset))
-            }
-            previous = character
-        }
-        return line
-    }
+    /// The most YAML nodes a scenario may have: 1,024 (a scenario has a dozen fields and short lists).
+    static let maximumYAMLNodes = 1_024
 
-    private static func scalar(_ text: String) -> Any {
-        if text.count >= 2, let first = text.first, first == "\"" || first == "'", text.last == first {
-            return String(text.dropFirst().dropLast())
+    /// Counts `node`'s nodes against `budget`, stopping as soon as it is spent (an alias bomb expands
+    /// exponentially, so counting must not finish).
+    private static func fits(_ node: Node, budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .scalar, .alias: return true
+        case .mapping(let mapping):
+            for (key, value) in mapping where !fits(key, budget: &budget) || !fits(value, budget: &budget) { return false }
+            return true
+        case .sequence(let sequence):
+            for item in sequence where !fits(item, budget: &budget) { return false }
+            return true
         }
-        if text == "null" || text == "~" { return NSNull() }
-        if let number = Double(text) { return NSNumber(value: number) }
-        return text
     }
 }

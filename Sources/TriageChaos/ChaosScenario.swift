@@ -53,7 +53,8 @@ public struct ChaosScenario: Sendable, Hashable {
     /// - Throws: ``ChaosScenarioError`` with code `outOfRange`.
     public func validated() throws(ChaosScenarioError) -> ChaosScenario {
         func require(_ condition: Bool, _ message: String) throws(ChaosScenarioError) {
-            if !condition { throw ChaosScenarioError(.outOfRange, message) }
+            // The message starts with the field's name.
+            if !condition { throw ChaosScenarioError(.outOfRange, message, field: message.split(separator: " ").first.map(String.init)) }
         }
         try require((0...1).contains(errorRate), "error_rate must be within 0…1 (got \(errorRate))")
         try require((0...1).contains(faultRate), "fault_rate must be within 0…1 (got \(faultRate))")

@@ -24,13 +24,19 @@ public struct ChaosScenarioError: Error, Sendable, Hashable, CustomStringConvert
     public var code: Code
     /// What is wrong, for a person.
     public var message: String
+    /// The field it is about (`error_rate`), when it is about one.
+    public var field: String?
+    /// The line of the text the field is on (from 1), when the scenario came from text.
+    public var line: Int?
 
-    /// An error of kind `code` explained by `message`.
-    public init(_ code: Code, _ message: String) {
+    /// An error of kind `code` explained by `message`, about `field` on `line` when given.
+    public init(_ code: Code, _ message: String, field: String? = nil, line: Int? = nil) {
         self.code = code
         self.message = message
+        self.field = field
+        self.line = line
     }
 
-    /// The message.
-    public var description: String { message }
+    /// `line N: message`, or the message alone.
+    public var description: String { line.map { "line \($0): \(message)" } ?? message }
 }

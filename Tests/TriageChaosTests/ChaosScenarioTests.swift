@@ -84,13 +84,36 @@ import TriageChaos
         }
     }
 
-    @Test(arguments: ["error_rate: [1\n", "  nested: 1\n", "- reset\n", "error_rate: 1\nerror_rate: 2\n", "just text\n", "a: {b: 1}\n"])
+    @Test(arguments: ["error_rate: [1\n", "- reset\n", "error_rate: 1\nerror_rate: 2\n", "just text\n", "error_rate: {b: 1}\n"])
     func invalidYAMLIsMalformed(text: String) {
         #expect {
             _ = try ChaosScenario(yaml: text)
         } throws: { error in
             (error as? ChaosScenarioError)?.code == .malformed
         }
+    }
+
+    @Test func errorsNameTheFieldAndItsLine() throws {
+        let yaml = "# outage\nerror_rate: 0.1\n\nerror_status: 700\n"
+        let outOfRange = #expect(throws: ChaosScenarioError.self) { try ChaosScenario(yaml: yaml) }
+        #expect(outOfRange?.code == .outOfRange && outOfRange?.field == "error_status" && outOfRange?.line == 4)
+        #expect(outOfRange?.description.hasPrefix("line 4: error_status") == true)
+        let json = "{\n  \"error_rate\": 0.1,\n  \"faults\": [\"boom\"],\n  \"fault_rate\": 0.5\n}"
+        let unknownName = #expect(throws: ChaosScenarioError.self) { try ChaosScenario(json: Array(json.utf8)) }
+        #expect(unknownName?.code == .unknownName && unknownName?.field == "faults" && unknownName?.line == 3)
+        let unknownField = #expect(throws: ChaosScenarioError.self) { try ChaosScenario(yaml: "error_rate: 0.1\n  nested: 1\n") }
+        #expect(unknownField?.code == .malformed || unknownField?.code == .unknownField)
+        let typo = #expect(throws: ChaosScenarioError.self) { try ChaosScenario(yaml: "error_rate: 0.1\nerorr_status: 503\n") }
+        #expect(typo?.code == .unknownField && typo?.line == 2)
+    }
+
+    @Test func fullYAMLReadsAndAnAliasBombIsRefused() throws {
+        let anchored = try ChaosScenario(yaml: "faults: &fs [reset, stall]\nfault_rate: 0.5\nretry_after:\n  - 1\n  - '2'\n")
+        #expect(anchored.faults == [.reset, .stall] && anchored.retryAfter == ["1", "2"])
+        var bomb = "a: &a [x, x, x, x, x, x, x, x]\n"
+        for level in 1...8 { bomb += "l\(level): &l\(level) [*\(level == 1 ? "a" : "l\(level - 1)"), *\(level == 1 ? "a" : "l\(level - 1)"), *\(level == 1 ? "a" : "l\(level - 1)")]\n" }
+        let refused = #expect(throws: ChaosScenarioError.self) { try ChaosScenario(yaml: bomb) }
+        #expect(refused?.code == .malformed)
     }
 
     @Test func unreadableFile() {

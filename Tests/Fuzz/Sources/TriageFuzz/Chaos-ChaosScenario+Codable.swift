@@ -1,0 +1,1 @@
+../../../../Sources/TriageChaos/ChaosScenario+Codable.swift
