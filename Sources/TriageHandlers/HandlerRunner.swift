@@ -69,7 +69,9 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
                 slot.forgotten = false
                 let wake = !slot.active
                 slot.active = true
-                guard let wait = slot.wait, wait.digest != change.digest else { return Submitted(cancelled: nil, wake: wake) }
+                guard let wait = slot.wait, wait.digest != change.digest || wait.uid != change.object.uid else {
+                    return Submitted(cancelled: nil, wake: wake)
+                }
                 slot.wait = nil
                 return Submitted(cancelled: wait.task, wake: wake)
             }
@@ -84,17 +86,25 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
     /// grows with every object it has ever seen.
     public func forget(_ object: HandlerObject) async {
         let key = object.runnerKey
-        let wait: Task<Void, any Error>? = state.withLock { state in
-            guard var slot = state.objects[key] else { return nil }
+        let (wait, working): (Task<Void, any Error>?, Bool) = state.withLock { state in
+            guard var slot = state.objects[key] else { return (nil, false) }
             let wait = slot.wait?.task
             slot.pending = nil
             slot.seen = false
             slot.wait = nil
             slot.forgotten = slot.active
+            if slot.active { slot.dropWhenStopped = object }
             state.objects[key] = slot.isEmpty ? nil : slot
-            return wait
+            return (wait, slot.active)
         }
         wait?.cancel()
+        // A worker in an attempt would save its verdict after this: it forgets the object itself when
+        // it stops (see work(_:)), so nothing it writes outlives the object.
+        if !working { await drop(object) }
+    }
+
+    /// Drops what the store and the reporter keep of a forgotten object.
+    func drop(_ object: HandlerObject) async {
         do { try await store.forget(object) } catch {
             logger.warning("triage.handlers.forget failed", metadata: ["k8s.name": "\(object)", "triage.error": "\(error)"])
         }
@@ -130,14 +140,20 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
                         return nil
                     }
                     slot.pending = nil
+                    slot.forgotten = false
                     defer { slot.seen = true }
                     return Taken(change: change, firstSight: !slot.seen, hooks: hooks)
                 }
             }
             guard let next else {
-                state.withLock { state in
+                let forgotten: HandlerObject? = state.withLock { state in
+                    let forgotten = state.objects[key]?.dropWhenStopped
+                    state.objects[key]?.dropWhenStopped = nil
                     if state.objects[key]?.isEmpty == true { state.objects[key] = nil }
+                    return forgotten
                 }
+                // forget(_:) came during an attempt: what the attempt saved goes now.
+                if let forgotten { await drop(forgotten) }
                 return
             }
             await handle(next.change, firstSight: next.firstSight, hooks: next.hooks)
@@ -156,7 +172,7 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
             guard let slot = state.objects[change.object.runnerKey] else { return false }
             if slot.forgotten { return true }
             guard let newer = slot.pending else { return false }
-            return newer.digest != change.digest
+            return newer.digest != change.digest || newer.object.uid != change.object.uid
         }
     }
 
@@ -168,7 +184,8 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
             guard var slot = state.objects[key] else { return change }
             if slot.forgotten { return nil }
             guard let newer = slot.pending else { return change }
-            guard newer.digest == change.digest else { return nil }
+            // Another content, or another object under the same name (deleted and created again).
+            guard newer.digest == change.digest, newer.object.uid == change.object.uid else { return nil }
             slot.pending = nil
             state.objects[key] = slot
             return HandlerChange(object: newer.object, body: newer.body, cause: change.cause, digest: change.digest)
@@ -182,9 +199,10 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
         let task: Task<Void, any Error>? = state.withLock { state in
             // Checked under the lock that submit() takes: a change that came in before the wait is
             // registered cuts it short too.
-            if let newer = state.objects[key]?.pending, newer.digest != change.digest { return nil }
+            if let slot = state.objects[key], slot.forgotten { return nil }
+            if let newer = state.objects[key]?.pending, newer.digest != change.digest || newer.object.uid != change.object.uid { return nil }
             let task = Task { try await clock.sleep(for: duration) }
-            state.objects[key, default: ObjectSlot()].wait = (change.digest, task)
+            state.objects[key, default: ObjectSlot()].wait = (change.digest, change.object.uid, task)
             return task
         }
         guard let task else { return }
@@ -216,9 +234,12 @@ struct ObjectSlot {
     /// Seen since the runner started (the first sight of an unfinished change is a resume).
     var seen = false
     /// The worker's wait, cancelled when a change with another digest arrives.
-    var wait: (digest: String, task: Task<Void, any Error>)?
+    var wait: (digest: String, uid: String?, task: Task<Void, any Error>)?
     /// Forgotten while its worker ran: the worker stops after its attempt.
     var forgotten = false
+    /// The object forgotten while its worker ran: the worker drops its progress when it stops (a
+    /// verdict saved after ``HandlerRunner/forget(_:)`` must not outlive the object).
+    var dropWhenStopped: HandlerObject?
 
     var isEmpty: Bool { pending == nil && !active && !seen && wait == nil }
 }

@@ -113,13 +113,56 @@ import TriageTestKit
         await clock.waitForSleepers(1)
         #expect(store.snapshot[Self.object] != nil)
         await runner.forget(Self.object)
-        // The wait is cut short and the worker stops: the 600 s retry never comes.
-        clock.advance(by: .seconds(3600))
-        for _ in 0..<1000 { await Task.yield() }
+        // The wait is cut short and the worker stops without the clock moving: run() returns.
         runner.finish()
         await task.value
+        #expect(clock.now.offset == .zero)
         #expect(calls.withLock { $0 } == 1)
         #expect(store.snapshot[Self.object] == nil)
+    }
+
+    @Test func aForgetDuringAnAttemptDropsWhatTheAttemptSaves() async throws {
+        let entered = LockedValue(false)
+        let release = LockedValue(false)
+        let handler = Handler(id: "h") { _ in
+            entered.withLock { $0 = true }
+            while !release.withLock({ $0 }) { await Task.yield() }
+            throw TemporaryError("wait", delay: .seconds(600))
+        }
+        let runner = runner([handler])
+        let task = Task { await runner.run() }
+        runner.submit(Self.change(1))
+        while !entered.withLock({ $0 }) { await Task.yield() }
+        await runner.forget(Self.object)
+        release.withLock { $0 = true }
+        runner.finish()
+        await task.value
+        #expect(store.snapshot[Self.object] == nil)
+        #expect(clock.now.offset == .zero)
+    }
+
+    @Test func anObjectCreatedAgainUnderItsNameIsANewChange() async throws {
+        let runs = LockedValue<[String]>([])
+        let handler = Handler(id: "h") { context in
+            runs.withLock { $0.append(context.object.uid ?? "-") }
+            if context.object.uid == "u1" { throw TemporaryError("wait", delay: .seconds(600)) }
+        }
+        let runner = runner([handler])
+        let task = Task { await runner.run() }
+        runner.submit(Self.change(1))
+        await clock.waitForSleepers(1)
+        // Deleted and created again with the same spec: same digest, another uid.
+        await runner.forget(Self.object)
+        var again = Self.change(1)
+        again.object.uid = "u2"
+        runner.submit(again)
+        let store = self.store
+        let recreated = again.object
+        await clock.runUntilIdle { store.snapshot[recreated]?.lastHandled != nil }
+        runner.finish()
+        await task.value
+        #expect(runs.withLock { $0 } == ["u1", "u2"])
+        #expect(clock.now.offset == .zero)
     }
 
     @Test func aHandledChangeIsNotRunAgainByARestartedRunner() async throws {

@@ -60,8 +60,9 @@ import TriageTestKit
         try await KubernetesHandlerTests.with { _, client in
             let release = LockedValue(false)
             let deletions = LockedValue<[String]>([])
+            let provisions = LockedValue(0)
             let handlers = [
-                Handler(id: "provision", causes: [.create, .update, .resume]) { _ in },
+                Handler(id: "provision", causes: [.create, .update, .resume]) { _ in provisions.withLock { $0 += 1 } },
                 Handler(id: "cleanup", causes: [.delete]) { context in
                     deletions.withLock { $0.append(context.object.name) }
                     while !release.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
@@ -77,6 +78,8 @@ import TriageTestKit
                 }
                 _ = try await client.delete(Self.widgets + "/a")
                 try await Self.eventually { deletions.withLock { $0 } == ["a"] }
+                // The finalizer's and the progress' own MODIFIED events ran nothing again.
+                #expect(provisions.withLock { $0 } == 1)
                 // The handler runs: the API server keeps the object, marked for deletion.
                 let held = try #require(try await Self.metadata("a", client))
                 #expect(held["deletionTimestamp"] is String)
@@ -105,6 +108,20 @@ import TriageTestKit
             #expect(attempts.withLock { $0 } == 3)
             let reasons = try await KubernetesHandlerTests.eventReasons(client)
             #expect(reasons.contains("Retrying×2") && reasons.contains("Succeeded×1"))
+        }
+    }
+
+    @Test func withoutADeleteHandlerNoFinalizerIsAdded() async throws {
+        try await KubernetesHandlerTests.with { _, client in
+            let handled = LockedValue(0)
+            let handler = Handler(id: "provision", causes: [.create, .update, .resume]) { _ in handled.withLock { $0 += 1 } }
+            try await Self.running([handler], store: InMemoryProgressStore(), client: client) {
+                try await Self.create("f", client: client)
+                try await Self.eventually { handled.withLock { $0 } == 1 }
+                #expect(try await Self.metadata("f", client)?["finalizers"] == nil)
+                _ = try await client.delete(Self.widgets + "/f")
+                try await Self.eventually { try await Self.metadata("f", client) == nil }
+            }
         }
     }
 
@@ -149,7 +166,8 @@ import TriageTestKit
             try await Self.create("e", finalizers: ["other.example/keep"], client: client)
             _ = try await client.delete(Self.widgets + "/e")
             let patch = Array(#"{"metadata":{"finalizers":["other.example/keep","late.example/x"]}}"#.utf8)
-            await #expect(throws: Triage.Failure.self) { _ = try await client.patch(Self.widgets + "/e", .merge, json: patch) }
+            let refused = await #expect(throws: Triage.Failure.self) { _ = try await client.patch(Self.widgets + "/e", .merge, json: patch) }
+            #expect(refused?.status == 422)
             let stale = Array(#"{"metadata":{"resourceVersion":"1","finalizers":[]}}"#.utf8)
             let conflict = await #expect(throws: Triage.Failure.self) { _ = try await client.patch(Self.widgets + "/e", .merge, json: stale) }
             #expect(conflict?.status == 409)

@@ -55,27 +55,46 @@ extension HandlerRunner {
         }
     }
 
-    /// Sets the hooks that add `finalizer` before a change is handled and remove it once a deletion is.
-    /// A failed patch is logged; the next event of the object (or the next start) tries again.
+    /// Sets the hooks that add `finalizer` before a change is handled (only when some handler runs for
+    /// `delete`: a finalizer nobody releases would hold every deletion while the runner is down) and
+    /// remove it once a deletion is handled. A failed patch is tried again after 1 s, doubling up to
+    /// 60 s (slept on the runner's clock, cut short by a newer change), until it succeeds, the object is
+    /// gone, a newer change supersedes it, or the task is cancelled: a finalizer left on would hold the
+    /// object, and a missing one would let it go unhandled.
     private func holdDeletions<W: Clock>(with finalizer: KubernetesFinalizer, client: KubernetesClient<W>, collection: String) {
         let logger = self.logger
+        let addsFinalizer = !(leaves[.delete] ?? []).isEmpty
         state.withLock { state in
-            state.hooks.prepare = { change in
-                guard change.cause != .delete else { return }
-                do {
+            state.hooks.prepare = { [weak self] change in
+                guard addsFinalizer, change.cause != .delete else { return }
+                await self?.persist(change, "added", logger: logger) {
                     try await finalizer.add(to: change.object, body: change.body, collection: collection, client: client, logger: logger)
-                } catch {
-                    logger.warning("triage.handlers.finalizer not added", metadata: ["k8s.name": "\(change.object)", "triage.error": "\(error)"])
                 }
             }
-            state.hooks.handled = { change in
+            state.hooks.handled = { [weak self] change in
                 guard change.cause == .delete else { return }
-                do {
-                    try await finalizer.remove(from: change.object, body: change.body, collection: collection, client: client, logger: logger)
-                } catch {
-                    logger.warning("triage.handlers.finalizer not removed", metadata: ["k8s.name": "\(change.object)", "triage.error": "\(error)"])
+                await self?.persist(change, "removed", logger: logger) {
+                    try await finalizer.remove(from: change.object, collection: collection, client: client, logger: logger)
                 }
             }
+        }
+    }
+
+    /// Runs `patch` until it succeeds, backing off from 1 s to 60 s between tries.
+    private func persist(_ change: HandlerChange, _ what: String, logger: Logger, _ patch: () async throws -> Void) async {
+        var delay = Duration.seconds(1)
+        while !Task.isCancelled {
+            do {
+                try await patch()
+                return
+            } catch {
+                logger.warning("triage.handlers.finalizer not \(what)", metadata: [
+                    "k8s.name": "\(change.object)", "triage.error": "\(error)", "triage.delay": "\(delay)",
+                ])
+            }
+            await wait(delay, for: change)
+            if supersedes(change) { return }
+            delay = min(delay * 2, .seconds(60))
         }
     }
 }

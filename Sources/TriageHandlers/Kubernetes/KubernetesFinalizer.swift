@@ -5,14 +5,18 @@ import TriageKubernetes
 
 /// Deletion handled before the object goes, through a finalizer, as Kopf and client-go controllers do.
 ///
-/// Given to ``HandlerRunner/submitChanges(of:finalizer:)``, it is added to `metadata.finalizers` of every
-/// object before its change is handled (one patch per object, once), so the API server keeps a deleted
+/// Given to ``HandlerRunner/submitChanges(of:finalizer:)``, and when some handler runs for
+/// ``HandlerCause/delete`` (a ``Handler``'s default causes include it), it is added to
+/// `metadata.finalizers` of every object before its change is handled (one patch per object, once;
+/// retried until it holds, so no deletion goes unhandled), so the API server keeps a deleted
 /// object, with a `deletionTimestamp`, until the finalizer is removed. That state is handled as a
 /// ``HandlerCause/delete`` change; once every delete handler is done — succeeded, or failed for good
 /// (as Kopf does: an object held forever would also hold its namespace's deletion) — the finalizer is
-/// removed and the API server deletes the object. A runner killed in between removes it when it sees
-/// the object again, without running the handlers twice. With no delete handler, the finalizer is
-/// removed as soon as the deletion is seen.
+/// removed (a read, then a patch; retried with backoff until it holds) and the API server deletes the
+/// object. A runner killed in between removes it when it sees the object again, without running the
+/// handlers twice. With no delete handler, no finalizer is added, and one left by an earlier runner is
+/// removed as soon as the deletion is seen. One runner serves one watched collection when it holds
+/// deletions: its finalizer hooks are the runner's.
 ///
 /// Each patch carries the object's `resourceVersion`, since the finalizer list is replaced whole and
 /// another controller's finalizer added meanwhile must not be lost: a 409 reads the object again and
@@ -45,8 +49,16 @@ public struct KubernetesFinalizer: Sendable, Hashable {
         }
     }
 
-    /// Removes the finalizer, if the object still has it.
-    func remove<C: Clock>(from object: HandlerObject, body: [UInt8], collection: String, client: KubernetesClient<C>, logger: Logger?) async throws {
+    /// Removes the finalizer, if the object still has it. The object is read first: the status and
+    /// progress written while its deletion was handled have moved its resourceVersion on.
+    func remove<C: Clock>(from object: HandlerObject, collection: String, client: KubernetesClient<C>, logger: Logger?) async throws {
+        let path = KubernetesObjectPath.object(inCollection: collection, namespace: object.namespace, name: object.name)
+        let body: [UInt8]
+        do {
+            body = try await client.get(path, logger: logger).json
+        } catch let failure as Triage.Failure where failure.status == 404 {
+            return
+        }
         try await update(object, body: body, collection: collection, client: client, logger: logger) { standing in
             standing.finalizers.contains(name) ? standing.finalizers.filter { $0 != name } : nil
         }
@@ -60,9 +72,12 @@ public struct KubernetesFinalizer: Sendable, Hashable {
         var current = body
         for attempt in 1...5 {
             guard let finalizers = change(Self.standing(of: current)) else { return }
-            let resourceVersion = AnnotationProgressStore<C>.metadataString("resourceVersion", of: current) ?? ""
-            let patch = try JSONSerialization.data(withJSONObject: ["metadata": ["finalizers": finalizers, "resourceVersion": resourceVersion]],
-                                                   options: [.sortedKeys])
+            var metadata: [String: Any] = ["finalizers": finalizers]
+            // Without a resourceVersion the patch is unconditional (the API server reads an empty one so).
+            if let resourceVersion = AnnotationProgressStore<C>.metadataString("resourceVersion", of: current) {
+                metadata["resourceVersion"] = resourceVersion
+            }
+            let patch = try JSONSerialization.data(withJSONObject: ["metadata": metadata], options: [.sortedKeys])
             do {
                 _ = try await client.patch(path, .merge, json: [UInt8](patch), logger: logger)
                 return
