@@ -43,7 +43,7 @@ public enum HTTPRedirect {
     }
 
     /// The request that follows a `status` response with `location` to `request`, or `nil` when there is
-    /// nothing to follow; `secret` names the headers dropped across origins (with `Origin`).
+    /// nothing to follow; `secret` names the headers dropped across origins (with `Origin` and `Host`).
     static func next(_ request: HTTPClientRequest, status: Int, location: String?, secret: (String) -> Bool) -> HTTPClientRequest? {
         guard let target = target(location, from: request.url), let current = URL(string: request.url) else { return nil }
         var next = request
@@ -55,7 +55,8 @@ public enum HTTPRedirect {
             next.headers.remove(name: "Content-Type")
         }
         if !sameOrigin(current, target) {
-            let dropped = next.headers.map(\.name).filter { secret($0) || $0.lowercased() == "origin" }
+            // `Host` names the old origin (a client may set it, as KubernetesClient does for tls-server-name).
+            let dropped = next.headers.map(\.name).filter { secret($0) || ["origin", "host"].contains($0.lowercased()) }
             for name in dropped { next.headers.remove(name: name) }
         }
         return next

@@ -28,12 +28,14 @@ public struct ResilientHTTPClientOptions: Sendable {
     /// Turns 4xx/5xx responses into failures (Retry-After cap 1 day, 64 KiB body decoder by default).
     public let responseClassifier: HTTPResponseClassifier
     /// The redirects one attempt follows itself (default 5, AsyncHTTPClient's own default), deciding
-    /// which headers go along (``HTTPRedirect``): ``secretHeaders`` never reach another origin.
+    /// which headers go along (``HTTPRedirect``): ``secretHeaders`` never reach another origin. `0`:
+    /// a redirect is `redirect.tooMany`; `nil`: none is followed, and the 3xx is the answer. Values
+    /// above 100 are taken as 100.
     /// ``ResilientHTTPClient/withClient(configuration:eventLoopGroup:options:backgroundActivityLogger:isolation:_:)``
-    /// then turns AsyncHTTPClient's own following off; a client made with
-    /// ``ResilientHTTPClient/init(httpClient:pipeline:options:)`` follows only the redirects its
-    /// `HTTPClient` hands back (configure it with `redirectConfiguration = .disallow`). `nil`: the
-    /// client follows none itself, and a 3xx AsyncHTTPClient returns is the answer.
+    /// always turns AsyncHTTPClient's own following off; a client made with
+    /// ``ResilientHTTPClient/init(httpClient:pipeline:options:)`` sees only the redirects its
+    /// `HTTPClient` hands back (configure it with `redirectConfiguration = .disallow`, or
+    /// ``ResilientHTTPClient/configure(_:options:)``).
     public var maximumRedirects: Int?
     /// Header names (lower case) dropped when a redirect goes to another origin, with `Origin`
     /// (default `SecretHeaders.standard`: `Authorization`, `Cookie`, `X-Api-Key`, ...). Add your

@@ -27,13 +27,14 @@ extension ResilientHTTPClient {
         }
     }
 
-    /// `configuration` as the client needs it: no connection-establishment retry, a read timeout, and
-    /// AsyncHTTPClient's own redirect following off when the client follows redirects itself
-    /// (``ResilientHTTPClientOptions/maximumRedirects``).
+    /// `configuration` as the client needs it: no connection-establishment retry and no redirect
+    /// following in AsyncHTTPClient (the client owns both: it retries, and it follows redirects itself
+    /// as ``ResilientHTTPClientOptions/maximumRedirects`` says, keeping secret headers to their
+    /// origin), and a read timeout.
     public static func configure(_ configuration: HTTPClient.Configuration, options: Options) -> HTTPClient.Configuration {
         var configuration = configuration
         configuration.connectionPool.retryConnectionEstablishment = false
-        if options.maximumRedirects != nil { configuration.redirectConfiguration = .disallow }
+        configuration.redirectConfiguration = .disallow
         if configuration.timeout.read == nil {
             configuration.timeout.read = min(.hours(24 * 365), TimeAmount(options.idleTimeout))
         }

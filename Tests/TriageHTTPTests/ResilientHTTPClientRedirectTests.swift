@@ -64,7 +64,7 @@ import TriageTestKit
         #expect(headers["x-api-key"] == "k3y-value")
     }
 
-    @Test func aLoopIsRedirectTooManyAndNotFollowedWhenTurnedOff() async throws {
+    @Test func aLoopIsRedirectTooManyAndNoneIsFollowedWhenTurnedOff() async throws {
         try await FaultServer.with(.redirectLoop) { server in
             try await ResilientHTTPClient.withClient(pipeline: TestPipelines.fast()) { client in
                 let failure = await #expect(throws: Failure.self) { _ = try await client.execute(Self.request(server.url("/loop/a"))) }
@@ -73,11 +73,41 @@ import TriageTestKit
             var options = ResilientHTTPClientOptions()
             options.maximumRedirects = nil
             try await ResilientHTTPClient.withClient(pipeline: TestPipelines.fast(), options: options) { client in
-                // Not followed by the client, and AsyncHTTPClient's own following is the caller's
-                // configuration (here its default: follow, so the loop is its redirectCycleDetected).
-                let failure = await #expect(throws: Failure.self) { _ = try await client.execute(Self.request(server.url("/loop/a"))) }
-                #expect(failure?.kind == .redirectTooMany)
+                // Followed by nobody (AsyncHTTPClient's own following is off too): the 302 is the answer.
+                let response = try await client.execute(Self.request(server.url("/loop/a")))
+                #expect(response.status.code == 302)
             }
         }
+    }
+
+    @Test func theMaximumIsExact() async throws {
+        let requests = try await FaultServer.with(.redirectChain) { server in
+            var options = ResilientHTTPClientOptions()
+            options.maximumRedirects = 2
+            try await ResilientHTTPClient.withClient(pipeline: TestPipelines.fast(attempts: 1), options: options) { client in
+                let failure = await #expect(throws: Failure.self) { _ = try await client.execute(Self.request(server.url("/chain/0"))) }
+                #expect(failure?.kind == .redirectTooMany)
+            }
+            return server.requestCount
+        }
+        // The first request and two redirects were sent; the third redirect was refused.
+        #expect(requests == 3)
+    }
+
+    @Test func a303TurnsAPostIntoAGetWithoutItsBody() async throws {
+        let received = LockedValue<[FaultRequest]>([])
+        try await FaultServer.with(.routeRequest { request in
+            received.withLock { $0.append(request) }
+            guard request.path == "/done" else { return .respond(status: 303, headers: [("Location", "/done")]) }
+            return .respond(status: 200, body: "done")
+        }) { server in
+            try await ResilientHTTPClient.withClient(pipeline: TestPipelines.fast()) { client in
+                let response = try await client.execute(Self.request(server.url("/submit"), method: .POST), body: .bytes(Array("payload".utf8)))
+                #expect(response.status == .ok)
+            }
+        }
+        let requests = received.withLock { $0 }
+        #expect(requests.map(\.method) == ["POST", "GET"])
+        #expect(requests.last?.body.isEmpty == true)
     }
 }

@@ -66,12 +66,13 @@ final class ResilientHTTPClientCore: Sendable {
 extension ResilientHTTPClientCore {
     /// Sends the request and, when ``ResilientHTTPClientOptions/maximumRedirects`` is set, follows the
     /// redirects AsyncHTTPClient hands back, as ``HTTPRedirect`` says (secret headers dropped across
-    /// origins), all inside the attempt's deadline. A request whose body can be sent only once is not
-    /// redirected: the 3xx is the answer. More than the maximum, or a cycle, is `redirect.tooMany`.
+    /// origins), all inside the attempt's deadline. A request whose body can be sent only once is
+    /// redirected only where the redirect drops the body (a 303, or a 301/302 after a POST); otherwise
+    /// the 3xx is the answer. More than the maximum, or the same method and URL twice, is `redirect.tooMany`.
     @usableFromInline
     func exchange(_ first: HTTPClientRequest, replayable: Bool, deadline: NIODeadline, logger: Logger?) async throws(Failure) -> HTTPClientResponse {
         var request = first
-        var visited: Set<String> = [request.url]
+        var visited: Set<String> = ["\(request.method.rawValue) \(request.url)"]
         while true {
             let response: HTTPClientResponse
             do {
@@ -80,14 +81,15 @@ extension ResilientHTTPClientCore {
                 throw classify(error)
             }
             let status = Int(response.status.code)
-            guard let maximum = options.maximumRedirects, HTTPRedirect.isRedirect(status), replayable || request.body == nil,
+            guard let maximum = options.maximumRedirects, HTTPRedirect.isRedirect(status),
+                  replayable || request.body == nil || HTTPRedirect.becomesGET(status: status, method: request.method.rawValue),
                   let next = HTTPRedirect.next(request, status: status, location: response.headers.first(name: "Location"),
                                                secret: isSecretHeader)
             else { return response }
-            guard visited.count <= max(0, maximum) else {
+            guard visited.count <= min(max(0, maximum), 100) else {
                 throw Failure(.redirectTooMany, status: status, detail: "more than \(maximum) redirects")
             }
-            guard visited.insert(next.url).inserted else {
+            guard visited.insert("\(next.method.rawValue) \(next.url)").inserted else {
                 throw Failure(.redirectTooMany, status: status, detail: "a redirect cycle")
             }
             // The redirect's own body is not wanted; reading it (bounded) lets the connection be reused.
