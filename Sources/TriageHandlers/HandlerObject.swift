@@ -47,7 +47,13 @@ public struct HandlerChange: Sendable {
     /// sorted: equal for two states that differ only in metadata or status. `nil` for JSON that is not
     /// an object.
     public static func digest(of json: [UInt8]) -> String? {
-        guard var object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any] else { return nil }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any] else { return nil }
+        return digest(ofParsed: object)
+    }
+
+    /// ``digest(of:)`` of an object already parsed.
+    static func digest(ofParsed parsed: [String: Any]) -> String? {
+        var object = parsed
         object["metadata"] = nil
         object["status"] = nil
         guard let canonical = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return nil }

@@ -7,26 +7,45 @@ extension HandlerChange {
     /// that is gone cannot be handled: deletion is handled through a ``KubernetesFinalizer``) and for
     /// objects that are not JSON objects.
     public init?(_ change: WatchChange) {
-        guard change.type != .deleted, let digest = HandlerChange.digest(of: change.object.json) else { return nil }
-        self.init(object: HandlerObject(change.object), body: change.object.json, cause: change.type == .added ? .create : .update, digest: digest)
+        self.init(change, read: WatchedObject(change.object))
+    }
+
+    init?(_ change: WatchChange, read: WatchedObject) {
+        guard change.type != .deleted, let digest = read.digest else { return nil }
+        self.init(object: read.object, body: change.object.json, cause: change.type == .added ? .create : .update, digest: digest)
     }
 
     /// The `delete` change of an object being deleted that still holds `finalizer`; `nil` otherwise.
     /// Its digest is the object's uid: every state of one deletion is one change, however often the
     /// object is modified while it is handled.
-    init?(deleting change: WatchChange, finalizer: KubernetesFinalizer) {
-        let standing = KubernetesFinalizer.standing(of: change.object.json)
-        guard change.type != .deleted, standing.deleting, standing.finalizers.contains(finalizer.name) else { return nil }
-        let object = HandlerObject(change.object)
-        self.init(object: object, body: change.object.json, cause: .delete, digest: "delete/\(object.uid ?? "")")
+    init?(deleting change: WatchChange, read: WatchedObject, finalizer: KubernetesFinalizer) {
+        guard read.standing.deleting, read.standing.finalizers.contains(finalizer.name) else { return nil }
+        self.init(object: read.object, body: change.object.json, cause: .delete, digest: "delete/\(read.object.uid ?? "")")
     }
 }
 
 extension HandlerObject {
     /// The namespace, name and uid of a watched object.
     public init(_ object: KubernetesObject) {
-        self.init(namespace: object.namespace.isEmpty ? nil : object.namespace, name: object.name,
-                  uid: AnnotationProgressStore<ContinuousClock>.metadataString("uid", of: object.json))
+        self = WatchedObject(object).object
+    }
+}
+
+/// What the runner reads of a watched object, from one parse of its JSON: its identity, its deletion
+/// and finalizers, and its change's digest.
+struct WatchedObject {
+    var object: HandlerObject
+    var standing: KubernetesFinalizer.Standing
+    /// ``HandlerChange/digest(of:)``; `nil` when the JSON is not an object.
+    var digest: String?
+
+    init(_ watched: KubernetesObject) {
+        let json = (try? JSONSerialization.jsonObject(with: Data(watched.json))) as? [String: Any]
+        let metadata = json?["metadata"] as? [String: Any]
+        object = HandlerObject(namespace: watched.namespace.isEmpty ? nil : watched.namespace, name: watched.name,
+                               uid: metadata?["uid"] as? String)
+        standing = KubernetesFinalizer.Standing(metadata: metadata)
+        digest = json.flatMap(HandlerChange.digest(ofParsed:))
     }
 }
 
@@ -43,13 +62,14 @@ extension HandlerRunner {
         if let finalizer { holdDeletions(with: finalizer, client: supervisor.client, collection: supervisor.path) }
         try await supervisor.run { update in
             guard case .change(let change) = update else { return }
+            let read = WatchedObject(change.object)
             if change.type == .deleted {
-                await self.forget(HandlerObject(change.object))
-            } else if let finalizer, KubernetesFinalizer.standing(of: change.object.json).deleting {
+                await self.forget(read.object)
+            } else if let finalizer, read.standing.deleting {
                 // Being deleted: ours to handle while it holds our finalizer; otherwise only another
                 // controller's finalizer keeps it, and there is nothing to do.
-                if let deleting = HandlerChange(deleting: change, finalizer: finalizer) { self.submit(deleting) }
-            } else if let handlerChange = HandlerChange(change) {
+                if let deleting = HandlerChange(deleting: change, read: read, finalizer: finalizer) { self.submit(deleting) }
+            } else if let handlerChange = HandlerChange(change, read: read) {
                 self.submit(handlerChange)
             }
         }
@@ -96,14 +116,5 @@ extension HandlerRunner {
             if supersedes(change) { return }
             delay = min(delay * 2, .seconds(60))
         }
-    }
-}
-
-extension AnnotationProgressStore {
-    /// A string field of an object's `metadata`.
-    static func metadataString(_ field: String, of json: [UInt8]) -> String? {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any],
-              let metadata = object["metadata"] as? [String: Any] else { return nil }
-        return metadata[field] as? String
     }
 }

@@ -34,12 +34,26 @@ public struct KubernetesFinalizer: Sendable, Hashable {
     struct Standing: Equatable {
         var finalizers: [String]
         var deleting: Bool
+
+        init(finalizers: [String], deleting: Bool) {
+            self.finalizers = finalizers
+            self.deleting = deleting
+        }
+
+        /// From an object's parsed `metadata`.
+        init(metadata: [String: Any]?) {
+            self.init(finalizers: metadata?["finalizers"] as? [String] ?? [], deleting: metadata?["deletionTimestamp"] is String)
+        }
+    }
+
+    static func resourceVersion(of json: [UInt8]) -> String? {
+        let object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any]
+        return (object?["metadata"] as? [String: Any])?["resourceVersion"] as? String
     }
 
     static func standing(of json: [UInt8]) -> Standing {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any],
-              let metadata = object["metadata"] as? [String: Any] else { return Standing(finalizers: [], deleting: false) }
-        return Standing(finalizers: metadata["finalizers"] as? [String] ?? [], deleting: metadata["deletionTimestamp"] is String)
+        let object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any]
+        return Standing(metadata: object?["metadata"] as? [String: Any])
     }
 
     /// Adds the finalizer unless the object has it or is being deleted.
@@ -74,7 +88,7 @@ public struct KubernetesFinalizer: Sendable, Hashable {
             guard let finalizers = change(Self.standing(of: current)) else { return }
             var metadata: [String: Any] = ["finalizers": finalizers]
             // Without a resourceVersion the patch is unconditional (the API server reads an empty one so).
-            if let resourceVersion = AnnotationProgressStore<C>.metadataString("resourceVersion", of: current) {
+            if let resourceVersion = Self.resourceVersion(of: current) {
                 metadata["resourceVersion"] = resourceVersion
             }
             let patch = try JSONSerialization.data(withJSONObject: ["metadata": metadata], options: [.sortedKeys])
