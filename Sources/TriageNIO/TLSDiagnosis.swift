@@ -8,33 +8,55 @@ import SwiftASN1
 import X509
 
 /// Finds out why a server's certificate failed verification, which BoringSSL does not say
-/// (expired, self-signed and unknown-CA all read CERTIFICATE_VERIFY_FAILED).
+/// (expired, self-signed and unknown-CA all read CERTIFICATE_VERIFY_FAILED), with swift-certificates'
+/// `Verifier`: its path building to the trust roots, `RFC5280Policy` (validity periods, basic
+/// constraints, key usage) and `ServerIdentityPolicy` (RFC 6125 names, wildcards, IP addresses).
 ///
-/// ``analyse(chain:host:trustRoots:now:)`` checks, in this order:
-/// 1. a certificate of the chain outside its validity period → `tls.certificateExpired`;
-/// 2. no path from the leaf to a trust root (self-signed, unknown issuer) → `tls.certificateUntrusted`;
-/// 3. the leaf does not name the host (DNS and IP subject alternative names, `*.` wildcards for one
-///    label; the common name only when there are no SANs) → `tls.hostnameMismatch`;
-/// 4. anything else → `tls.certificateInvalid`.
+/// ``analyse(chain:host:trustRoots:now:)`` decides, in this order:
+/// 1. no path from the leaf to a trust root: `tls.certificateExpired` when a certificate of the chain
+///    as sent is outside its validity period, else `tls.certificateUntrusted` (self-signed, unknown
+///    issuer);
+/// 2. a path that `RFC5280Policy` refuses at `now`: `tls.certificateExpired` when a certificate on it
+///    (the leaf, an intermediate or the root) is outside its validity period, else
+///    `tls.certificateInvalid` (basic constraints, name constraints, version);
+/// 3. `ServerIdentityPolicy` refuses the host: `tls.hostnameMismatch`;
+/// 4. everything verifies: `nil` (the handshake failed for another reason).
 ///
 /// ``diagnose(host:port:serverName:additionalTrustRoots:now:eventLoopGroup:connectTimeout:)``
 /// connects once more with verification replaced by a callback that records the peer's chain.
 public enum TLSDiagnosis {
-    /// The kind that explains why `chain` (leaf first, as the server sent it) fails for `host`.
-    public static func analyse(chain: [Certificate], host: String, trustRoots: [Certificate], now: Date = Date()) -> FailureKind {
+    /// The kind that explains why `chain` (leaf first, as the server sent it) fails for `host`, or
+    /// `nil` when it verifies.
+    /// - Parameter trustRoots: the roots to build a path to (the system's are ``CertificateStore/systemTrustRoots``).
+    public static func analyse(chain: [Certificate], host: String, trustRoots: CertificateStore, now: Date = Date()) async -> FailureKind? {
         guard let leaf = chain.first else { return .tlsCertificateInvalid }
-        for certificate in chain where now < certificate.notValidBefore || now > certificate.notValidAfter {
-            return .tlsCertificateExpired
+        let intermediates = CertificateStore(chain.dropFirst())
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]."))
+        let isIP = (try? SocketAddress(ipAddress: name, port: 0)) != nil
+        var atNow = Verifier(rootCertificates: trustRoots) { RFC5280Policy(fixedValidationTime: now) }
+        switch await atNow.validate(leaf: leaf, intermediates: intermediates) {
+        case .couldNotValidate(let failures) where failures.isEmpty:
+            // No chain reached a root, so no policy judged one: read the chain as it was sent.
+            let outside = chain.contains { now < $0.notValidBefore || now > $0.notValidAfter }
+            return outside ? .tlsCertificateExpired : .tlsCertificateUntrusted
+        case .couldNotValidate(let failures):
+            // A path reached a root and RFC 5280 refused it: expired when a certificate on it is outside
+            // its validity period now.
+            let expired = failures.contains { failure in failure.chain.contains { now < $0.notValidBefore || now > $0.notValidAfter } }
+            return expired ? .tlsCertificateExpired : .tlsCertificateInvalid
+        case .validCertificate:
+            break
         }
-        if !chainsToRoot(leaf: leaf, intermediates: Array(chain.dropFirst()), roots: trustRoots, now: now) {
-            // An expired root or intermediate found while path-building counts as expired.
-            return .tlsCertificateUntrusted
+        var named = Verifier(rootCertificates: trustRoots) {
+            RFC5280Policy(fixedValidationTime: now)
+            ServerIdentityPolicy(serverHostname: isIP ? nil : name, serverIP: isIP ? name : nil)
         }
-        if !names(leaf, host: host) { return .tlsHostnameMismatch }
-        return .tlsCertificateInvalid
+        if case .couldNotValidate = await named.validate(leaf: leaf, intermediates: intermediates) { return .tlsHostnameMismatch }
+        return nil
     }
 
-    /// Connects to `host:port` again, records the certificate chain and analyses it.
+    /// Connects to `host:port` again, records the certificate chain and analyses it against the
+    /// system's trust roots (``CertificateStore/systemTrustRoots``) and `additionalTrustRoots`.
     ///
     /// - Parameters:
     ///   - serverName: the SNI and name to check; defaults to `host` (not sent when an IP literal).
@@ -55,30 +77,10 @@ public enum TLSDiagnosis {
                                                eventLoopGroup: eventLoopGroup, timeout: connectTimeout),
               !chain.isEmpty
         else { return nil }
-        let roots = systemTrustRoots() + additionalTrustRoots
-        let name = serverName ?? host
-        let kind = analyse(chain: chain, host: name, trustRoots: roots, now: now)
-        if kind == .tlsCertificateInvalid, chainsToRoot(leaf: chain[0], intermediates: Array(chain.dropFirst()), roots: roots, now: now),
-           names(chain[0], host: name) {
-            return nil
-        }
+        let roots = CertificateStore.systemTrustRoots.appending(contentsOf: additionalTrustRoots)
+        guard let kind = await analyse(chain: chain, host: serverName ?? host, trustRoots: roots, now: now) else { return nil }
         return Failure(kind, detail: "diagnosed from the peer chain")
     }
-
-    /// The certificates of the system trust store (`/etc/ssl/certs/ca-certificates.crt` and the
-    /// other usual bundle paths); empty when none can be read. Read once per process.
-    public static func systemTrustRoots() -> [Certificate] { systemRoots }
-
-    private static let systemRoots: [Certificate] = {
-        let bundles = [
-            "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
-            "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem",
-        ]
-        for path in bundles {
-            if let certificates = try? loadPEMCertificates(path: path), !certificates.isEmpty { return certificates }
-        }
-        return []
-    }()
 
     /// Every certificate in a PEM file.
     public static func loadPEMCertificates(path: String) throws -> [Certificate] {
@@ -92,63 +94,6 @@ public enum TLSDiagnosis {
             .map { try Certificate(pemDocument: $0) }
     }
 
-    static func chainsToRoot(leaf: Certificate, intermediates: [Certificate], roots: [Certificate], now: Date) -> Bool {
-        var current = leaf
-        var pool = intermediates
-        for _ in 0..<10 {
-            if roots.contains(where: { $0.subject == current.issuer && $0.publicKey.isValidSignature(current.signature, for: current) }) {
-                return true
-            }
-            if roots.contains(current) { return true }
-            guard let index = pool.firstIndex(where: { $0.subject == current.issuer && $0.publicKey.isValidSignature(current.signature, for: current) }),
-                  pool[index] != current
-            else { return false }
-            current = pool.remove(at: index)
-        }
-        return false
-    }
-
-    static func names(_ leaf: Certificate, host: String) -> Bool {
-        let host = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]."))
-        let sans = (try? leaf.extensions.subjectAlternativeNames) ?? nil
-        guard let sans, !sans.isEmpty else {
-            let commonNames = leaf.subject.flatMap { $0 }.filter { $0.type == .RDNAttributeType.commonName }
-            return commonNames.contains { matches(pattern: String(describing: $0.value), host: host) }
-        }
-        let ip = ipBytes(host)
-        for name in sans {
-            switch name {
-            case .dnsName(let pattern) where ip == nil:
-                if matches(pattern: pattern, host: host) { return true }
-            case .ipAddress(let octets):
-                if let ip, Array(octets.bytes) == ip { return true }
-            default:
-                continue
-            }
-        }
-        return false
-    }
-
-    private static func matches(pattern: String, host: String) -> Bool {
-        let pattern = pattern.lowercased()
-        if pattern == host { return true }
-        guard pattern.hasPrefix("*.") else { return false }
-        let suffix = pattern.dropFirst(1)
-        guard host.hasSuffix(suffix) else { return false }
-        return !host.dropLast(suffix.count).contains(".") && host.count > suffix.count
-    }
-
-    private static func ipBytes(_ host: String) -> [UInt8]? {
-        if let address = try? SocketAddress(ipAddress: host, port: 0) {
-            switch address {
-            case .v4(let v4): return withUnsafeBytes(of: v4.address.sin_addr) { Array($0) }
-            case .v6(let v6): return withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
-            default: return nil
-            }
-        }
-        return nil
-    }
-
     private static func peerChain(host: String, port: Int, serverName: String, eventLoopGroup: any EventLoopGroup,
                                   timeout: TimeAmount) async throws -> [Certificate] {
         var configuration = TLSConfiguration.makeClientConfiguration()
@@ -156,7 +101,7 @@ public enum TLSDiagnosis {
         let context = try NIOSSLContext(configuration: configuration)
         let recorded = NIOLockedValueBox<[NIOSSLCertificate]>([])
         let handshake = NIOLockedValueBox<EventLoopFuture<Void>?>(nil)
-        let sni = ipBytes(serverName) == nil ? serverName : nil
+        let sni = (try? SocketAddress(ipAddress: serverName, port: 0)) == nil ? serverName : nil
         let bootstrap = ClientBootstrap(group: eventLoopGroup)
             .connectTimeout(timeout)
             .channelInitializer { channel in
