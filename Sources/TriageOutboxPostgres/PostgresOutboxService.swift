@@ -59,20 +59,24 @@ public struct PostgresOutboxService<Transport: OutboxTransport>: Service {
 }
 
 extension PostgresOutboxStore {
-    /// Runs `body` with a store on `url` and its client running, the tables prepared; the client is shut
-    /// down when `body` returns. For short commands (enqueue, stats); delivering processes use
+    /// Runs `body` with a store on `url` and its client running, the tables prepared first on a connection
+    /// of its own (``prepare(url:timeout:logger:)``, which reports why a connection fails); the client is
+    /// shut down when `body` returns. For short commands (enqueue, stats); delivering processes use
     /// ``PostgresOutboxService``.
     ///
     /// - Throws: ``OutboxError`` (`outbox.storeUnavailable`) naming the server's `host:port` when it
     ///   cannot be reached; `body`'s error.
     public static func withStore<Result: Sendable>(url: PostgresOutboxURL, logger: Logger,
                                                   _ body: (PostgresOutboxStore) async throws -> Result) async throws -> Result {
-        let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
+        try await PostgresOutboxStore.prepare(url: url, logger: logger)
+        // The pool's own warnings (a lease asked for a moment before `run()` began) would only be noise here.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: background)
         let store = PostgresOutboxStore(client: client, endpoint: url.endpoint, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await store.prepare()
             return try await body(store)
         }
     }

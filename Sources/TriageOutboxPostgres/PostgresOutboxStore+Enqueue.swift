@@ -9,12 +9,21 @@ extension PostgresOutboxStore {
         let ids = messages.map { _ in OutboxIdentifier.make() }
         let attempted = LockedValue(false)
         try await retrying("enqueue") {
-            // A connection lost around COMMIT leaves it unknown whether the batch committed: the batch is
-            // all or nothing, so its first id tells, and it is never stored twice.
-            if attempted.withLock({ $0 }), try await self.exists(ids[0]) { return }
-            attempted.withLock { $0 = true }
-            try await self.client.withTransaction(logger: self.logger) { connection in
-                try await Self.insert(messages, ids: ids, now: now, on: connection, logger: self.logger)
+            // A try lost around its COMMIT (or abandoned, and committing later) leaves it unknown whether
+            // the batch committed: the batch is all or nothing, so its first id tells, and it is never
+            // stored twice (a second try's insert of the same ids fails).
+            let retry = attempted.withLock { attempted in
+                defer { attempted = true }
+                return attempted
+            }
+            if retry, try await self.exists(ids[0]) { return }
+            do {
+                try await self.client.withTransaction(logger: self.logger) { connection in
+                    try await Self.insert(messages, ids: ids, now: now, on: connection, logger: self.logger)
+                }
+            } catch {
+                if retry, try await self.exists(ids[0]) { return }
+                throw error
             }
         }
         return ids

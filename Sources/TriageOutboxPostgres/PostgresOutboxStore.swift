@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import PostgresNIO
 import Triage
 import TriageOutbox
@@ -30,30 +31,77 @@ public final class PostgresOutboxStore: OutboxStore {
     public let endpoint: String
     /// How long an operation keeps retrying while the database cannot be reached. Default 60 s.
     public let reconnectTimeout: Duration
+    /// The longest one try of an operation may wait for its answer before its connection is presumed
+    /// lost and it is tried again. Default 30 s.
+    public let operationTimeout: Duration
     let logger: Logger
 
-    public init(client: PostgresClient, endpoint: String, reconnectTimeout: Duration = .seconds(60), logger: Logger) {
+    public init(client: PostgresClient, endpoint: String, reconnectTimeout: Duration = .seconds(60),
+                operationTimeout: Duration = .seconds(30), logger: Logger) {
         self.client = client
         self.endpoint = endpoint
         self.reconnectTimeout = reconnectTimeout
+        self.operationTimeout = operationTimeout
         self.logger = logger
     }
 
     /// Creates the tables when missing (safe to run from many processes at once) and checks the schema
-    /// version.
+    /// version, through the client's pool.
     ///
-    /// - Parameter timeout: how long to wait for the database to answer. Default 10 s.
+    /// - Parameter timeout: how long to wait for the database. Default 10 s.
     /// - Throws: ``OutboxError`` (`outbox.storeUnavailable`) naming ``endpoint`` when the database cannot
-    ///   be reached, refuses the login, or holds a newer schema.
+    ///   be reached in time or holds a newer schema.
     public func prepare(timeout: Duration = .seconds(10)) async throws {
-        let versions = try await retrying("set up the outbox tables", for: timeout) {
-            try await self.client.withTransaction(logger: self.logger) { connection in
-                for statement in PostgresOutboxSchema.statements { try await connection.query(statement, logger: self.logger) }
-                var versions: [Int] = []
-                for try await version in try await connection.query("SELECT version FROM outbox_schema", logger: self.logger)
-                    .decode(Int.self) { versions.append(version) }
-                return versions
+        let endpoint = endpoint
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await self.retrying("set up the outbox tables", for: timeout) {
+                    try await self.client.withConnection { try await Self.setUpTables(on: $0, endpoint: endpoint, logger: self.logger) }
+                }
             }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw OutboxError(.storeUnavailable, "no connection to PostgreSQL at \(endpoint) within \(timeout)")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    /// Connects once to `url` on a connection of its own, creates the tables and checks the schema
+    /// version. Unlike the pool, a single connection reports why it failed (refused, no such host, a
+    /// refused login), so commands call this first.
+    ///
+    /// - Parameter timeout: the connect timeout. Default 10 s.
+    /// - Throws: ``OutboxError`` (`outbox.storeUnavailable`) naming the server's `host:port`, never the password.
+    public static func prepare(url: PostgresOutboxURL, timeout: Duration = .seconds(10), logger: Logger) async throws {
+        let connection: PostgresConnection
+        do {
+            var configuration = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.username,
+                                                                 password: url.password, database: url.database,
+                                                                 tls: try url.connectionTLS())
+            configuration.options.connectTimeout = .milliseconds(timeout.outboxMilliseconds)
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        } catch {
+            throw OutboxError(.storeUnavailable, "cannot connect to PostgreSQL at \(url.endpoint): \(url.scrub(describe(error)))")
+        }
+        do {
+            try await setUpTables(on: connection, endpoint: url.endpoint, logger: logger)
+            try? await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error as? OutboxError
+                ?? OutboxError(.storeUnavailable, "cannot set up the outbox tables at \(url.endpoint): \(url.scrub(describe(error)))")
+        }
+    }
+
+    private static func setUpTables(on connection: PostgresConnection, endpoint: String, logger: Logger) async throws {
+        let versions = try await connection.withTransaction(logger: logger) { connection in
+            for statement in PostgresOutboxSchema.statements { try await connection.query(statement, logger: logger) }
+            var versions: [Int] = []
+            for try await version in try await connection.query("SELECT version FROM outbox_schema", logger: logger)
+                .decode(Int.self) { versions.append(version) }
+            return versions
         }
         if let newest = versions.max(), newest > PostgresOutboxSchema.version {
             throw OutboxError(.storeUnavailable,
@@ -67,12 +115,12 @@ public final class PostgresOutboxStore: OutboxStore {
     /// - Throws: ``OutboxError`` (`outbox.storeUnavailable`) naming ``endpoint``, with the driver's
     ///   description of the last failure (no password: the driver never puts it in one).
     func retrying<T: Sendable>(_ what: String, for limit: Duration? = nil,
-                               _ operation: @Sendable () async throws -> T) async throws -> T {
+                               _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let deadline = ContinuousClock.now + (limit ?? reconnectTimeout)
         var pause = Duration.milliseconds(50)
         while true {
             do {
-                return try await operation()
+                return try await abandoning(after: operationTimeout, operation)
             } catch let error as OutboxError {
                 throw error
             } catch {
@@ -93,6 +141,8 @@ public final class PostgresOutboxStore: OutboxStore {
         switch error {
         case is CancellationError, is PostgresDecodingError:
             return false
+        case is OperationTimedOut:
+            return true
         case let error as PostgresTransactionError:
             return [error.beginError, error.closureError, error.commitError].contains { $0.map(isConnectionFailure) ?? false }
         case let error as PSQLError:

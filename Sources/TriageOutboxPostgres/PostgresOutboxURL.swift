@@ -64,6 +64,15 @@ public struct PostgresOutboxURL: Sendable, CustomStringConvertible {
                                             database: database, tls: tls)
     }
 
+    /// The single connection's TLS per ``sslMode`` (building the TLS context can fail).
+    func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
+        switch sslMode {
+        case "disable": .disable
+        case "require": .require(try .init(configuration: .makeClientConfiguration()))
+        default: .prefer(try .init(configuration: .makeClientConfiguration()))
+        }
+    }
+
     /// `text` with any password between `://user:` and `@` replaced, for errors about a malformed URL.
     static func redact(_ text: String) -> String {
         guard let schemeEnd = text.range(of: "://"), let at = text[schemeEnd.upperBound...].lastIndex(of: "@"),

@@ -74,6 +74,11 @@ struct OutboxRunCommand: AsyncParsableCommand {
 
     /// The client and the delivery loop in one `ServiceGroup`, which stops both on SIGINT/SIGTERM.
     private func run(on url: PostgresOutboxURL, configuration: OutboxConfiguration, logger: Logger) async throws {
+        do {
+            try await PostgresOutboxStore.prepare(url: url, logger: logger)
+        } catch {
+            throw OutboxCommandFailure("\(error)")
+        }
         let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
         let postgres = PostgresOutboxStore(client: client, endpoint: url.endpoint, logger: logger)
         let outbox = Outbox(store: postgres, configuration: configuration, logger: logger)
