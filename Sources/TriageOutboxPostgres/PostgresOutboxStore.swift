@@ -1,5 +1,4 @@
 import Logging
-import NIOCore
 import PostgresNIO
 import Triage
 import TriageOutbox
@@ -77,11 +76,8 @@ public final class PostgresOutboxStore: OutboxStore {
     public static func prepare(url: PostgresOutboxURL, timeout: Duration = .seconds(10), logger: Logger) async throws {
         let connection: PostgresConnection
         do {
-            var configuration = PostgresConnection.Configuration(host: url.host, port: url.port, username: url.username,
-                                                                 password: url.password, database: url.database,
-                                                                 tls: try url.connectionTLS())
-            configuration.options.connectTimeout = .milliseconds(timeout.outboxMilliseconds)
-            connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            connection = try await PostgresConnection.connect(configuration: try url.connectionConfiguration(connectTimeout: timeout),
+                                                              id: 0, logger: logger)
         } catch {
             throw OutboxError(.storeUnavailable, "cannot connect to PostgreSQL at \(url.endpoint): \(url.scrub(describe(error)))")
         }

@@ -64,13 +64,20 @@ public struct PostgresOutboxURL: Sendable, CustomStringConvertible {
                                             database: database, tls: tls)
     }
 
-    /// The single connection's TLS per ``sslMode`` (building the TLS context can fail).
-    func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
-        switch sslMode {
+    /// The configuration of a single connection (not a pool's), TLS per ``sslMode``.
+    ///
+    /// - Parameter connectTimeout: default 10 s.
+    /// - Throws: when the TLS context cannot be built.
+    public func connectionConfiguration(connectTimeout: Duration = .seconds(10)) throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS = switch sslMode {
         case "disable": .disable
         case "require": .require(try .init(configuration: .makeClientConfiguration()))
         default: .prefer(try .init(configuration: .makeClientConfiguration()))
         }
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
+                                                             database: database, tls: tls)
+        configuration.options.connectTimeout = .milliseconds(connectTimeout.outboxMilliseconds)
+        return configuration
     }
 
     /// `text` with any password between `://user:` and `@` replaced, for errors about a malformed URL.
