@@ -43,7 +43,8 @@ extension PostgresOutboxTests {
             try await fleet.check()
         }
 
-        @Test("pg_ctl stop -m immediate and a restart mid-run: nothing acknowledged is lost")
+        @Test("pg_ctl stop -m immediate and a restart mid-run: nothing acknowledged is lost",
+              .enabled(if: PostgresTestServer.isScriptServer, "crashes only the server of scripts/test-postgres.sh"))
         func serverCrashAndRestart() async throws {
             let fleet = try await FleetRun.start(messages: 300)
             let workers = try (0..<2).map { _ in try fleet.worker(lease: 10) }

@@ -14,13 +14,14 @@ enum PostgresTestServer {
     static let url = ProcessInfo.processInfo.environment["TRIAGE_TEST_POSTGRES_URL"]
         ?? "postgres://triage:triage-test@127.0.0.1:54329/triage_test"
     static let parsed = try! PostgresOutboxURL(url)
+    /// Whether the server is the script's, which the tests may crash and restart.
+    static let isScriptServer = ProcessInfo.processInfo.environment["TRIAGE_TEST_POSTGRES_URL"] == nil
 
     /// Whether the server answers, starting it with the script first when it does not (after a reboot,
     /// `scripts/install-test-deps.sh` having made the cluster before).
     static let available: Bool = {
         if answers() { return true }
-        guard ProcessInfo.processInfo.environment["TRIAGE_TEST_POSTGRES_URL"] == nil,
-              FileManager.default.fileExists(atPath: script) else { return false }
+        guard isScriptServer, FileManager.default.fileExists(atPath: script) else { return false }
         _ = try? ChildProcess.runBlocking("/bin/bash", [script, "start"])
         return answers()
     }()
@@ -50,10 +51,8 @@ enum PostgresTestServer {
 
     /// Runs `body` on a plain connection to `database` (default the test database) as the test role.
     static func admin<T: Sendable>(database: String? = nil, _ body: (PostgresConnection) async throws -> T) async throws -> T {
-        var configuration = PostgresConnection.Configuration(host: parsed.host, port: parsed.port, username: parsed.username,
-                                                             password: "triage-test", database: database ?? parsed.database,
-                                                             tls: .disable)
-        configuration.options.requireBackendKeyData = true
+        var configuration = try parsed.connectionConfiguration()
+        configuration.database = database ?? parsed.database
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: quietLogger)
         do {
             let result = try await body(connection)
