@@ -19,7 +19,7 @@ import TriageOutbox
 ///     try await service.serviceGroup(client: client, logger: logger).run()
 /// }
 /// ```
-public struct PostgresOutboxService<Transport: OutboxTransport>: Service {
+public struct PostgresOutboxService<Transport: OutboxTransport>: Service, CustomStringConvertible {
     public let store: PostgresOutboxStore
     public let outbox: Outbox
     public let transport: Transport
@@ -32,6 +32,9 @@ public struct PostgresOutboxService<Transport: OutboxTransport>: Service {
         self.transport = transport
         self.untilEmpty = untilEmpty
     }
+
+    /// What the service group's logs name it by.
+    public var description: String { "PostgresOutboxService(\(store.endpoint))" }
 
     public func run() async throws {
         try await store.prepare()

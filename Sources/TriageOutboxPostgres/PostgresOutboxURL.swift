@@ -3,12 +3,13 @@ import PostgresNIO
 import TriageOutbox
 
 /// A PostgreSQL connection URL, `postgres://user:password@host:port/database?sslmode=disable`, parsed
-/// into a client configuration. Its ``description`` never shows the password.
+/// into a client configuration. Neither its ``description``, its ``debugDescription`` nor its mirror
+/// (`dump`) shows the password.
 ///
 /// - `postgres` or `postgresql` scheme; the user is required; the port defaults to 5432; the database
 ///   defaults to the user's name (as libpq does); user and password may be percent-encoded.
 /// - `sslmode`: `disable`, `prefer` (the default: TLS when the server offers it) or `require`.
-public struct PostgresOutboxURL: Sendable, CustomStringConvertible {
+public struct PostgresOutboxURL: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var host: String
     public var port: Int
     public var username: String
@@ -51,6 +52,14 @@ public struct PostgresOutboxURL: Sendable, CustomStringConvertible {
     /// The URL with the password shown as `<redacted>`.
     public var description: String {
         "postgres://\(username)\(password == nil ? "" : ":<redacted>")@\(endpoint)/\(database)"
+    }
+
+    /// The same as ``description``: without it, `String(reflecting:)` and `dump` would list the password.
+    public var debugDescription: String { description }
+
+    /// Every field but the password.
+    public var customMirror: Mirror {
+        Mirror(self, children: ["host": host, "port": port, "username": username, "database": database, "sslMode": sslMode])
     }
 
     /// The client configuration, TLS per ``sslMode``.

@@ -27,3 +27,14 @@ struct PostgresOutboxURLTests {
         #expect(error?.message.contains("s3cret-pw") == false, "\(error?.message ?? "")")
     }
 }
+
+extension PostgresOutboxURLTests {
+    @Test("reflection does not show the password either")
+    func reflectionHidesPassword() throws {
+        let url = try PostgresOutboxURL("postgres://robot:s3cret-pw@127.0.0.1/outbox")
+        #expect(!String(reflecting: url).contains("s3cret-pw"))
+        var dumped = ""
+        dump(url, to: &dumped)
+        #expect(!dumped.contains("s3cret-pw"), "\(dumped)")
+    }
+}
