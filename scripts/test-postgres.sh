@@ -66,6 +66,8 @@ SELECT 'CREATE ROLE $ROLE LOGIN CREATEDB' WHERE NOT EXISTS (SELECT FROM pg_roles
 ALTER ROLE $ROLE PASSWORD '$PASSWORD';
 GRANT pg_signal_backend TO $ROLE;
 SELECT 'CREATE DATABASE $DATABASE OWNER $ROLE' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DATABASE') \gexec
+-- The databases earlier test runs made for each test (t_...) and benchmark runs left behind.
+SELECT format('DROP DATABASE %I WITH (FORCE)', datname) FROM pg_database WHERE datname ~ '^(t_|triage_bench_)[0-9a-f]+$' \gexec
 SQL
 }
 

@@ -6,7 +6,9 @@ import TriageOutbox
 // it is atomic without a transaction and safe to repeat after a lost connection: a repeat finds the
 // row no longer in the state it requires and changes nothing.
 extension PostgresOutboxStore {
-    /// Claims up to `limit` due key heads; see ``PostgresOutboxSchema/claim(limit:owner:leaseUntil:now:)``.
+    /// Claims up to `limit` due key heads: only each key's lowest `seq` not delivered or dead, locked with
+    /// `FOR UPDATE SKIP LOCKED`, so that a head another claimer holds is skipped, never replaced by the
+    /// key's next message.
     public func claim(limit: Int, owner: String, leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord] {
         try await retrying("claim messages") {
             let rows = try await self.client.query(

@@ -45,7 +45,7 @@ enum PostgresTestServer {
     /// A new empty database; the URL to it.
     static func freshDatabase() async throws -> String {
         let name = "t_" + OutboxIdentifier.make().prefix(16)
-        try await admin { try await $0.query("CREATE DATABASE \(unescaped: name)", logger: quietLogger) }
+        try await admin { _ = try await $0.query("CREATE DATABASE \(unescaped: name)", logger: quietLogger) }
         return url.replacingOccurrences(of: "/\(parsed.database)", with: "/\(name)")
     }
 
