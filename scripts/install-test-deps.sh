@@ -16,5 +16,5 @@ if [ "$(id -u)" = 0 ] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; 
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null 2>&1 \
     || echo "install-test-deps: could not install postgresql; PostgreSQL cases will be skipped"
 fi
-bash "$(dirname "$0")/test-postgres.sh" start || echo "install-test-deps: the test PostgreSQL did not start; PostgreSQL cases will be skipped"
+(bash "$(dirname "$0")/test-postgres.sh" start && bash "$(dirname "$0")/test-postgres.sh" clean) || echo "install-test-deps: the test PostgreSQL did not start; PostgreSQL cases will be skipped"
 exit 0

@@ -4,6 +4,7 @@
 #   scripts/test-postgres.sh start            # initdb on first use, then start (no-op when running)
 #   scripts/test-postgres.sh stop-immediate   # pg_ctl stop -m immediate (a crash, for the tests)
 #   scripts/test-postgres.sh stop
+#   scripts/test-postgres.sh clean            # drops the per-test databases of earlier runs
 #   scripts/test-postgres.sh url              # prints the connection URL the tests use
 #
 # Fixed, documented settings so that `swift test` finds it without a hand-off file:
@@ -66,15 +67,23 @@ SELECT 'CREATE ROLE $ROLE LOGIN CREATEDB' WHERE NOT EXISTS (SELECT FROM pg_roles
 ALTER ROLE $ROLE PASSWORD '$PASSWORD';
 GRANT pg_signal_backend TO $ROLE;
 SELECT 'CREATE DATABASE $DATABASE OWNER $ROLE' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DATABASE') \gexec
--- The databases earlier test runs made for each test (t_...) and benchmark runs left behind.
+SQL
+}
+
+# Drops the databases earlier test runs made for each test (t_...) and benchmark runs left behind; not
+# part of `start`, which the tests themselves call mid-run after a crash.
+clean() {
+    superuser_psql <<SQL
+SET client_min_messages = warning;
 SELECT format('DROP DATABASE %I WITH (FORCE)', datname) FROM pg_database WHERE datname ~ '^(t_|triage_bench_)[0-9a-f]+$' \gexec
 SQL
 }
 
 case "${1:-start}" in
     start) start ;;
+    clean) clean ;;
     stop) if running; then as_owner "$BIN/pg_ctl" -D "$DATA" -w stop -m fast >/dev/null; fi ;;
     stop-immediate) as_owner "$BIN/pg_ctl" -D "$DATA" -w stop -m immediate >/dev/null ;;
     url) echo "postgres://$ROLE:$PASSWORD@127.0.0.1:$PORT/$DATABASE" ;;
-    *) echo "usage: $0 start|stop|stop-immediate|url" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|stop-immediate|clean|url" >&2; exit 2 ;;
 esac
