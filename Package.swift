@@ -12,7 +12,6 @@ let package = Package(
         .library(name: "TriageChaos", targets: ["TriageChaos"]),
         .library(name: "TriageTestKit", targets: ["TriageTestKit"]),
         .library(name: "TriageProbe", targets: ["TriageProbe"]),
-        .library(name: "TriageSimulation", targets: ["TriageSimulation"]),
         .library(name: "TriageHandlers", targets: ["TriageHandlers"]),
         .library(name: "TriageHandlersSQLite", targets: ["TriageHandlersSQLite"]),
         .library(name: "TriageS3", targets: ["TriageS3"]),
@@ -128,11 +127,23 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // Tooling the `triage` executable uses and no product sells: the virtual-time simulations, and
+        // the benchmarks, load driver and SVG plots.
         .target(name: "TriageSimulation", dependencies: ["Triage", "TriageTestKit"]),
+        .target(
+            name: "TriageBench",
+            dependencies: [
+                "Triage", "TriageHTTP", "TriageChaos", "TriageSimulation", "TriageProbe",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "TriageProbe",
             dependencies: [
-                "Triage", "TriageNIO", "TriageHTTP", "TriageChaos", "TriageSimulation",
+                "Triage", "TriageNIO", "TriageHTTP", "TriageChaos",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -180,7 +191,7 @@ let package = Package(
         .executableTarget(
             name: "triage",
             dependencies: [
-                "Triage", "TriageProbe", "TriageChaos", "TriageSimulation", "TriageS3", "TriageTestSupport",
+                "Triage", "TriageProbe", "TriageBench", "TriageChaos", "TriageSimulation", "TriageS3", "TriageTestSupport",
                 "TriageOutbox", "TriageOutboxSQLite", "TriageOutboxPostgres",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -219,11 +230,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TriageSimulationTests", dependencies: ["TriageSimulation", "TriageTestKit"]),
-        .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageChaos", "TriageSimulation"]),
+        .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageBench", "TriageChaos", "TriageSimulation"]),
         .testTarget(
             name: "TriageChaosTests",
             dependencies: [
-                "TriageChaos", "TriageHTTP", "TriageProbe",
+                "TriageChaos", "TriageHTTP", "TriageProbe", "TriageBench",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

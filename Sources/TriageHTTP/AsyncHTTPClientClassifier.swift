@@ -4,7 +4,10 @@ import AsyncHTTPClient
 
 /// Classifies every public `HTTPClientError` of AsyncHTTPClient.
 ///
-/// Matching is by the error's `shortDescription`, a bounded set of string literals, so it allocates nothing.
+/// Matching is by the error's `Equatable` static values (`.readTimeout`, `.remoteConnectionClosed`, ...);
+/// the two errors that carry a value (`unsupportedScheme(_:)`,
+/// `serverOfferedUnsupportedApplicationProtocol(_:)`) cannot be compared without it and are matched by
+/// their `shortDescription`. Nothing is allocated on the way.
 public struct AsyncHTTPClientClassifier: FailureClassifier {
     public init() {}
 
@@ -14,41 +17,41 @@ public struct AsyncHTTPClientClassifier: FailureClassifier {
     }
 
     static func classify(_ error: HTTPClientError) -> Failure {
-        let name = error.shortDescription
         let kind: FailureKind
-        switch name {
-        case "Invalid URL", "Empty host", "Empty scheme", "Unsupported scheme", "Missing socket path":
+        switch error {
+        case .invalidURL, .emptyHost, .emptyScheme, .missingSocketPath:
             kind = .requestInvalidURL
-        case "Read timeout", "Write timeout":
+        case .readTimeout, .writeTimeout:
             kind = .responseTimeout
-        case "Remote connection closed":
+        case .remoteConnectionClosed:
             kind = .connectionClosed
-        case "Cancelled", "Request stream cancelled":
+        case .cancelled, .requestStreamCancelled:
             kind = .cancelled
-        case "Redirect limit reached", "Redirect cycle detected":
+        case .redirectLimitReached, .redirectCycleDetected:
             kind = .redirectTooMany
-        case "Unclean shutdown":
+        case .uncleanShutdown:
             kind = .tlsClosed
-        case "Connect timeout", "SOCKS handshake timeout", "HTTP proxy handshake timeout",
-            "Get connection from pool timeout":
+        case .connectTimeout, .socksHandshakeTimeout, .httpProxyHandshakeTimeout, .getConnectionFromPoolTimeout:
             kind = .connectTimeout
-        case "TLS handshake timeout":
-            return Failure(.tlsHandshakeFailed, underlying: error, detail: name)
-        case "Deadline exceeded":
-            kind = .deadlineExceeded
-        case "Invalid proxy response", "HTTP end received after head with 1xx":
-            kind = .responseMalformed
-        case "Proxy authentication required":
-            return Failure(.httpClientError, status: 407, underlying: error, detail: name)
-        case "Server offered unsupported application protocol":
+        case .tlsHandshakeTimeout:
             kind = .tlsHandshakeFailed
+        case .deadlineExceeded:
+            kind = .deadlineExceeded
+        case .invalidProxyResponse:
+            kind = .responseMalformed
+        case .proxyAuthenticationRequired:
+            return Failure(.httpClientError, status: 407, underlying: error, detail: error.shortDescription)
         default:
+            switch error.shortDescription {
+            case "Unsupported scheme": kind = .requestInvalidURL
+            case "Server offered unsupported application protocol": kind = .tlsHandshakeFailed
             // Request-building and configuration errors: identity coding, chunked twice, missing
             // length, TRACE with a body, bad header names/values, body length mismatch, write after
             // send, incompatible headers, shutdown, invalid configuration, internal state.
-            kind = .requestInvalid
+            default: kind = .requestInvalid
+            }
         }
-        return Failure(kind, underlying: error, detail: name)
+        return Failure(kind, underlying: error, detail: error.shortDescription)
     }
 }
 

@@ -40,15 +40,20 @@ extension ResilientHTTPClient {
     /// request again and calls `handle` with the new response. Write `handle` so that it can start over.
     /// Errors `handle` throws itself are classified with ``ResilientHTTPClientOptions/classifier`` (a ``Failure`` is kept).
     ///
+    /// - Parameter idempotent: whether the request may be resent after a failure that may have reached the
+    ///   server (`nil`, the default: when its method is idempotent or it carries an idempotency key). A
+    ///   failure that certainly did not reach it is retried either way.
     /// - Throws: a ``Failure`` (with ``Failure/history``) when the request fails for good.
     @inlinable
     public func execute<T: Sendable>(
         _ request: HTTPClientRequest,
         body: RequestBody? = nil,
+        idempotent: Bool? = nil,
         logger: Logger? = nil,
         _ handle: @escaping @Sendable (StreamingResponse) async throws -> T
     ) async throws -> T {
-        let prepared = prepare(request, body: body)
+        var prepared = prepare(request, body: body)
+        if let idempotent { prepared.idempotent = idempotent }
         if prepared.replayable {
             return try await send(prepared, through: pipeline, logger: logger, handle)
         }

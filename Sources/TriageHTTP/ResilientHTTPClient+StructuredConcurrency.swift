@@ -3,8 +3,8 @@ import Logging
 import NIOCore
 
 extension ResilientHTTPClient {
-    /// Starts a client with its own AsyncHTTPClient, runs `body`, and shuts AsyncHTTPClient down
-    /// afterwards, whether `body` throws or not.
+    /// Starts a client with its own AsyncHTTPClient (`HTTPClient.withHTTPClient`), runs `body`, and
+    /// shuts AsyncHTTPClient down afterwards, whether `body` throws or not.
     ///
     /// `configuration` is used with `connectionPool.retryConnectionEstablishment = false` (Triage owns
     /// the retry loop) and, when it sets no read timeout, `options.idleTimeout` as the read timeout.
@@ -17,21 +17,14 @@ extension ResilientHTTPClient {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (ResilientHTTPClient<C>) async throws -> Return
     ) async throws -> Return {
-        let httpClient = HTTPClient(
+        try await HTTPClient.withHTTPClient(
             eventLoopGroup: eventLoopGroup,
             configuration: Self.configure(configuration, options: options),
-            backgroundActivityLogger: backgroundActivityLogger ?? Logger(label: "triage.http", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
-        let client = ResilientHTTPClient(httpClient: httpClient, pipeline: pipeline, options: options)
-        let result: Return
-        do {
-            result = try await body(client)
-        } catch {
-            try? await httpClient.shutdown()
-            throw error
+            backgroundActivityLogger: backgroundActivityLogger ?? Logger(label: "triage.http", factory: { _ in SwiftLogNoOpLogHandler() }),
+            isolation: isolation
+        ) { httpClient in
+            try await body(ResilientHTTPClient(httpClient: httpClient, pipeline: pipeline, options: options))
         }
-        try await httpClient.shutdown()
-        return result
     }
 
     /// `configuration` as the client needs it: no connection-establishment retry, a read timeout.
@@ -39,8 +32,7 @@ extension ResilientHTTPClient {
         var configuration = configuration
         configuration.connectionPool.retryConnectionEstablishment = false
         if configuration.timeout.read == nil {
-            let (seconds, attoseconds) = options.idleTimeout.components
-            configuration.timeout.read = .nanoseconds(min(seconds, 86_400 * 365) * 1_000_000_000 + attoseconds / 1_000_000_000)
+            configuration.timeout.read = min(.hours(24 * 365), TimeAmount(options.idleTimeout))
         }
         return configuration
     }

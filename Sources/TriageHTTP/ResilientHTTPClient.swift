@@ -65,15 +65,18 @@ public struct ResilientHTTPClient<C: Clock>: Sendable where C.Duration == Durati
     ///     instead counts as a stream: sent once, never retried.
     ///   - maximumBodySize: the largest response body collected, in bytes (default 16 MiB); a larger one
     ///     fails with `response.tooLarge`.
+    ///   - idempotent: whether the request may be resent after a failure that may have reached the server
+    ///     (`nil`, the default: when its method is idempotent or it carries an idempotency key).
     /// - Throws: a ``Failure`` (with ``Failure/history``) when the request fails for good.
     @inlinable
     public func execute(
         _ request: HTTPClientRequest,
         body: RequestBody? = nil,
         maximumBodySize: Int = 16 << 20,
+        idempotent: Bool? = nil,
         logger: Logger? = nil
     ) async throws -> Response {
-        try await execute(request, body: body, logger: logger) { response in
+        try await execute(request, body: body, idempotent: idempotent, logger: logger) { response in
             let bytes = try await response.body.collect(upTo: maximumBodySize, deadline: response.deadline,
                                                         timeoutKind: response.deadlineFailure)
             return Response(status: response.status, headers: response.headers, body: bytes)

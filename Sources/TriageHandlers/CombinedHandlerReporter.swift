@@ -14,4 +14,8 @@ public struct CombinedHandlerReporter: HandlerReporter {
         }
         if let firstError { throw firstError }
     }
+
+    public func forget(_ object: HandlerObject) async {
+        for reporter in reporters { await reporter.forget(object) }
+    }
 }

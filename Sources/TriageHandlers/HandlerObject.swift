@@ -19,7 +19,12 @@ public struct HandlerObject: Sendable, Hashable, Codable, CustomStringConvertibl
     public var description: String { namespace.map { "\($0)/\(name)" } ?? name }
 
     /// Identity for coalescing: namespace and name (a uid change is a new object under the same key).
-    var key: String { "\(namespace ?? "")/\(name)" }
+    struct Key: Hashable, Sendable {
+        var namespace: String?
+        var name: String
+    }
+
+    var runnerKey: Key { Key(namespace: namespace, name: name) }
 }
 
 /// One change of an object to handle: the object, its newest JSON, the cause, and the change's digest.

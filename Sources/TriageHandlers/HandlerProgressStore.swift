@@ -25,6 +25,13 @@ public protocol HandlerProgressStore: Sendable {
     func load(_ change: HandlerChange) async throws -> ObjectProgress
     /// Replaces the object's progress.
     func save(_ progress: ObjectProgress, for object: HandlerObject) async throws
+    /// Drops what is kept of an object that is gone. Default: nothing (for a store whose progress goes
+    /// with the object).
+    func forget(_ object: HandlerObject) async throws
+}
+
+extension HandlerProgressStore {
+    public func forget(_ object: HandlerObject) async throws {}
 }
 
 /// Progress in this process's memory: lost with it. For tests, and handlers whose progress need not survive.
@@ -39,6 +46,10 @@ public final class InMemoryProgressStore: HandlerProgressStore {
 
     public func save(_ progress: ObjectProgress, for object: HandlerObject) async throws {
         objects.withLock { $0[object] = progress }
+    }
+
+    public func forget(_ object: HandlerObject) async throws {
+        _ = objects.withLock { $0.removeValue(forKey: object) }
     }
 
     /// Every object's progress, for tests.

@@ -19,6 +19,12 @@ public struct HandlerReport: Sendable {
 /// rather than leave a stale report. A reporter that throws is logged and does not stop the runner.
 public protocol HandlerReporter: Sendable {
     func report(_ report: HandlerReport) async throws
+    /// Drops what is kept of an object that is gone. Default: nothing.
+    func forget(_ object: HandlerObject) async
+}
+
+extension HandlerReporter {
+    public func forget(_ object: HandlerObject) async {}
 }
 
 /// Keeps reports in memory, for tests.

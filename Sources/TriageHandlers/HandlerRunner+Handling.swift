@@ -4,13 +4,13 @@ import Triage
 
 extension HandlerRunner {
     /// Handles one change until it is done, superseded by a change with another digest, or the task is cancelled.
-    func handle(_ submitted: HandlerChange) async {
+    func handle(_ submitted: HandlerChange, firstSight: Bool, hooks: ChangeHooks) async {
         var change = submitted
-        let key = change.object.key
         var logger = self.logger
         logger[metadataKey: "k8s.namespace"] = change.object.namespace.map { .string($0) }
         logger[metadataKey: "k8s.name"] = .string(change.object.name)
         logger[metadataKey: "k8s.uid"] = change.object.uid.map { .string($0) }
+        await hooks.prepare(change)
         var progress: ObjectProgress
         do {
             progress = try await store.load(change)
@@ -20,20 +20,23 @@ extension HandlerRunner {
         }
         guard progress.lastHandled != change.digest else {
             logger.trace("triage.handlers.already handled")
+            await hooks.handled(change)
             return
         }
-        let firstSight = state.withLock { $0.seen.insert(key).inserted }
         if progress.handling == change.digest {
             if firstSight, change.cause != .delete { change.cause = .resume }
         } else {
             progress = ObjectProgress(lastHandled: progress.lastHandled, handling: change.digest)
         }
-        let leaves = handlers.filter { $0.causes.contains(change.cause) }.flatMap(\.leaves)
-        while !Task.isCancelled, !supersedes(change) {
-            change = newest(change)
+        let leaves = self.leaves[change.cause] ?? []
+        while !Task.isCancelled, let current = newest(change) {
+            change = current
             var due: Date?
+            var checked = true
             for leaf in leaves where !(progress.handlers[leaf.id]?.isFinished ?? false) {
-                if Task.isCancelled || supersedes(change) { return }
+                // newest(_:) has just checked for the first leaf of the pass.
+                if !checked, Task.isCancelled || supersedes(change) { return }
+                checked = false
                 var leafLogger = logger
                 leafLogger[metadataKey: "triage.handler"] = .string(leaf.id)
                 let current = progress.handlers[leaf.id] ?? HandlerProgress(purpose: change.cause.rawValue)
@@ -53,8 +56,8 @@ extension HandlerRunner {
                 if let delayed = judgement.progress.delayed, !judgement.outcome.isFinal { due = min(due ?? delayed, delayed) }
             }
             guard let due else {
-                // No attempt ran (no handler for this cause, or every one was already done): record the
-                // change as handled.
+                // Every handler is done (or none is registered for this cause): the change is handled;
+                // recorded here when no attempt of this pass recorded it.
                 if progress.lastHandled != change.digest {
                     progress.lastHandled = change.digest
                     progress.handling = nil
@@ -62,6 +65,7 @@ extension HandlerRunner {
                         logger.warning("triage.handlers.save failed", metadata: ["triage.error": "\(error)"])
                     }
                 }
+                await hooks.handled(change)
                 return
             }
             let seconds = max(0, due.timeIntervalSince(wallTime()))
@@ -111,11 +115,17 @@ extension HandlerRunner {
     /// Reports the verdict, then saves the progress that records it (in that order: a runner killed in
     /// between runs the attempt again rather than leave the report stale).
     private func publish(_ judgement: HandlerJudgement, leaf: Handler, change: HandlerChange, progress: ObjectProgress, logger: Logger) async {
-        var metadata: Logger.Metadata = ["triage.outcome": "\(judgement.outcome)", "triage.reason": "\(judgement.reason)"]
-        if let kind = judgement.kind { metadata["triage.kind"] = "\(kind.id)" }
-        switch judgement.outcome {
-        case .failed: logger.warning("triage.handlers.failed", metadata: metadata)
-        default: logger.debug("triage.handlers.verdict", metadata: metadata)
+        let failed: Bool
+        if case .failed = judgement.outcome { failed = true } else { failed = false }
+        // Built only when it is logged: a success at the default level costs no strings.
+        if failed || logger.logLevel <= .debug {
+            var metadata: Logger.Metadata = ["triage.outcome": "\(judgement.outcome)", "triage.reason": "\(judgement.reason)"]
+            if let kind = judgement.kind { metadata["triage.kind"] = "\(kind.id)" }
+            if failed {
+                logger.warning("triage.handlers.failed", metadata: metadata)
+            } else {
+                logger.debug("triage.handlers.verdict", metadata: metadata)
+            }
         }
         do {
             try await reporter.report(HandlerReport(object: change.object, body: change.body, handlerID: leaf.id, cause: change.cause, judgement: judgement))

@@ -66,6 +66,11 @@ public final class SQLiteProgressStore: HandlerProgressStore {
             """, [.text(Self.key(object)), .text(json), .integer(Int(Date().timeIntervalSince1970 * 1000))])
     }
 
+    /// Deletes the object's row.
+    public func forget(_ object: HandlerObject) async throws {
+        _ = try await connection.query("DELETE FROM triage_handler_progress WHERE object = ?", [.text(Self.key(object))])
+    }
+
     /// What SQLite runs with, read back: (`journal_mode`, `synchronous`, `busy_timeout` in ms).
     public func settings() async throws -> (journalMode: String, synchronous: Int, busyTimeout: Int) {
         let mode = try await connection.query("PRAGMA journal_mode").first?.columns.first?.data.string ?? ""

@@ -107,21 +107,24 @@ extension ProbeReport {
     }
 }
 
-/// Writes one JSON object with keys in insertion order.
-struct JSONWriter {
-    enum Value {
+/// Writes one JSON object with keys in insertion order (the probe's and the benchmarks' JSON lines,
+/// whose key order the docs show).
+package struct JSONWriter {
+    package enum Value {
         case string(String), int(Int), double(Double), bool(Bool), null, raw(String)
     }
 
     private var fields: [String] = []
 
-    mutating func field(_ key: String, _ value: Value) {
+    package init() {}
+
+    package mutating func field(_ key: String, _ value: Value) {
         fields.append("\(JSONString.quoted(key)): \(Self.render(value))")
     }
 
-    var text: String { "{" + fields.joined(separator: ", ") + "}" }
+    package var text: String { "{" + fields.joined(separator: ", ") + "}" }
 
-    static func render(_ value: Value) -> String {
+    package static func render(_ value: Value) -> String {
         switch value {
         case .string(let text): JSONString.quoted(TerminalText.escaped(text))
         case .int(let number): String(number)

@@ -73,7 +73,7 @@ extension S3Client {
         return try await pipeline.run(idempotent: true) { attempt in
             spec.attempts?.increment()
             let request = try await client.signedRequest(spec, region: region)
-            let deadline: NIODeadline = attempt.timeLimit.map { .now() + .nanoseconds(Int64($0.components.seconds) * 1_000_000_000 + $0.components.attoseconds / 1_000_000_000) } ?? .distantFuture
+            let deadline: NIODeadline = attempt.timeLimit.map { .now() + TimeAmount($0) } ?? .distantFuture
             let response: S3TransportResponse
             do {
                 response = try await client.transport.send(request, body: spec.body, deadline: deadline, logger: client.logger)

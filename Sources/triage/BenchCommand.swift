@@ -1,4 +1,5 @@
 import ArgumentParser
+import TriageBench
 import TriageProbe
 
 /// `triage bench`: measurements that back Triage's claims.

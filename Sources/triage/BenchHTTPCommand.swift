@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Triage
+import TriageBench
 import TriageProbe
 
 extension BenchCommand {

@@ -35,50 +35,70 @@ struct BenchHandlersCommand: AsyncParsableCommand {
             return HandlerChange(object: HandlerObject(namespace: "bench", name: "o\(index)"), body: body, cause: .create,
                                  digest: HandlerChange.digest(of: body) ?? "")
         }
-        var baseline: [Double] = []
-        var runner: [Double] = []
+        var baseline: [Timing] = []
+        var runner: [Timing] = []
         for _ in 0..<rounds {
-            baseline.append(await Self.direct(changes))
-            runner.append(await Self.throughRunner(changes))
+            baseline.append(await Self.timed(changes.count) { await Self.direct(changes) }.timing)
+            // The store is returned so that freeing it is not timed.
+            runner.append(await Self.timed(changes.count) { await Self.throughRunner(changes) }.timing)
         }
-        let base = Self.median(baseline), through = Self.median(runner)
+        let base = Self.median(baseline.map(\.wall)), through = Self.median(runner.map(\.wall))
+        let baseCPU = Self.median(baseline.map(\.cpu)), throughCPU = Self.median(runner.map(\.cpu))
         let requests = try await Self.requestsPerHandledChange()
         if json {
-            print(#"{"changes": \#(self.changes), "rounds": \#(rounds), "direct_ns": \#(Int(base)), "runner_ns": \#(Int(through)), "overhead_ns": \#(Int(through - base)), "object_writes_per_change": \#(requests.objectWrites), "event_requests_per_change": \#(requests.events)}"#)
+            print(#"{"changes": \#(self.changes), "rounds": \#(rounds), "direct_ns": \#(Int(base)), "runner_ns": \#(Int(through)), "overhead_ns": \#(Int(through - base)), "direct_cpu_ns": \#(Int(baseCPU)), "runner_cpu_ns": \#(Int(throughCPU)), "overhead_cpu_ns": \#(Int(throughCPU - baseCPU)), "object_writes_per_change": \#(requests.objectWrites), "event_requests_per_change": \#(requests.events)}"#)
         } else {
-            print(String(format: "direct call of the handler:        %8.0f ns per change", base))
-            print(String(format: "through HandlerRunner (in memory): %8.0f ns per change (overhead %.0f ns)", through, through - base))
+            print(String(format: "direct call of the handler:        %8.0f ns per change (CPU %.0f ns)", base, baseCPU))
+            print(String(format: "through HandlerRunner (in memory): %8.0f ns per change (CPU %.0f ns); overhead %.0f ns (CPU %.0f ns)",
+                         through, throughCPU, through - base, throughCPU - baseCPU))
             print("annotation progress, one handled change: \(requests.objectWrites) writes to the object (status, annotations), \(requests.events) event request")
         }
     }
 
+    /// Wall-clock and process CPU time per change of one round, in ns. CPU time is what the process
+    /// spent on all its threads: on a machine shared with other work it is steadier than wall time.
+    struct Timing {
+        var wall: Double
+        var cpu: Double
+    }
+
+    static func timed<T>(_ count: Int, _ round: () async -> T) async -> (timing: Timing, result: T) {
+        let (wallStart, cpuStart) = (ContinuousClock.now, processCPUTime())
+        let result = await round()
+        let (wall, cpu) = ((ContinuousClock.now - wallStart).triageSeconds, processCPUTime() - cpuStart)
+        return (Timing(wall: wall * 1e9 / Double(count), cpu: cpu * 1e9 / Double(count)), result)
+    }
+
+    /// Seconds of CPU the process has used (`CLOCK_PROCESS_CPUTIME_ID`).
+    static func processCPUTime() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
     /// The handler's body called for every change, with the context the runner would build: the baseline.
-    static func direct(_ changes: [HandlerChange]) async -> Double {
+    static func direct(_ changes: [HandlerChange]) async {
         let count = Atomic<Int>(0)
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let started = ContinuousClock.now
         for change in changes {
             let context = HandlerContext(object: change.object, body: change.body, cause: change.cause, retry: 0, started: Date(),
                                          handlerID: "h", logger: logger)
             if context.retry == 0 { count.add(1, ordering: .relaxed) }
         }
-        return (ContinuousClock.now - started).triageSeconds * 1e9 / Double(changes.count)
     }
 
     /// Every change submitted to a runner with in-memory progress, timed until all are handled.
-    static func throughRunner(_ changes: [HandlerChange]) async -> Double {
+    static func throughRunner(_ changes: [HandlerChange]) async -> InMemoryProgressStore {
         let count = Atomic<Int>(0)
         let store = InMemoryProgressStore()
         let runner = HandlerRunner(handlers: [Handler(id: "h") { _ in count.add(1, ordering: .relaxed) }], store: store,
                                    clock: ContinuousClock(), logger: Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() }))
-        let started = ContinuousClock.now
         let running = Task { await runner.run() }
         for change in changes { runner.submit(change) }
         runner.finish()
         await running.value
-        let elapsed = ContinuousClock.now - started
         precondition(count.load(ordering: .relaxed) == changes.count, "the runner skipped changes")
-        return elapsed.triageSeconds * 1e9 / Double(changes.count)
+        return store
     }
 
     static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }

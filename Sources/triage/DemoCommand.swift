@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TriageBench
 import TriageProbe
 
 /// `triage demo`: the same workload against an embedded chaos server with no retries, naive retries

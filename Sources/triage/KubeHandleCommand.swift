@@ -105,11 +105,7 @@ struct KubeHandleCommand: AsyncParsableCommand {
             let gaveUp: (any Error)? = await withTaskGroup(of: (any Error)?.self) { group in
                 group.addTask {
                     do {
-                        try await supervisor.run { update in
-                            if case .change(let change) = update, let handlerChange = HandlerChange(change) {
-                                runner.submit(handlerChange)
-                            }
-                        }
+                        try await runner.submitChanges(of: supervisor)
                         return nil
                     } catch {
                         return error

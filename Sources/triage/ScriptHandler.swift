@@ -45,8 +45,8 @@ struct ScriptHandler: Sendable {
         case .exited(let code): (exit, signal) = (code, nil)
         case .signaled(let number): (exit, signal) = (nil, number)
         }
-        try ScriptVerdict.result(exit: exit, signal: signal, standardOutput: result.standardOutput ?? "",
-                                 standardError: result.standardError ?? "", temporaryDelay: temporaryDelay).get()
+        try ScriptVerdict.result(exit: exit, signal: signal, standardOutput: result.standardOutput,
+                                 standardError: result.standardError, temporaryDelay: temporaryDelay).get()
     }
 
     /// An unlinked temporary file holding `body`, open for reading from its start.

@@ -1,5 +1,6 @@
 import Testing
 import TriageChaos
+import TriageBench
 import TriageProbe
 
 /// The demo's workload, run tiny (and one run at a time, to keep the load down): the numbers must

@@ -101,6 +101,27 @@ import TriageTestKit
         #expect(clock.now.offset == .zero)
     }
 
+    @Test func aForgottenObjectIsNotRetriedAndItsProgressIsDropped() async throws {
+        let calls = LockedValue(0)
+        let handler = Handler(id: "h") { _ in
+            calls.withLock { $0 += 1 }
+            throw TemporaryError("wait", delay: .seconds(600))
+        }
+        let runner = runner([handler])
+        let task = Task { await runner.run() }
+        runner.submit(Self.change(1))
+        await clock.waitForSleepers(1)
+        #expect(store.snapshot[Self.object] != nil)
+        await runner.forget(Self.object)
+        // The wait is cut short and the worker stops: the 600 s retry never comes.
+        clock.advance(by: .seconds(3600))
+        for _ in 0..<1000 { await Task.yield() }
+        runner.finish()
+        await task.value
+        #expect(calls.withLock { $0 } == 1)
+        #expect(store.snapshot[Self.object] == nil)
+    }
+
     @Test func aHandledChangeIsNotRunAgainByARestartedRunner() async throws {
         let calls = LockedValue(0)
         let handler = Handler(id: "h") { _ in calls.withLock { $0 += 1 } }

@@ -101,8 +101,9 @@ import TriageKubernetes
         try await Self.with { cluster in
             cluster.server.create(in: Self.widgets, name: "w", data: ["size": "1"])
             let script = try Self.script(in: cluster.directory, named: "w", """
-            # A long first delay: the test kills the runner inside it.
-            if [ "$runs" -eq 1 ]; then echo "delay=4"; echo "not ready" >&2; exit 75; fi
+            # A long first delay: the test kills the runner inside it (8 s: a loaded machine's test
+            # process polls slowly, and must see the first attempt recorded before the second runs).
+            if [ "$runs" -eq 1 ]; then echo "delay=8"; echo "not ready" >&2; exit 75; fi
             if [ "$runs" -eq 2 ]; then echo "delay=0.5"; echo "not ready" >&2; exit 75; fi
             exit 0
             """)

@@ -18,6 +18,7 @@ enum FakeCluster {
     static func with<T>(
         bookmarkInterval: Duration? = .seconds(1),
         tokenFile: Bool = false,
+        pipeline: Pipeline<ContinuousClock> = FakeCluster.pipeline,
         _ body: (FakeKubernetesServer, KubernetesClient<ContinuousClock>, String) async throws -> T
     ) async throws -> T {
         let server = try await FakeKubernetesServer.start(bookmarkInterval: bookmarkInterval)

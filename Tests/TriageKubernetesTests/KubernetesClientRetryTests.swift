@@ -35,3 +35,21 @@ import TriageChaos
         #expect(try await Self.sent { _ = try await $0.get(Self.path + "/a") } == 2)
     }
 }
+
+/// Each request passes the client's pipeline once: its bulkhead permit, breaker ticket and observer
+/// record are taken once per HTTP request, whatever the operation.
+@Suite struct KubernetesClientPipelineTests {
+    @Test func replaceWithoutResourceVersionTakesOneBulkheadPermitAndOneRecord() async throws {
+        let records = LockedValue<[DecisionRecord]>([])
+        // One slot, no queue: a request nested inside another's pass would be refused (`concurrency.limited`).
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: try RetryPolicy(maxAttempts: 2), bulkhead: try Bulkhead(maximumConcurrent: 1),
+                                timeout: .seconds(20), attemptTimeout: .seconds(10), observer: { record in records.withLock { $0.append(record) } })
+        try await FakeCluster.with(pipeline: pipeline) { server, client, _ in
+            server.create(in: FakeCluster.configmaps, name: "a")
+            let replaced = try await client.replace(FakeCluster.configmaps + "/a", json: Array(#"{"metadata":{"name":"a"},"data":{"k":"2"}}"#.utf8))
+            #expect(replaced.name == "a")
+            #expect(server.requests.filter { $0.hasSuffix("/configmaps/a") }.count == 1)
+        }
+        #expect(records.withLock { $0.map(\.action) } == [.succeeded])
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TriageKubernetes
 
@@ -48,5 +49,22 @@ import Testing
         let empty = try KubernetesObjectList(json: Array(#"{"metadata":{"resourceVersion":"3"},"items":null}"#.utf8))
         #expect(empty.items.isEmpty)
         #expect(throws: KubernetesDecodingError.self) { try KubernetesObjectList(json: Array(#"{"items":[{"metadata":{}}, 5]}"#.utf8)) }
+    }
+}
+
+/// The scanner's string skipping (eight bytes at a time) against Foundation's JSON parser.
+@Suite struct JSONScannerStringTests {
+    @Test(arguments: [#"""#, #"\\"#, "\u{01}", "\n", "\u{1F}", #"\""#, "é", "\u{7F}"])
+    func aSpecialByteAtEveryOffsetIsFound(special: String) throws {
+        for length in 0..<20 {
+            for offset in 0...length {
+                var text = String(repeating: "a", count: length)
+                text.insert(contentsOf: special, at: text.index(text.startIndex, offsetBy: offset))
+                let json = Array(("[\"" + text + "\"]").utf8)
+                let foundation = (try? JSONSerialization.jsonObject(with: Data(json))) != nil
+                let scanned = JSONScanner.with(json) { $0.skipValue(0) } == json.count
+                #expect(scanned == foundation, "\(json.map { String(format: "%02x", $0) }.joined())")
+            }
+        }
     }
 }

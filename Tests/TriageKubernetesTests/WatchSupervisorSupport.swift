@@ -48,10 +48,8 @@ extension FakeCluster {
             let path = try server.writeKubeconfig(to: directory.path + "/kubeconfig")
             let configuration = try KubernetesConfiguration.load(kubeconfig: path)
             let pipeline = Pipeline(clock: clock, retry: .never)
-            var http = HTTPClient.Configuration()
-            http.tlsConfiguration = try configuration.tlsConfiguration()
             let result = try await ResilientHTTPClient.withClient(
-                pipeline: pipeline, configuration: http, options: KubernetesClient<ManualClock>.httpOptions()
+                pipeline: pipeline, configuration: try configuration.httpClientConfiguration(), options: KubernetesClient<ManualClock>.httpOptions()
             ) { resilient in
                 try await body(server, KubernetesClient(http: resilient, configuration: configuration))
             }

@@ -76,7 +76,7 @@ import TriageKubernetes
             }
             #expect(supervisor.statistics.lists == 1)
             #expect(!recorder.verdicts.contains { $0.kind == .streamStalled })
-            #expect(recorder.verdicts.allSatisfy { $0.kind == .streamEnded })
+            #expect(recorder.verdicts.allSatisfy { $0.kind == .streamEnded }, "\(recorder.verdicts.map(\.description))")
         }
     }
 

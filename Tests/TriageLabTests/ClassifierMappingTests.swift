@@ -24,7 +24,7 @@ import TriageHTTP
         (.socksHandshakeTimeout, "connect.timeout"), (.httpProxyHandshakeTimeout, "connect.timeout"),
         (.getConnectionFromPoolTimeout, "connect.timeout"), (.tlsHandshakeTimeout, "tls.handshakeFailed"),
         (.deadlineExceeded, "deadline.exceeded"), (.invalidProxyResponse, "response.malformed"),
-        (.httpEndReceivedAfterHeadWith1xx, "response.malformed"), (.proxyAuthenticationRequired, "http.clientError"),
+        (.proxyAuthenticationRequired, "http.clientError"),
         (.serverOfferedUnsupportedApplicationProtocol("h3"), "tls.handshakeFailed"),
         (.alreadyShutdown, "request.invalid"), (.identityCodingIncorrectlyPresent, "request.invalid"),
         (.chunkedSpecifiedMultipleTimes, "request.invalid"), (.contentLengthMissing, "request.invalid"),

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TriageProbe
+@testable import TriageBench
 
 @Suite struct HTTPOverheadBenchmarkTests {
     @Test func tinyRunHasTheDocumentedShape() async throws {

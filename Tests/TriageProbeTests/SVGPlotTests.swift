@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
+import TriageBench
 import TriageProbe
 import TriageSimulation
 

@@ -15,8 +15,8 @@ import Darwin
 ///
 /// `package`: the project's modules and tests share it; it is not part of the public API.
 package final class LockedValue<Value>: @unchecked Sendable {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var value: Value
 
     package init(_ value: Value) {
         self.value = value
@@ -32,7 +32,9 @@ package final class LockedValue<Value>: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    /// Runs `body` with the value, holding the lock.
+    /// Runs `body` with the value, holding the lock. Inlinable, so that each module specialises it
+    /// for its own values instead of calling the generic version.
+    @inlinable
     package func withLock<Result, E: Error>(_ body: (inout Value) throws(E) -> Result) throws(E) -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

@@ -1,8 +1,9 @@
-/// How a ``Pipeline`` holds an attempt to its attempt timeout and the overall deadline.
+/// How a ``Pipeline`` holds an attempt to its attempt timeout and the overall deadline. Default:
+/// ``cooperative``.
 public enum TimeoutEnforcement: Sendable, Hashable {
     /// The attempt runs in a child task that is cancelled when its time is up, so any code that
     /// honours task cancellation is cut short. Costs a child task and a timer per attempt (a few µs).
-    /// The default.
+    /// Choose it for attempts that do not take a deadline themselves.
     case cancel
     /// The attempt is handed its time (``Pipeline/Attempt/deadline``, ``Pipeline/Attempt/timeLimit``)
     /// and is trusted to stop by then, the way gRPC propagates deadlines and Polly's timeouts
@@ -10,6 +11,6 @@ public enum TimeoutEnforcement: Sendable, Hashable {
     /// Nothing runs beside the attempt, so a successful call costs no task, timer or allocation. An
     /// attempt that overruns is not cut short; when it then fails with a timeout or deadline error,
     /// the failure is reported as `attempt.timeout` (or `deadline.exceeded` for the overall deadline).
-    /// The default.
+    /// The default of ``Pipeline``'s initialisers.
     case cooperative
 }

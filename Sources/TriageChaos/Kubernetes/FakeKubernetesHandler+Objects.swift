@@ -94,8 +94,7 @@ extension FakeKubernetesHandler {
             replaced = current.json
             replaced["status"] = object["status"]
         }
-        let stored = server.store.put(replaced, in: route.collection, namespace: route.namespace, type: "MODIFIED")
-        respond(200, stored.json, context: context)
+        write(replaced, over: current, name: name, route: route, context: context)
     }
 
     /// Merge and strategic merge patches are applied as RFC 7386 merge patches; JSON patches are refused (415).
@@ -109,17 +108,61 @@ extension FakeKubernetesHandler {
             respond(404, Self.notFound(name), context: context)
             return
         }
-        let merged = Self.merge(current.json, patch)
-        let stored = server.store.put(merged, in: route.collection, namespace: route.namespace, type: "MODIFIED")
+        // As the API server does: a resourceVersion in the patch is a precondition.
+        if let asked = (patch["metadata"] as? [String: Any])?["resourceVersion"] as? String, asked != String(current.resourceVersion) {
+            respond(409, Self.status(409, "Conflict", "Operation cannot be fulfilled on \"\(name)\": the object has been modified; please apply your changes to the latest version and try again"), context: context)
+            return
+        }
+        write(Self.merge(current.json, patch), over: current, name: name, route: route, context: context)
+    }
+
+    /// Stores an update, with the API server's finalizer rules: no new finalizer on an object being
+    /// deleted (422), and an object being deleted whose last finalizer is removed is deleted.
+    private func write(_ object: [String: any Sendable], over current: StoredObject, name: String, route: FakeKubernetesRoute, context: ChannelHandlerContext) {
+        let before = Self.finalizers(current.json)
+        let after = Self.finalizers(object)
+        if Self.isDeleting(current.json), !Set(after).isSubset(of: before) {
+            respond(422, Self.status(422, "Invalid", "metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted"), context: context)
+            return
+        }
+        let stored = server.store.put(object, in: route.collection, namespace: route.namespace, type: "MODIFIED")
+        if Self.isDeleting(stored.json), after.isEmpty {
+            _ = server.store.remove(name, from: route.collection)
+        }
         respond(200, stored.json, context: context)
     }
 
+    /// An object with finalizers is only marked (`deletionTimestamp`, a MODIFIED event) until the last
+    /// one is removed; one without is removed at once (a DELETED event).
     func delete(_ name: String, route: FakeKubernetesRoute, context: ChannelHandlerContext) {
+        guard let current = server.store.object(name, in: route.collection) else {
+            respond(404, Self.notFound(name), context: context)
+            return
+        }
+        if !Self.finalizers(current.json).isEmpty {
+            guard !Self.isDeleting(current.json) else { return respond(200, current.json, context: context) }
+            var marked = current.json
+            var metadata = marked["metadata"] as? [String: any Sendable] ?? [:]
+            metadata["deletionTimestamp"] = Date().formatted(.iso8601)
+            marked["metadata"] = metadata
+            let stored = server.store.put(marked, in: route.collection, namespace: route.namespace, type: "MODIFIED")
+            return respond(200, stored.json, context: context)
+        }
         guard let stored = server.store.remove(name, from: route.collection) else {
             respond(404, Self.notFound(name), context: context)
             return
         }
         respond(200, stored.json, context: context)
+    }
+
+    typealias StoredObject = FakeKubernetesStore.StoredObject
+
+    static func finalizers(_ object: [String: any Sendable]) -> [String] {
+        (object["metadata"] as? [String: Any])?["finalizers"] as? [String] ?? []
+    }
+
+    static func isDeleting(_ object: [String: any Sendable]) -> Bool {
+        (object["metadata"] as? [String: Any])?["deletionTimestamp"] is String
     }
 
     private func parsedBody(context: ChannelHandlerContext) -> [String: any Sendable]? {

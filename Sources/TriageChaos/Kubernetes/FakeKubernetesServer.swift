@@ -51,10 +51,13 @@ public final class FakeKubernetesServer: Sendable {
     ///   - tokens: the bearer tokens it accepts (default `["triage-test-token"]`); empty: no authentication.
     ///   - bookmarkInterval: how often a watch that asks for bookmarks gets one (default 1 s; `nil`: never).
     ///   - port: the port to listen on (default 0: a free one).
+    ///   - certifiedNames: the DNS names and IP literals its certificate is for (default `localhost` and
+    ///     `127.0.0.1`).
     public static func start(tokens: Set<String> = ["triage-test-token"], bookmarkInterval: Duration? = .seconds(1), port: Int = 0,
+                             certifiedNames: [String] = ["localhost", "127.0.0.1"],
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> FakeKubernetesServer {
         let certificates = try TestCertificates()
-        let tls = try TestCertificates.serverConfiguration(for: certificates.leaf())
+        let tls = try TestCertificates.serverConfiguration(for: certificates.leaf(for: certifiedNames))
         let context = try NIOSSLContext(configuration: tls)
         let settings = NIOLockedValueBox(Settings(tokens: tokens, bookmarkInterval: bookmarkInterval.map(Self.timeAmount)))
         let box = NIOLockedValueBox<FakeKubernetesServer?>(nil)
@@ -173,9 +176,11 @@ public final class FakeKubernetesServer: Sendable {
     public var openWatches: Int { store.openWatches }
 
     /// Writes a kubeconfig for this server (its CA inline, one context `fake` as current-context) and
-    /// returns its path. `tokenFile` puts the token in that file and names the file instead.
+    /// returns its path. `tokenFile` puts the token in that file and names the file instead;
+    /// `tlsServerName` sets the cluster's `tls-server-name`.
     @discardableResult
-    public func writeKubeconfig(to path: String, token: String? = "triage-test-token", tokenFile: String? = nil) throws -> String {
+    public func writeKubeconfig(to path: String, token: String? = "triage-test-token", tokenFile: String? = nil,
+                                tlsServerName: String? = nil) throws -> String {
         let ca = Data(certificates.ca.certificatePEM.utf8).base64EncodedString()
         var user = ""
         if let tokenFile {
@@ -192,7 +197,7 @@ public final class FakeKubernetesServer: Sendable {
           cluster:
             server: \(url)
             certificate-authority-data: \(ca)
-        users:
+        \(tlsServerName.map { "    tls-server-name: \($0)\n" } ?? "")users:
         - name: fake-user
           user:
         \(user.isEmpty ? "    {}\n" : user)contexts:
@@ -208,8 +213,5 @@ public final class FakeKubernetesServer: Sendable {
         return path
     }
 
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
+    static func timeAmount(_ duration: Duration) -> TimeAmount { TimeAmount(duration) }
 }

@@ -26,11 +26,7 @@ final class ResilientHTTPClientCore: Sendable {
     /// `duration` (clamped to 0...1 year) as whole nanoseconds, rounded down.
     @usableFromInline
     static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = max(duration, .zero).components
-        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let year = TimeAmount.hours(24 * 365)
-        guard !nanoseconds.overflow else { return year }
-        return min(year, .nanoseconds(nanoseconds.partialValue + attoseconds / 1_000_000_000))
+        min(.hours(24 * 365), TimeAmount(max(duration, .zero)))
     }
 
     /// `remaining` as a `TimeAmount`; the conversion is skipped when it is the attempt timeout.

@@ -82,6 +82,11 @@ public final class AnnotationProgressStore<C: Clock>: HandlerProgressStore where
         written.withLock { $0[object] = (progress, keys) }
     }
 
+    /// Forgets what it wrote for the object (the annotations went with it).
+    public func forget(_ object: HandlerObject) async throws {
+        _ = written.withLock { $0.removeValue(forKey: object) }
+    }
+
     /// `metadata.annotations` of an object's JSON, as strings.
     static func annotations(of json: [UInt8]) -> [String: String] {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(json))) as? [String: Any],

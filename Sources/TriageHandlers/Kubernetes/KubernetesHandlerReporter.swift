@@ -25,9 +25,14 @@ public final class KubernetesHandlerReporter<C: Clock>: HandlerReporter where C.
 
     struct ReporterState {
         var statusUnsupported = false
-        /// Event name and count by object uid (or key), reason and message.
-        var events: [String: (name: String, count: Int)] = [:]
+        /// Event name and count by object (uid, or namespace/name), then by reason and message; at
+        /// most ``eventsPerObject`` per object, and forgotten with the object.
+        var events: [String: [String: (name: String, count: Int)]] = [:]
     }
+
+    /// How many distinct events per object are remembered for counting: 16. A message beyond them
+    /// pushes out another one, whose next occurrence then posts a new event instead of counting.
+    static var eventsPerObject: Int { 16 }
 
     public init(client: KubernetesClient<C>, collection: String, statusField: String = "triage", component: String = "triage",
                 logger: Logger? = nil) {
@@ -89,14 +94,15 @@ public final class KubernetesHandlerReporter<C: Clock>: HandlerReporter where C.
         }
         let message = Self.eventMessage(report)
         let namespace = report.object.namespace ?? "default"
-        let key = "\(report.object.uid ?? report.object.description)|\(reason)|\(message)"
+        let object = Self.eventsKey(report.object)
+        let key = "\(reason)|\(message)"
         let now = Date().formatted(.iso8601)
-        if let known = state.withLock({ $0.events[key] }) {
+        if let known = state.withLock({ $0.events[object]?[key] }) {
             let count = known.count + 1
             let patch = try JSONSerialization.data(withJSONObject: ["count": count, "lastTimestamp": now], options: [.sortedKeys])
             do {
                 _ = try await client.patch("/api/v1/namespaces/\(namespace)/events/\(known.name)", .merge, json: [UInt8](patch), logger: logger)
-                state.withLock { $0.events[key] = (known.name, count) }
+                remember(known.name, count: count, key: key, object: object)
                 return
             } catch let failure as Triage.Failure where failure.status == 404 {
                 // Events are garbage-collected (an hour by default): post a new one.
@@ -113,8 +119,23 @@ public final class KubernetesHandlerReporter<C: Clock>: HandlerReporter where C.
         ]
         let body = try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys])
         let created = try await client.create("/api/v1/namespaces/\(namespace)/events", json: [UInt8](body), logger: logger)
-        state.withLock { $0.events[key] = (created.name, 1) }
+        remember(created.name, count: 1, key: key, object: object)
     }
+
+    public func forget(_ object: HandlerObject) async {
+        _ = state.withLock { $0.events.removeValue(forKey: Self.eventsKey(object)) }
+    }
+
+    private func remember(_ name: String, count: Int, key: String, object: String) {
+        state.withLock { state in
+            var events = state.events[object] ?? [:]
+            if events[key] == nil, events.count >= Self.eventsPerObject, let any = events.keys.first { events[any] = nil }
+            events[key] = (name, count)
+            state.events[object] = events
+        }
+    }
+
+    private static func eventsKey(_ object: HandlerObject) -> String { object.uid ?? object.description }
 
     /// `Handler provision failed (http.throttled), will retry: <message>`, at most 1,024 characters.
     static func eventMessage(_ report: HandlerReport) -> String {

@@ -35,6 +35,19 @@ extension KubernetesConfiguration {
         }
         return tls
     }
+
+    /// The AsyncHTTPClient configuration a client of this configuration needs: ``tlsConfiguration()``,
+    /// and, when ``tlsServerName`` is set for an HTTPS server, a `dnsOverride` from that name to the
+    /// server URL's host (``KubernetesClient`` sends its requests to the name, so that it is the SNI and
+    /// the name the certificate is verified against). Everything else is AsyncHTTPClient's default.
+    ///
+    /// - Throws: ``KubernetesConfigurationError`` (`invalidCredentials`) when a PEM does not parse.
+    public func httpClientConfiguration() throws(KubernetesConfigurationError) -> HTTPClient.Configuration {
+        var http = HTTPClient.Configuration()
+        http.tlsConfiguration = try tlsConfiguration()
+        if let route = ServerNameRoute(server: server, serverName: tlsServerName) { http.dnsOverride = route.dnsOverride }
+        return http
+    }
 }
 
 extension KubernetesClient {
@@ -46,8 +59,8 @@ extension KubernetesClient {
         (try? ResilientHTTPClientOptions(idleTimeout: idleTimeout, isKubernetes: true)) ?? ResilientHTTPClientOptions()
     }
 
-    /// Starts a client for `configuration` (its TLS settings, ``httpOptions(idleTimeout:)``), runs `body`,
-    /// and shuts the HTTP client down afterwards.
+    /// Starts a client for `configuration` (``KubernetesConfiguration/httpClientConfiguration()``,
+    /// ``httpOptions(idleTimeout:)``), runs `body`, and shuts the HTTP client down afterwards.
     public static func withClient<Return>(
         configuration: KubernetesConfiguration,
         pipeline: Pipeline<C>,
@@ -55,10 +68,8 @@ extension KubernetesClient {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (KubernetesClient<C>) async throws -> Return
     ) async throws -> Return {
-        var http = HTTPClient.Configuration()
-        http.tlsConfiguration = try configuration.tlsConfiguration()
         return try await ResilientHTTPClient<C>.withClient(
-            pipeline: pipeline, configuration: http, options: httpOptions(), backgroundActivityLogger: logger
+            pipeline: pipeline, configuration: try configuration.httpClientConfiguration(), options: httpOptions(), backgroundActivityLogger: logger
         ) { client in
             try await body(KubernetesClient(http: client, configuration: configuration))
         }

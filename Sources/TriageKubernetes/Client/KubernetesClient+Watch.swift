@@ -56,22 +56,19 @@ extension KubernetesClient {
             return try await singleAttempt.execute(request, logger: logger) { response in
                 progress.sawHead = true
                 onResponse()
-                var splitter = LineSplitter()
+                var reader = WatchLineReader()
+                var events: [WatchEvent] = []
                 for try await chunk in response.body {
-                    var stop = false
-                    try await splitter.feed(chunk) { line in
-                        guard !stop else { return }
-                        let event: WatchEvent
-                        do {
-                            event = try WatchEvent(line: line)
-                        } catch let error as KubernetesDecodingError {
-                            throw Triage.Failure(.responseMalformed, delivery: .processed, underlying: error, detail: error.message)
-                        }
+                    events.removeAll(keepingCapacity: true)
+                    let malformed = try reader.read(chunk, into: &events)
+                    for event in events {
                         progress.count(event)
                         try await handle(event)
-                        if case .error = event { stop = true }
                     }
-                    if stop { break }
+                    if let malformed {
+                        throw Triage.Failure(.responseMalformed, delivery: .processed, underlying: malformed, detail: malformed.message)
+                    }
+                    if WatchLineReader.endsStream(events.last) { break }
                 }
                 return progress.summary
             }
@@ -99,36 +96,4 @@ final class WatchProgress: @unchecked Sendable {
     }
 
     var summary: WatchStreamSummary { WatchStreamSummary(events: events, bookmarks: bookmarks, errorStatus: errorStatus) }
-}
-
-/// Splits a byte stream into lines (`\n`-terminated, `\r` trimmed, empty lines skipped).
-struct LineSplitter {
-    private var pending: [UInt8] = []
-    /// The longest line accepted (16 MiB): a server that never sends a newline cannot fill memory.
-    static let maximumLineLength = 16 << 20
-
-    mutating func feed(_ chunk: ByteBuffer, _ line: ([UInt8]) async throws -> Void) async throws {
-        var lines: [[UInt8]] = []
-        chunk.withUnsafeReadableBytes { raw in
-            var start = 0
-            while let offset = raw[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                var piece: [UInt8]
-                if pending.isEmpty {
-                    piece = Array(raw[start..<offset])
-                } else {
-                    piece = pending
-                    piece.append(contentsOf: raw[start..<offset])
-                    pending.removeAll(keepingCapacity: true)
-                }
-                if piece.last == UInt8(ascii: "\r") { piece.removeLast() }
-                if !piece.isEmpty { lines.append(piece) }
-                start = offset + 1
-            }
-            if start < raw.count { pending.append(contentsOf: raw[start...]) }
-        }
-        guard pending.count <= Self.maximumLineLength else {
-            throw Triage.Failure(.responseMalformed, delivery: .processed, detail: "a watch line longer than 16 MiB")
-        }
-        for piece in lines { try await line(piece) }
-    }
 }

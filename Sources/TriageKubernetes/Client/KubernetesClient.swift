@@ -31,15 +31,19 @@ public struct KubernetesClient<C: Clock>: Sendable where C.Duration == Duration 
     public let configuration: KubernetesConfiguration
     /// The bearer token, when the configuration has one.
     public let tokens: TokenSource?
-    /// One attempt per call, for requests whose retry loop is run outside the HTTP client (watches,
-    /// replaces without a resourceVersion).
+    /// One attempt per call, for watches, whose retry loop is the ``WatchSupervisor``'s.
     let singleAttempt: ResilientHTTPClient<C>
+    /// Where requests go when the configuration has a ``KubernetesConfiguration/tlsServerName``.
+    let route: ServerNameRoute?
 
-    /// Wraps `http`; the configuration gives the server and credentials (its TLS settings must already be
-    /// in `http`'s AsyncHTTPClient, as ``withClient(configuration:pipeline:logger:_:)`` sets them).
+    /// Wraps `http`; the configuration gives the server and credentials. Its TLS settings (and, for a
+    /// ``KubernetesConfiguration/tlsServerName``, its `dnsOverride`) must already be in `http`'s
+    /// AsyncHTTPClient: ``KubernetesConfiguration/httpClientConfiguration()`` makes them, and
+    /// ``withClient(configuration:pipeline:logger:isolation:_:)`` uses it.
     public init(http: ResilientHTTPClient<C>, configuration: KubernetesConfiguration) {
         self.http = http
         self.configuration = configuration
+        self.route = ServerNameRoute(server: configuration.server, serverName: configuration.tlsServerName)
         self.tokens = configuration.credentials.bearer.map { TokenSource($0) }
         var once = http.pipeline
         once.retry = .never
@@ -49,9 +53,12 @@ public struct KubernetesClient<C: Clock>: Sendable where C.Duration == Duration 
     /// The pipeline the client's requests run under.
     public var pipeline: Pipeline<C> { http.pipeline }
 
-    /// `server + path + ?query`, with the query's values percent-encoded.
+    /// `server + path + ?query`, with the query's values percent-encoded. With a
+    /// ``KubernetesConfiguration/tlsServerName``, the server's host is replaced by that name (the HTTP
+    /// client's `dnsOverride` maps it back, and ``request(_:_:query:contentType:)`` sends the server's
+    /// `Host`), so that the certificate is verified against the name.
     public func url(_ path: String, query: [(String, String)] = []) -> String {
-        var text = configuration.server + (path.hasPrefix("/") ? path : "/" + path)
+        var text = (route?.base ?? configuration.server) + (path.hasPrefix("/") ? path : "/" + path)
         if !query.isEmpty {
             text += "?" + query.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
         }
@@ -63,6 +70,7 @@ public struct KubernetesClient<C: Clock>: Sendable where C.Duration == Duration 
                         contentType: String? = nil) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url(path, query: query))
         request.method = method
+        if let route { request.headers.add(name: "Host", value: route.authority) }
         request.headers.add(name: "Accept", value: "application/json")
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
         if let token = tokens?.token() {
@@ -85,19 +93,11 @@ public struct KubernetesClient<C: Clock>: Sendable where C.Duration == Duration 
         }
     }
 
+    /// One pass through the pipeline: `idempotent` says whether a failure that may have reached the server
+    /// is resent, whatever the method (a PUT without resourceVersion is not).
     private func sendOnce(_ request: HTTPClientRequest, idempotent: Bool, body: [UInt8]?,
                           logger: Logger?) async throws -> ResilientHTTPClient<C>.Response {
-        let requestBody = body.map { RequestBody.bytes(ByteBuffer(bytes: $0)) }
-        let methodIsIdempotent = ResilientHTTPClient<C>.idempotentMethods.contains(request.method)
-        if idempotent || !methodIsIdempotent {
-            return try await http.execute(request, body: requestBody, logger: logger)
-        }
-        // An idempotent method the caller says must not be resent (a replace without resourceVersion):
-        // the pipeline runs the loop with `idempotent: false`, each attempt a single HTTP attempt.
-        let single = singleAttempt
-        return try await http.pipeline.run(idempotent: false) { _ in
-            try await single.execute(request, body: requestBody, logger: logger)
-        }
+        try await http.execute(request, body: body.map { RequestBody.bytes(ByteBuffer(bytes: $0)) }, idempotent: idempotent, logger: logger)
     }
 
     static func percentEncoded(_ text: String) -> String {

@@ -18,7 +18,9 @@ public struct KubernetesObject: Sendable, Hashable {
     ///
     /// - Throws: a ``KubernetesDecodingError`` when `json` is not a JSON object.
     public init(json: [UInt8]) throws(KubernetesDecodingError) {
-        self = try Self.scan(JSONScanner(json), range: 0..<json.count, keeping: json)
+        let object = JSONScanner.with(json) { scanner in scanner.object(at: 0).map { KubernetesObject($0, of: scanner, keeping: json) } }
+        guard let object else { throw KubernetesDecodingError("the object is not a JSON object") }
+        self = object
     }
 
     public init(namespace: String, name: String, resourceVersion: String, json: [UInt8]) {
@@ -41,27 +43,15 @@ public struct KubernetesObject: Sendable, Hashable {
     /// The cache key: `namespace/name`, or `name` for cluster-scoped objects.
     public var key: String { namespace.isEmpty ? name : namespace + "/" + name }
 
-    /// The object at `range` of the scanner's bytes; `keeping` is the whole buffer when the range is all of it.
-    static func scan(_ scanner: JSONScanner, range: Range<Int>, keeping whole: [UInt8]? = nil) throws(KubernetesDecodingError) -> KubernetesObject {
-        var namespace = ""
-        var name = ""
-        var resourceVersion = ""
-        var sawMetadata = false
-        let wellFormed = scanner.members(of: range) { key, value in
-            guard scanner.key(key, is: "metadata") else { return true }
-            sawMetadata = true
-            scanner.members(of: value) { key, value in
-                if scanner.key(key, is: "name") { name = scanner.string(value) ?? "" }
-                else if scanner.key(key, is: "namespace") { namespace = scanner.string(value) ?? "" }
-                else if scanner.key(key, is: "resourceVersion") { resourceVersion = scanner.string(value) ?? "" }
-                return true
-            }
-            return true
-        }
-        guard wellFormed else { throw KubernetesDecodingError("the object is not a JSON object") }
-        _ = sawMetadata
-        let bytes = whole ?? Array(scanner.bytes[range])
-        return KubernetesObject(namespace: namespace, name: name, resourceVersion: resourceVersion, json: bytes)
+    /// The key of the cache's dictionary: the namespace and name kept apart, so that no `namespace/name`
+    /// string is built per event.
+    var cacheKey: WatchCache.Key { WatchCache.Key(namespace: namespace, name: name) }
+
+    /// The object `scan` found in the scanner's bytes; `whole` is kept as its JSON instead of a copy of
+    /// the range (when the range is all of it).
+    init(_ scan: JSONScanner.ObjectScan, of scanner: JSONScanner, keeping whole: [UInt8]? = nil) {
+        self.init(namespace: scan.namespace.flatMap(scanner.string) ?? "", name: scan.name.flatMap(scanner.string) ?? "",
+                  resourceVersion: scan.resourceVersion.flatMap(scanner.string) ?? "", json: whole ?? scanner.copy(scan.range))
     }
 }
 

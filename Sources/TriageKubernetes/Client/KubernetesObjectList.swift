@@ -15,39 +15,49 @@ public struct KubernetesObjectList: Sendable {
         self.items = items
     }
 
-    /// Reads a list response (`{"metadata": {...}, "items": [...]}`).
+    /// Reads a list response (`{"metadata": {...}, "items": [...]}`), each item in one pass.
     public init(json: [UInt8]) throws(KubernetesDecodingError) {
-        let scanner = JSONScanner(json)
+        self = try JSONScanner.with(json) { scanner throws(KubernetesDecodingError) in try KubernetesObjectList(scanner) }
+    }
+
+    private init(_ scanner: JSONScanner) throws(KubernetesDecodingError) {
         var resourceVersion = ""
         var continueToken: String?
         var remaining: Int?
         var items: [KubernetesObject] = []
         var failure: KubernetesDecodingError?
-        let wellFormed = scanner.members(of: 0..<json.count) { key, value in
-            if scanner.key(key, is: "metadata") {
-                scanner.members(of: value) { key, value in
-                    if scanner.key(key, is: "resourceVersion") { resourceVersion = scanner.string(value) ?? "" }
-                    else if scanner.key(key, is: "continue") { continueToken = scanner.string(value).flatMap { $0.isEmpty ? nil : $0 } }
-                    else if scanner.key(key, is: "remainingItemCount") { remaining = Int(String(decoding: json[value], as: UTF8.self)) }
-                    return true
-                }
-            } else if scanner.key(key, is: "items") {
-                let isArray = scanner.elements(of: value) { element in
-                    do throws(KubernetesDecodingError) {
-                        items.append(try KubernetesObject.scan(scanner, range: element))
-                    } catch {
-                        failure = error
-                    }
-                }
-                // `"items": null` is an empty list, as the API server sends for none.
-                if !isArray, String(decoding: json[value], as: UTF8.self) != "null" {
-                    failure = KubernetesDecodingError("items is not an array")
+        let end = scanner.members(from: 0) { key, value in
+            if scanner.key(key, is: "metadata"), scanner.byte(at: value, is: UInt8(ascii: "{")) {
+                return scanner.members(from: value) { key, value in
+                    guard let end = scanner.skipValue(value) else { return nil }
+                    if scanner.key(key, is: "resourceVersion") { resourceVersion = scanner.string(value..<end) ?? "" }
+                    else if scanner.key(key, is: "continue") { continueToken = scanner.string(value..<end).flatMap { $0.isEmpty ? nil : $0 } }
+                    else if scanner.key(key, is: "remainingItemCount") { remaining = Int(String(decoding: scanner.copy(value..<end), as: UTF8.self)) }
+                    return end
                 }
             }
-            return failure == nil
+            guard scanner.key(key, is: "items") else { return scanner.skipValue(value) }
+            if scanner.byte(at: value, is: UInt8(ascii: "[")) {
+                let end = scanner.elements(from: value) { element in
+                    guard let object = scanner.object(at: element) else {
+                        failure = KubernetesDecodingError("an item is not a JSON object")
+                        return nil
+                    }
+                    items.append(KubernetesObject(object, of: scanner))
+                    return object.range.upperBound
+                }
+                if end == nil, failure == nil { failure = KubernetesDecodingError("items is not an array") }
+                return end
+            }
+            // `"items": null` is an empty list, as the API server sends for none.
+            guard let end = scanner.skipValue(value), scanner.key(value..<end, is: "null") else {
+                failure = KubernetesDecodingError("items is not an array")
+                return nil
+            }
+            return end
         }
         if let failure { throw failure }
-        guard wellFormed else { throw KubernetesDecodingError("the list is not a JSON object") }
+        guard end != nil else { throw KubernetesDecodingError("the list is not a JSON object") }
         self.init(resourceVersion: resourceVersion, continueToken: continueToken, remainingItemCount: remaining, items: items)
     }
 }

@@ -15,23 +15,37 @@ public enum WatchEvent: Sendable, Hashable {
     ///
     /// - Throws: ``KubernetesDecodingError`` for a line that is not an event.
     public init(line: [UInt8]) throws(KubernetesDecodingError) {
-        let scanner = JSONScanner(line)
-        var type: String?
-        var object: Range<Int>?
-        let wellFormed = scanner.members(of: 0..<line.count) { key, value in
-            if scanner.key(key, is: "type") { type = scanner.string(value) }
-            else if scanner.key(key, is: "object") { object = value }
-            // Read on to the closing brace even when both are found: a truncated line is an error.
-            return true
+        self = try JSONScanner.with(line) { scanner throws(KubernetesDecodingError) in try WatchEvent(scanner) }
+    }
+
+    /// Reads the event line that is all of the scanner's bytes, in one pass: the object's end is found
+    /// while its metadata is read.
+    init(_ scanner: JSONScanner) throws(KubernetesDecodingError) {
+        var type: Range<Int>?
+        var object: JSONScanner.ObjectScan?
+        // Read on to the closing brace even when both are found: a truncated line is an error.
+        let end = scanner.members(from: 0) { key, value in
+            if scanner.key(key, is: "type") {
+                let end = scanner.skipValue(value)
+                type = end.map { value..<$0 }
+                return end
+            }
+            if scanner.key(key, is: "object") {
+                object = scanner.object(at: value)
+                return object?.range.upperBound
+            }
+            return scanner.skipValue(value)
         }
-        guard wellFormed, let type, let object else { throw KubernetesDecodingError("a watch event needs a type and an object") }
+        guard end != nil, let type = type.flatMap(scanner.string), let object else {
+            throw KubernetesDecodingError("a watch event needs a type and an object")
+        }
         switch type {
-        case "ADDED": self = .added(try KubernetesObject.scan(scanner, range: object))
-        case "MODIFIED": self = .modified(try KubernetesObject.scan(scanner, range: object))
-        case "DELETED": self = .deleted(try KubernetesObject.scan(scanner, range: object))
-        case "BOOKMARK": self = .bookmark(resourceVersion: try KubernetesObject.scan(scanner, range: object).resourceVersion)
+        case "ADDED": self = .added(KubernetesObject(object, of: scanner))
+        case "MODIFIED": self = .modified(KubernetesObject(object, of: scanner))
+        case "DELETED": self = .deleted(KubernetesObject(object, of: scanner))
+        case "BOOKMARK": self = .bookmark(resourceVersion: object.resourceVersion.flatMap(scanner.string) ?? "")
         case "ERROR":
-            guard let status = KubernetesStatus.decode(Array(line[object])) else {
+            guard let status = KubernetesStatus.decode(scanner.copy(object.range)) else {
                 throw KubernetesDecodingError("an ERROR event whose object is not a Status")
             }
             self = .error(status)

@@ -9,9 +9,9 @@ public struct KubernetesConfiguration: Sendable, CustomStringConvertible {
     public var certificateAuthorityPEM: [UInt8]?
     /// Do not verify the server's certificate (default `false`).
     public var insecureSkipTLSVerify: Bool
-    /// kubeconfig's `tls-server-name`: the name to verify the server's certificate against, when it is
-    /// not the URL's host. Read and kept, but not yet applied: AsyncHTTPClient verifies (and sends as
-    /// SNI) the URL's host.
+    /// kubeconfig's `tls-server-name`: the name sent as SNI and verified against the server's certificate
+    /// instead of the server URL's host (default `nil`: the URL's host). Applied to HTTPS servers by
+    /// ``KubernetesClient`` over an HTTP client made with ``httpClientConfiguration()``.
     public var tlsServerName: String?
     /// How requests authenticate.
     public var credentials: Credentials

@@ -3,11 +3,23 @@ import Foundation
 /// A validating skip-scanner over JSON bytes: finds the ranges of members and elements without building
 /// a tree, so that a watch event or a list item is read once and kept as the bytes it arrived as.
 ///
-/// Every function returns `nil` on malformed input; callers turn that into `response.malformed`.
+/// It reads memory it does not own: make one with ``with(_:_:)`` and use it only inside that closure.
+/// Every function returns `nil` (or `false`) on malformed input; callers turn that into a
+/// ``KubernetesDecodingError``.
 struct JSONScanner {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// Runs `body` with a scanner over `bytes`.
+    static func with<R, E: Error>(_ bytes: [UInt8], _ body: (JSONScanner) throws(E) -> R) throws(E) -> R {
+        let result: Result<R, E> = bytes.withUnsafeBufferPointer { pointer in
+            do throws(E) {
+                return .success(try body(JSONScanner(bytes: pointer)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
 
     func skipWhitespace(_ index: Int) -> Int {
         var i = index
@@ -27,19 +39,7 @@ struct JSONScanner {
         guard i < bytes.count else { return nil }
         switch bytes[i] {
         case UInt8(ascii: "\""): return skipString(i)
-        case UInt8(ascii: "{"):
-            var cursor = skipWhitespace(i + 1)
-            if cursor < bytes.count, bytes[cursor] == UInt8(ascii: "}") { return cursor + 1 }
-            while true {
-                guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "\""), let keyEnd = skipString(cursor) else { return nil }
-                cursor = skipWhitespace(keyEnd)
-                guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: ":"), let valueEnd = skipValue(cursor + 1, depth: depth + 1) else { return nil }
-                cursor = skipWhitespace(valueEnd)
-                guard cursor < bytes.count else { return nil }
-                if bytes[cursor] == UInt8(ascii: "}") { return cursor + 1 }
-                guard bytes[cursor] == UInt8(ascii: ",") else { return nil }
-                cursor = skipWhitespace(cursor + 1)
-            }
+        case UInt8(ascii: "{"): return members(from: i) { _, value in skipValue(value, depth: depth + 1) }
         case UInt8(ascii: "["):
             var cursor = skipWhitespace(i + 1)
             if cursor < bytes.count, bytes[cursor] == UInt8(ascii: "]") { return cursor + 1 }
@@ -66,63 +66,115 @@ struct JSONScanner {
     }
 
     /// The index just past the string whose opening quote is at `index`.
+    ///
+    /// Eight bytes at a time while none of them is a quote, a backslash or a control character (object
+    /// data is mostly long plain strings); byte by byte from the first that may be one.
     func skipString(_ index: Int) -> Int? {
         var i = index + 1
-        while i < bytes.count {
-            switch bytes[i] {
-            case UInt8(ascii: "\""): return i + 1
-            case UInt8(ascii: "\\"): i += 2
-            case 0..<0x20: return nil
-            default: i += 1
+        guard let base = bytes.baseAddress else { return nil }
+        while true {
+            while i &+ 8 <= bytes.count, !Self.mayHoldSpecialByte(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                i &+= 8
             }
+            guard i < bytes.count else { return nil }
+            let byte = bytes[i]
+            if byte == UInt8(ascii: "\"") { return i + 1 }
+            if byte == UInt8(ascii: "\\") {
+                i += 2
+            } else if byte < 0x20 {
+                return nil
+            } else {
+                i += 1
+            }
+        }
+    }
+
+    /// Whether one of the eight bytes of `word` may be `"`, `\` or below 0x20: the has-zero-byte and
+    /// has-less-than bit tests on all eight at once, which miss none (the byte loop then finds which).
+    static func mayHoldSpecialByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
+        let control = (word &- ones &* 0x20) & ~word & highs
+        return (control | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x5C))) != 0
+    }
+
+    /// Walks the object that starts at (or after whitespace from) `index`: calls `body` with each member's
+    /// key (between the quotes, escapes left as they are) and the index where its value starts; `body`
+    /// reads the value and returns the index just past it (`nil`: malformed). Returns the index just past
+    /// the closing brace, or `nil` when the object is malformed or not an object.
+    func members(from index: Int, _ body: (Range<Int>, Int) -> Int?) -> Int? {
+        var cursor = skipWhitespace(index)
+        guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "{") else { return nil }
+        cursor = skipWhitespace(cursor + 1)
+        if cursor < bytes.count, bytes[cursor] == UInt8(ascii: "}") { return cursor + 1 }
+        while cursor < bytes.count {
+            guard bytes[cursor] == UInt8(ascii: "\""), let keyEnd = skipString(cursor) else { return nil }
+            let colon = skipWhitespace(keyEnd)
+            guard colon < bytes.count, bytes[colon] == UInt8(ascii: ":") else { return nil }
+            let valueStart = skipWhitespace(colon + 1)
+            guard let valueEnd = body((cursor + 1)..<(keyEnd - 1), valueStart) else { return nil }
+            cursor = skipWhitespace(valueEnd)
+            guard cursor < bytes.count else { return nil }
+            if bytes[cursor] == UInt8(ascii: "}") { return cursor + 1 }
+            guard bytes[cursor] == UInt8(ascii: ",") else { return nil }
+            cursor = skipWhitespace(cursor + 1)
         }
         return nil
     }
 
-    /// Calls `body` with each member's key (unescaped only when it has no escapes) and value range of the
-    /// object in `range`; `body` returns `false` to stop. Returns `false` when the object is malformed.
-    @discardableResult
-    func members(of range: Range<Int>, _ body: (Range<Int>, Range<Int>) -> Bool) -> Bool {
-        var cursor = skipWhitespace(range.lowerBound)
-        guard cursor < range.upperBound, bytes[cursor] == UInt8(ascii: "{") else { return false }
+    /// Walks the array that starts at (or after whitespace from) `index`: calls `body` with where each
+    /// element starts; `body` returns the index just past it (`nil`: malformed). Returns the index just
+    /// past the closing bracket, or `nil` when malformed or not an array.
+    func elements(from index: Int, _ body: (Int) -> Int?) -> Int? {
+        var cursor = skipWhitespace(index)
+        guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "[") else { return nil }
         cursor = skipWhitespace(cursor + 1)
-        if cursor < range.upperBound, bytes[cursor] == UInt8(ascii: "}") { return true }
-        while cursor < range.upperBound {
-            guard bytes[cursor] == UInt8(ascii: "\""), let keyEnd = skipString(cursor) else { return false }
-            var colon = skipWhitespace(keyEnd)
-            guard colon < range.upperBound, bytes[colon] == UInt8(ascii: ":") else { return false }
-            colon += 1
-            let valueStart = skipWhitespace(colon)
-            guard let valueEnd = skipValue(valueStart) else { return false }
-            guard body((cursor + 1)..<(keyEnd - 1), valueStart..<valueEnd) else { return true }
-            cursor = skipWhitespace(valueEnd)
-            guard cursor < range.upperBound else { return false }
-            if bytes[cursor] == UInt8(ascii: "}") { return true }
-            guard bytes[cursor] == UInt8(ascii: ",") else { return false }
-            cursor = skipWhitespace(cursor + 1)
-        }
-        return false
-    }
-
-    /// Calls `body` with each element's range of the array in `range`. Returns `false` when malformed.
-    func elements(of range: Range<Int>, _ body: (Range<Int>) -> Void) -> Bool {
-        var cursor = skipWhitespace(range.lowerBound)
-        guard cursor < range.upperBound, bytes[cursor] == UInt8(ascii: "[") else { return false }
-        cursor = skipWhitespace(cursor + 1)
-        if cursor < range.upperBound, bytes[cursor] == UInt8(ascii: "]") { return true }
-        while cursor < range.upperBound {
-            guard let end = skipValue(cursor) else { return false }
-            body(cursor..<end)
+        if cursor < bytes.count, bytes[cursor] == UInt8(ascii: "]") { return cursor + 1 }
+        while cursor < bytes.count {
+            guard let end = body(cursor) else { return nil }
             cursor = skipWhitespace(end)
-            guard cursor < range.upperBound else { return false }
-            if bytes[cursor] == UInt8(ascii: "]") { return true }
-            guard bytes[cursor] == UInt8(ascii: ",") else { return false }
+            guard cursor < bytes.count else { return nil }
+            if bytes[cursor] == UInt8(ascii: "]") { return cursor + 1 }
+            guard bytes[cursor] == UInt8(ascii: ",") else { return nil }
             cursor = skipWhitespace(cursor + 1)
         }
-        return false
+        return nil
     }
 
-    /// Whether the key in `range` (between the quotes) is `name`.
+    /// What ``object(at:)`` found: the object's range and its metadata's string values (with quotes).
+    struct ObjectScan {
+        var range: Range<Int>
+        var name: Range<Int>?
+        var namespace: Range<Int>?
+        var resourceVersion: Range<Int>?
+    }
+
+    /// Reads the object that starts at `index` in one pass: where it ends, and `metadata.name`,
+    /// `metadata.namespace` and `metadata.resourceVersion` on the way. `nil` when it is not a
+    /// well-formed object.
+    func object(at index: Int) -> ObjectScan? {
+        let start = skipWhitespace(index)
+        var scan = ObjectScan(range: start..<start)
+        let end = members(from: start) { key, value in
+            guard self.key(key, is: "metadata"), byte(at: value, is: UInt8(ascii: "{")) else { return skipValue(value) }
+            return members(from: value) { key, value in
+                guard let end = skipValue(value) else { return nil }
+                if self.key(key, is: "name") { scan.name = value..<end }
+                else if self.key(key, is: "namespace") { scan.namespace = value..<end }
+                else if self.key(key, is: "resourceVersion") { scan.resourceVersion = value..<end }
+                return end
+            }
+        }
+        guard let end else { return nil }
+        scan.range = start..<end
+        return scan
+    }
+
+    /// Whether the byte at `index` is `expected` (`false` past the end).
+    func byte(at index: Int, is expected: UInt8) -> Bool { index < bytes.count && bytes[index] == expected }
+
+    /// Whether the key in `range` (between the quotes) is `name`; also used for a literal such as `null`.
     func key(_ range: Range<Int>, is name: StaticString) -> Bool {
         guard range.count == name.utf8CodeUnitCount else { return false }
         return name.withUTF8Buffer { wanted in
@@ -138,20 +190,15 @@ struct JSONScanner {
     /// The string value in `range` (with its quotes), unescaped; `nil` when it is not a string.
     func string(_ range: Range<Int>) -> String? {
         guard range.count >= 2, bytes[range.lowerBound] == UInt8(ascii: "\"") else { return nil }
-        let inner = (range.lowerBound + 1)..<(range.upperBound - 1)
-        if !bytes[inner].contains(UInt8(ascii: "\\")) {
-            return String(decoding: bytes[inner], as: UTF8.self)
+        let inner = UnsafeBufferPointer(rebasing: bytes[(range.lowerBound + 1)..<(range.upperBound - 1)])
+        if !inner.contains(UInt8(ascii: "\\")) {
+            return String(decoding: inner, as: UTF8.self)
         }
         return try? JSONDecoder().decode(String.self, from: Data(bytes[range]))
     }
 
-    /// The member `name` of the object in `range`.
-    func member(_ name: StaticString, of range: Range<Int>) -> Range<Int>? {
-        var found: Range<Int>?
-        members(of: range) { key, value in
-            if self.key(key, is: name) { found = value; return false }
-            return true
-        }
-        return found
+    /// The bytes in `range`, copied out.
+    func copy(_ range: Range<Int>) -> [UInt8] {
+        Array(UnsafeBufferPointer(rebasing: bytes[range]))
     }
 }

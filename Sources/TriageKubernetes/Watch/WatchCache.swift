@@ -24,19 +24,48 @@ public struct WatchChange: Sendable, Hashable {
 /// Updated before each change is handed out, so a consumer that reads the cache from its handler
 /// sees the change already applied. Readers may call it from any task.
 public final class WatchCache: Sendable {
-    private let objects = LockedValue<[String: KubernetesObject]>([:])
+    /// A dictionary key: namespace and name apart, so that applying an event builds no string.
+    struct Key: Hashable, Sendable {
+        var namespace: String
+        var name: String
 
-    public init() {}
+        /// `namespace/name`, or `name` when cluster-scoped (names and namespaces hold no `/`).
+        init(_ key: String) {
+            if let slash = key.firstIndex(of: "/") {
+                self.init(namespace: String(key[..<slash]), name: String(key[key.index(after: slash)...]))
+            } else {
+                self.init(namespace: "", name: key)
+            }
+        }
+
+        init(namespace: String, name: String) {
+            self.namespace = namespace
+            self.name = name
+        }    }
+
+    private let objects: LockedValue<ObjectTable>
+    private let hashMask: UInt64
+
+    public convenience init() { self.init(hashMask: .max) }
+
+    /// `hashMask` 0 makes every key's hash collide in the table (for tests).
+    init(hashMask: UInt64) {
+        self.hashMask = hashMask
+        objects = LockedValue(ObjectTable(hashMask: hashMask))
+    }
 
     /// How many objects it holds.
     public var count: Int { objects.withLock { $0.count } }
 
     /// The object at `key` (`namespace/name`, or `name` when cluster-scoped).
-    public func object(forKey key: String) -> KubernetesObject? { objects.withLock { $0[key] } }
+    public func object(forKey key: String) -> KubernetesObject? {
+        let key = Key(key)
+        return objects.withLock { $0[key] }
+    }
 
     /// Every object, sorted by namespace and name.
     public func snapshot() -> [KubernetesObject] {
-        objects.withLock { Array($0.values) }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+        objects.withLock { $0.objects }.sorted { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
     }
 
     /// Applies a watch event; returns the change, or `nil` for a BOOKMARK, an ERROR, or a DELETED of an
@@ -45,10 +74,10 @@ public final class WatchCache: Sendable {
     func apply(_ event: WatchEvent) -> WatchChange? {
         switch event {
         case .added(let object), .modified(let object):
-            let previous = objects.withLock { $0.updateValue(object, forKey: object.key) }
+            let previous = objects.withLock { $0.update(object) }
             return WatchChange(type: previous == nil ? .added : .modified, object: object, fromList: false)
         case .deleted(let object):
-            let previous = objects.withLock { $0.removeValue(forKey: object.key) }
+            let previous = objects.withLock { $0.remove(object.cacheKey) }
             return previous == nil ? nil : WatchChange(type: .deleted, object: object, fromList: false)
         case .bookmark, .error:
             return nil
@@ -60,8 +89,8 @@ public final class WatchCache: Sendable {
     /// key within each type). The old contents are released before this returns: the list's objects
     /// share their bytes with the cache, so the collection is held twice only while the diff runs.
     func replace(with items: [KubernetesObject]) -> [WatchChange] {
-        var fresh = [String: KubernetesObject](minimumCapacity: items.count)
-        for item in items { fresh[item.key] = item }
+        var fresh = ObjectTable(minimumCapacity: items.count, hashMask: hashMask)
+        for item in items { fresh.update(item) }
         let old = objects.withLock { objects in
             let old = objects
             objects = fresh
@@ -69,7 +98,7 @@ public final class WatchCache: Sendable {
         }
         var changes: [WatchChange] = []
         for item in items {
-            if let previous = old[item.key] {
+            if let previous = old[item.cacheKey] {
                 if previous.resourceVersion != item.resourceVersion {
                     changes.append(WatchChange(type: .modified, object: item, fromList: true))
                 }
@@ -77,7 +106,7 @@ public final class WatchCache: Sendable {
                 changes.append(WatchChange(type: .added, object: item, fromList: true))
             }
         }
-        var gone = old.filter { fresh[$0.key] == nil }.map(\.value)
+        var gone = old.objects.filter { fresh[$0.cacheKey] == nil }
         gone.sort { $0.key < $1.key }
         changes += gone.map { WatchChange(type: .deleted, object: $0, fromList: true) }
         return changes

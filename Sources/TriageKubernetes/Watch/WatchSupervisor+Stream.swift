@@ -16,10 +16,12 @@ extension WatchSupervisor {
         var handlerError: (any Error)?
     }
 
-    /// What the reading task and the watchdog share about the stream.
+    /// What the reading task, the watchdog and ``lastEventAge`` share about the stream: one lock per event.
     final class StreamState: Sendable {
         struct Values {
             var lastActivity: C.Instant
+            /// When the stream's last event arrived; `nil` before its first.
+            var lastEvent: C.Instant?
             var resourceVersion: String?
             var events = 0
             var bookmarks = 0
@@ -44,6 +46,7 @@ extension WatchSupervisor {
         let clock = self.clock
         let started = clock.now
         let state = StreamState(start: started)
+        lastEvent.withLock { $0.openStream = state }
         let requested = Duration.seconds(timeoutSeconds)
         let policy = self.policy
         let cache = self.cache
@@ -59,9 +62,9 @@ extension WatchSupervisor {
                         }
                     ) { event in
                         let now = clock.now
-                        self.lastEvent.withLock { $0 = now }
                         state.values.withLock { values in
                             values.lastActivity = now
+                            values.lastEvent = now
                             values.events += 1
                             if case .bookmark = event { values.bookmarks += 1 }
                             if let version = event.resourceVersion, !version.isEmpty { values.resourceVersion = version }
@@ -101,7 +104,11 @@ extension WatchSupervisor {
             return first
         }
         let lasted = started.duration(to: clock.now)
-        let values = state.values.withLock { ($0.events, $0.bookmarks, $0.resourceVersion, $0.handlerError) }
+        let values = state.values.withLock { ($0.events, $0.bookmarks, $0.resourceVersion, $0.handlerError, $0.lastEvent) }
+        lastEvent.withLock { last in
+            last.openStream = nil
+            if let at = values.4 { last.at = at }
+        }
         func outcome(_ end: WatchStateMachine.StreamEnd) -> StreamResult.Ending {
             .outcome(WatchStateMachine.StreamOutcome(lasted: lasted, requestedTimeout: requested, events: values.0, bookmarks: values.1, end: end))
         }

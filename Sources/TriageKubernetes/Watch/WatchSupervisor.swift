@@ -36,8 +36,9 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
     let randomness: LockedValue<SplitMix>
     let stats = LockedValue(WatchStatistics())
     let metrics: WatchMetrics
-    /// When the last event or bookmark arrived.
-    let lastEvent = LockedValue<C.Instant?>(nil)
+    /// When the last event or bookmark arrived: `at` for streams that have ended, the open stream's own
+    /// record while one is open (so that reading an event takes one lock, the stream's).
+    let lastEvent = LockedValue<(at: C.Instant?, openStream: StreamState?)>((nil, nil))
 
     /// - Parameters:
     ///   - clock: where waits and durations are measured (default: the client pipeline's clock).
@@ -64,7 +65,10 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
     public var statistics: WatchStatistics { stats.withLock { $0 } }
 
     /// Time since the last event or bookmark arrived; `nil` before the first.
-    public var lastEventAge: Duration? { lastEvent.withLock { $0 }.map { $0.duration(to: clock.now) } }
+    public var lastEventAge: Duration? {
+        let (ended, open) = lastEvent.withLock { ($0.at, $0.openStream) }
+        return (open?.values.withLock { $0.lastEvent } ?? ended).map { $0.duration(to: clock.now) }
+    }
 
     /// Runs until the task is cancelled (returns) or the watch cannot go on (throws the ``Triage/Failure``
     /// that made it give up); an error `handle` throws ends the run and is rethrown.

@@ -2,6 +2,7 @@ import Foundation
 import AsyncHTTPClient
 import NIOCore
 import Triage
+import TriageProbe
 import TriageHTTP
 
 /// Measures what ``ResilientHTTPClient`` (with ``Pipeline/standard``: deadline, retry, budget, breaker,

@@ -1,5 +1,6 @@
 import Foundation
 import Triage
+import TriageProbe
 
 /// Measures what Triage adds to a successful async call, for `triage bench overhead`.
 ///
