@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "TriageKubernetes", targets: ["TriageKubernetes"]),
         .library(name: "TriageOutbox", targets: ["TriageOutbox"]),
         .library(name: "TriageOutboxSQLite", targets: ["TriageOutboxSQLite"]),
+        .library(name: "TriageOutboxPostgres", targets: ["TriageOutboxPostgres"]),
         .executable(name: "triage", targets: ["triage"]),
     ],
     dependencies: [
@@ -35,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -173,6 +175,17 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .target(
+            name: "TriageOutboxPostgres",
+            dependencies: [
+                "Triage", "TriageOutbox",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         // libFuzzer targets, built by scripts/fuzz.sh with -sanitize=fuzzer,address (a plain build
         // compiles them as a library that nothing links).
         .target(name: "TriageFuzz", dependencies: ["Triage", .product(name: "Yams", package: "Yams")], path: "Tests/Fuzz/Sources/TriageFuzz"),
@@ -180,7 +193,7 @@ let package = Package(
             name: "triage",
             dependencies: [
                 "Triage", "TriageProbe", "TriageBench", "TriageChaos", "TriageSimulation", "TriageS3", "TriageTestSupport",
-                "TriageOutbox", "TriageOutboxSQLite",
+                "TriageOutbox", "TriageOutboxSQLite", "TriageOutboxPostgres",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -209,7 +222,8 @@ let package = Package(
         .testTarget(
             name: "TriageOutboxTests",
             dependencies: [
-                "TriageOutbox", "TriageOutboxSQLite", "TriageTestKit", "TriageChaos", "TriageHTTP", "Triage",
+                "TriageOutbox", "TriageOutboxSQLite", "TriageOutboxPostgres", "TriageTestKit", "TriageChaos", "TriageHTTP", "Triage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -6,8 +6,10 @@ extension Outbox {
     /// the store has nothing pending or in flight.
     ///
     /// Each round claims up to ``OutboxConfiguration/concurrency`` key heads that are due and delivers each
-    /// in a task of its own; it sleeps until a message is enqueued here, a delivery ends, the link comes
-    /// back, the next message is due, or ``OutboxConfiguration/pollInterval`` passes.
+    /// in a task of its own; it sleeps until a message is enqueued here, the store reports one enqueued
+    /// elsewhere (``OutboxStore/wakeups()``), a delivery ends, the link comes back, the next message is
+    /// due, or ``OutboxConfiguration/pollInterval`` passes. Delivered messages older than
+    /// ``OutboxConfiguration/deliveredRetention`` are pruned.
     ///
     /// - Throws: the store's error when it cannot claim; ``OutboxError`` for a bad configuration.
     public func run(transport: some OutboxTransport, untilEmpty: Bool = false) async throws {
@@ -18,6 +20,8 @@ extension Outbox {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await self.renewLeases() }
             group.addTask { await self.follow(transport.connectionEvents) }
+            group.addTask { await self.followStore() }
+            group.addTask { await self.pruneDelivered() }
             try await self.claimLoop(transport: transport, untilEmpty: untilEmpty, group: &group)
             await self.drainInflight()
             group.cancelAll()
@@ -78,6 +82,26 @@ extension Outbox {
             } catch {
                 logger.warning("outbox lease renewal failed", metadata: ["triage.error": "\(error)"])
             }
+        }
+    }
+
+    /// Looks for due messages at once whenever the store says another process may have made one due.
+    private func followStore() async {
+        for await _ in store.wakeups() { wakeup.signal() }
+    }
+
+    /// Deletes delivered messages older than ``OutboxConfiguration/deliveredRetention``, now and then
+    /// every minute, until cancelled.
+    private func pruneDelivered() async {
+        let retention = configuration.deliveredRetention.outboxMilliseconds
+        while !Task.isCancelled {
+            do {
+                let pruned = try await store.pruneDelivered(finishedBefore: clock.now() - retention)
+                if pruned > 0 { logger.debug("outbox pruned delivered messages", metadata: ["triage.outbox.pruned": "\(pruned)"]) }
+            } catch {
+                logger.warning("outbox could not prune delivered messages", metadata: ["triage.error": "\(error)"])
+            }
+            do { try await clock.sleep(.seconds(60)) } catch { return }
         }
     }
 

@@ -10,6 +10,9 @@ public struct OutboxConfiguration: Sendable {
     /// The longest the loop sleeps before looking for due messages again (other processes enqueue
     /// without waking it). Default 200 ms.
     public var pollInterval: Duration = .milliseconds(200)
+    /// How long delivered messages are kept (without their payloads) before a delivering process deletes
+    /// them, checking once a minute; they stay counted in ``OutboxStore/stats(now:)``. Default 1 hour.
+    public var deliveredRetention: Duration = .seconds(3600)
     /// What happens after a failed attempt. Default ``OutboxRetryRule/defaults``.
     public var retry: OutboxRetryRule = .defaults
     /// The most messages the store may hold undelivered before ``Outbox/enqueue(_:)`` waits. Default 100,000.
@@ -37,6 +40,7 @@ public struct OutboxConfiguration: Sendable {
         guard concurrency >= 1 else { throw OutboxError(.invalidConfiguration, "concurrency must be at least 1 (\(concurrency))") }
         guard lease >= .milliseconds(100) else { throw OutboxError(.invalidConfiguration, "lease must be at least 100 ms (\(lease))") }
         guard pollInterval > .zero else { throw OutboxError(.invalidConfiguration, "pollInterval must be positive") }
+        guard deliveredRetention >= .zero else { throw OutboxError(.invalidConfiguration, "deliveredRetention must not be negative") }
         guard maximumPendingMessages >= 1, maximumPendingBytes >= 1 else {
             throw OutboxError(.invalidConfiguration, "maximumPendingMessages and maximumPendingBytes must be at least 1")
         }

@@ -32,4 +32,15 @@ public protocol OutboxStore: Sendable {
     func deadLetters() async throws -> [OutboxDeadLetter]
     /// The stored attempts of a message, oldest first.
     func attempts(of id: String) async throws -> [OutboxAttempt]
+    /// Deletes delivered messages (and their attempts) that finished before `time`; they stay counted as
+    /// delivered in ``stats(now:)``. Returns how many were deleted.
+    func pruneDelivered(finishedBefore time: OutboxTimestamp) async throws -> Int
+    /// Yields when another process may have made a message due (it enqueued or released one), so that the
+    /// delivery loop looks at once instead of at its next poll. The default: a stream that ends at once
+    /// (the store cannot tell; the loop polls every ``OutboxConfiguration/pollInterval``).
+    func wakeups() -> AsyncStream<Void>
+}
+
+extension OutboxStore {
+    public func wakeups() -> AsyncStream<Void> { AsyncStream { $0.finish() } }
 }

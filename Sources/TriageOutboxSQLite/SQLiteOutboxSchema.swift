@@ -1,5 +1,6 @@
-/// The tables: messages (one row each, kept after delivery without its payload), their headers, their
-/// attempts, and one counter row per key that hands out sequence numbers.
+/// The tables: messages (one row each, kept after delivery without its payload until pruned), their
+/// headers, their attempts, one counter row per key that hands out sequence numbers, and named counters
+/// (`delivered_pruned`: deliveries whose rows were pruned, still counted in the stats).
 ///
 /// `state`: 0 pending, 1 in flight (claimed until `lease_until`), 2 delivered, 3 dead.
 enum SQLiteOutboxSchema {
@@ -59,6 +60,8 @@ enum SQLiteOutboxSchema {
             PRIMARY KEY (message_id, number)
         )
         """,
+        "CREATE TABLE IF NOT EXISTS outbox_counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "INSERT OR IGNORE INTO outbox_counters (name, value) VALUES ('delivered_pruned', 0)",
     ]
 
     /// The heads of the keys: each key's lowest `seq` not yet delivered or dead, found per key through

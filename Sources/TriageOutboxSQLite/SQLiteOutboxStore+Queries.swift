@@ -19,7 +19,8 @@ extension SQLiteOutboxStore {
                   (SELECT COUNT(*) FROM outbox_messages WHERE state = 0)
                     + (SELECT COUNT(*) FROM outbox_messages WHERE state = 1 AND lease_until <= ?1) AS pending,
                   (SELECT COUNT(*) FROM outbox_messages WHERE state = 1 AND lease_until > ?1) AS inflight,
-                  (SELECT COUNT(*) FROM outbox_messages WHERE state = 2) AS delivered,
+                  (SELECT COUNT(*) FROM outbox_messages WHERE state = 2)
+                    + (SELECT value FROM outbox_counters WHERE name = 'delivered_pruned') AS delivered,
                   (SELECT COUNT(*) FROM outbox_messages WHERE state = 3) AS dead
                 """, [.integer(Int(now))])
             let row = rows.first
@@ -33,6 +34,21 @@ extension SQLiteOutboxStore {
             let row = try await connection.query(
                 "SELECT COUNT(*) AS messages, TOTAL(payload_size) AS bytes FROM outbox_messages WHERE state < 2").first
             return OutboxUsage(messages: row?.column("messages")?.integer ?? 0, bytes: Int(row?.column("bytes")?.double ?? 0))
+        }
+    }
+
+    /// Deletes delivered messages that finished before `time` with their headers and attempts, and adds
+    /// them to the `delivered_pruned` counter, in one transaction.
+    public func pruneDelivered(finishedBefore time: OutboxTimestamp) async throws -> Int {
+        try await write { connection in
+            let old = "SELECT id FROM outbox_messages WHERE state = 2 AND finished_at < ?1"
+            _ = try await connection.query("DELETE FROM outbox_attempts WHERE message_id IN (\(old))", [.integer(Int(time))])
+            _ = try await connection.query("DELETE FROM outbox_headers WHERE message_id IN (\(old))", [.integer(Int(time))])
+            let pruned = try await connection.query(
+                "DELETE FROM outbox_messages WHERE state = 2 AND finished_at < ?1 RETURNING id", [.integer(Int(time))]).count
+            _ = try await connection.query(
+                "UPDATE outbox_counters SET value = value + ?1 WHERE name = 'delivered_pruned'", [.integer(pruned)])
+            return pruned
         }
     }
 

@@ -5,6 +5,7 @@ import NIOCore
 import SQLiteNIO
 import Synchronization
 import TriageOutbox
+import TriageOutboxPostgres
 import TriageOutboxSQLite
 
 /// `triage bench outbox`: durable enqueue throughput (group commit vs one transaction per message) and
@@ -28,9 +29,31 @@ struct BenchOutboxCommand: AsyncParsableCommand {
     @Option(help: "Single enqueues timed for the latency.")
     var samples = 50
 
+    @Option(help: "Also measure PostgreSQL fleet delivery (1 vs 4 workers) on this server; the user must be allowed to create databases.")
+    var postgres: String?
+
+    @Option(help: "Messages for the PostgreSQL fleet delivery.")
+    var postgresMessages = 2000
+
+    @Option(help: "Milliseconds the receiver takes to answer in the PostgreSQL fleet delivery.")
+    var receiverDelay = 20
+
+    @Option(help: "Messages in flight at once per PostgreSQL worker.")
+    var workerConcurrency = 8
+
+    @Flag(help: "Only the PostgreSQL fleet delivery.")
+    var onlyPostgres = false
+
     func validate() throws {
         guard (1...1024).contains(producers), (1...100_000).contains(perProducer) else { throw ValidationError("--producers 1…1024, --per-producer 1…100000") }
         guard (100...1_000_000).contains(messages), (5...10_000).contains(samples) else { throw ValidationError("--messages 100…1000000, --samples 5…10000") }
+        guard (100...1_000_000).contains(postgresMessages), (0...10_000).contains(receiverDelay), (1...1024).contains(workerConcurrency) else {
+            throw ValidationError("--postgres-messages 100…1000000, --receiver-delay 0…10000, --worker-concurrency 1…1024")
+        }
+        if let postgres {
+            do { _ = try PostgresOutboxURL(postgres) } catch { throw ValidationError("--postgres: \(error.message)") }
+        }
+        guard !onlyPostgres || postgres != nil else { throw ValidationError("--only-postgres needs --postgres URL") }
     }
 
     func run() async throws {
@@ -38,6 +61,23 @@ struct BenchOutboxCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let logger = Logger(label: "triage.bench.outbox", factory: { _ in SwiftLogNoOpLogHandler() })
+        if !onlyPostgres { try await sqlite(directory: directory, logger: logger) }
+        if let postgres { try await fleet(url: try PostgresOutboxURL(postgres), logger: logger) }
+    }
+
+    /// 1 worker, then 4, on the same number of messages; the ratio and the double claims of each.
+    private func fleet(url: PostgresOutboxURL, logger: Logger) async throws {
+        let delay = Duration.milliseconds(receiverDelay)
+        let one = try await BenchOutboxPostgres.run(url: url, workers: 1, messages: postgresMessages, concurrency: workerConcurrency,
+                                                    receiverDelay: delay, logger: logger)
+        let four = try await BenchOutboxPostgres.run(url: url, workers: 4, messages: postgresMessages, concurrency: workerConcurrency,
+                                                     receiverDelay: delay, logger: logger)
+        print("PostgreSQL fleet, \(postgresMessages) messages over 64 keys, concurrency \(workerConcurrency) per worker, receiver answers after \(receiverDelay) ms:")
+        print(String(format: "  1 worker:   %8.0f msg/s   double claims %ld", one.rate, one.doubleClaims))
+        print(String(format: "  4 workers:  %8.0f msg/s   double claims %ld   %.2fx one worker", four.rate, four.doubleClaims, four.rate / one.rate))
+    }
+
+    private func sqlite(directory: String, logger: Logger) async throws {
         let total = producers * perProducer
 
         let raw = try await BenchOutboxRaw.oneTransactionEach(path: directory + "/raw.sqlite", count: min(total, 400), samples: samples)

@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import Logging
 import TriageOutbox
+import TriageOutboxPostgres
 import TriageOutboxSQLite
 
-/// `triage outbox enqueue|run|stats|dead`: the durable outbox over HTTP, on an SQLite file.
+/// `triage outbox enqueue|run|stats|dead`: the durable outbox over HTTP, on an SQLite file or PostgreSQL.
 struct OutboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox",
@@ -23,15 +24,45 @@ struct OutboxStoreOptions: ParsableArguments {
 
     func validate() throws {
         guard (db == nil) != (postgres == nil) else { throw ValidationError("give exactly one of --db FILE and --postgres URL") }
+        _ = try postgresURL()
     }
 
-    /// Opens the store; failures to open it exit with 1 and say why.
-    func open(logger: Logger) async throws -> SQLiteOutboxStore {
-        guard let db else {
-            throw OutboxCommandFailure("the PostgreSQL store is not available in this build; use --db FILE")
-        }
+    /// The parsed `--postgres` URL; a malformed one is a usage error that never shows the password.
+    func postgresURL() throws -> PostgresOutboxURL? {
+        guard let postgres else { return nil }
         do {
-            return try await SQLiteOutboxStore.open(path: db, logger: logger)
+            return try PostgresOutboxURL(postgres)
+        } catch {
+            throw ValidationError("--postgres: \(error.message)")
+        }
+    }
+
+    /// What the errors name: the file, or the server without its password.
+    var name: String { db ?? (try? postgresURL())?.description ?? "" }
+
+    /// Runs `body` with the store open; failures to open it exit with 1 and say why.
+    func withStore<Result: Sendable>(logger: Logger, _ body: (any OutboxStore) async throws -> Result) async throws -> Result {
+        if let url = try postgresURL() {
+            do {
+                return try await PostgresOutboxStore.withStore(url: url, logger: logger) { try await body($0) }
+            } catch let error as OutboxError where error.code == .storeUnavailable {
+                throw OutboxCommandFailure("\(error)")
+            }
+        }
+        let sqlite = try await openSQLite(logger: logger)
+        do {
+            let result = try await body(sqlite)
+            await sqlite.close()
+            return result
+        } catch {
+            await sqlite.close()
+            throw error
+        }
+    }
+
+    func openSQLite(logger: Logger) async throws -> SQLiteOutboxStore {
+        do {
+            return try await SQLiteOutboxStore.open(path: db ?? "", logger: logger)
         } catch {
             throw OutboxCommandFailure("\(error)")
         }

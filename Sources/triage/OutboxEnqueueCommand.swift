@@ -46,16 +46,14 @@ struct OutboxEnqueueCommand: AsyncParsableCommand {
             messages = [OutboxMessage(key: key, destination: to, text: data ?? "", idempotencyKey: idempotencyKey)]
         }
         let logger = Logger.outboxCommand(verbose: false)
-        let sqlite = try await store.open(logger: logger)
-        let outbox = Outbox(store: sqlite, logger: logger)
-        do {
-            let ids = try await outbox.enqueue(messages)
-            await sqlite.close()
-            print(ids.joined(separator: "\n"))
-        } catch {
-            await sqlite.close()
-            throw OutboxCommandFailure("nothing enqueued: \(error)")
+        let ids: [String] = try await store.withStore(logger: logger) { opened in
+            do {
+                return try await Outbox(store: opened, logger: logger).enqueue(messages)
+            } catch {
+                throw OutboxCommandFailure("nothing enqueued: \(error)")
+            }
         }
+        print(ids.joined(separator: "\n"))
     }
 
     static func isHTTPURL(_ text: String) -> Bool {

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PostgresNIO
 import Triage
 import TriageOutbox
+import TriageOutboxPostgres
 import TriageOutboxSQLite
 
 /// `triage outbox run`: delivers until SIGINT/SIGTERM, or with --until-empty until nothing is left.
@@ -14,7 +16,7 @@ struct OutboxRunCommand: AsyncParsableCommand {
             Each message is POSTed to its URL with Idempotency-Key, Triage-Outbox-Key and Triage-Outbox-Seq. 2xx \
             delivers it; retryable failures are retried with backoff (Retry-After honoured); permanent ones move it \
             to the dead letters and its key goes on. SIGINT/SIGTERM stop gracefully. Claims of a killed run on the \
-            same file return to pending as soon as this one starts.
+            same file return to pending as soon as this one starts; on PostgreSQL, when their leases end.
             """
     )
 
@@ -38,13 +40,21 @@ struct OutboxRunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let signals = await TerminationSignal()
         let logger = Logger.outboxCommand(verbose: verbose)
-        let sqlite = try await store.open(logger: logger)
         var configuration = OutboxConfiguration.defaults
         configuration.concurrency = concurrency
         configuration.lease = .milliseconds(Int64(lease * 1000))
         configuration.faultPoint = OutboxCrashInjection.fromEnvironment()
+        if let url = try store.postgresURL() {
+            try await run(on: url, configuration: configuration, logger: logger)
+        } else {
+            try await runOnSQLite(configuration: configuration, logger: logger)
+        }
+    }
+
+    private func runOnSQLite(configuration: OutboxConfiguration, logger: Logger) async throws {
+        let signals = await TerminationSignal()
+        let sqlite = try await store.openSQLite(logger: logger)
         let outbox = Outbox(store: sqlite, configuration: configuration, logger: logger)
         do {
             _ = try await sqlite.reclaimClaimsOfDeadRunners()
@@ -60,6 +70,26 @@ struct OutboxRunCommand: AsyncParsableCommand {
             throw OutboxCommandFailure("outbox run stopped: \(error)")
         }
         await sqlite.close()
+    }
+
+    /// The client and the delivery loop in one `ServiceGroup`, which stops both on SIGINT/SIGTERM.
+    private func run(on url: PostgresOutboxURL, configuration: OutboxConfiguration, logger: Logger) async throws {
+        do {
+            try await PostgresOutboxStore.prepare(url: url, logger: logger)
+        } catch {
+            throw OutboxCommandFailure("\(error)")
+        }
+        let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: logger)
+        let postgres = PostgresOutboxStore(client: client, endpoint: url.endpoint, logger: logger)
+        let outbox = Outbox(store: postgres, configuration: configuration, logger: logger)
+        do {
+            try await HTTPOutboxTransport.withTransport(logger: logger) { transport in
+                let service = PostgresOutboxService(store: postgres, outbox: outbox, transport: transport, untilEmpty: untilEmpty)
+                try await service.serviceGroup(client: client, logger: logger).run()
+            }
+        } catch {
+            throw OutboxCommandFailure("outbox run stopped: \(error)")
+        }
     }
 }
 

@@ -13,15 +13,13 @@ struct OutboxStatsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let sqlite = try await store.open(logger: .outboxCommand(verbose: false))
-        let stats: OutboxStats
-        do {
-            stats = try await sqlite.stats(now: OutboxClock.system.now())
-        } catch {
-            await sqlite.close()
-            throw OutboxCommandFailure("cannot read \(store.db ?? ""): \(error)")
+        let stats = try await store.withStore(logger: .outboxCommand(verbose: false)) { opened in
+            do {
+                return try await opened.stats(now: OutboxClock.system.now())
+            } catch {
+                throw OutboxCommandFailure("cannot read \(store.name): \(error)")
+            }
         }
-        await sqlite.close()
         if json {
             print("{\"pending\": \(stats.pending), \"inflight\": \(stats.inflight), \"delivered\": \(stats.delivered), \"dead\": \(stats.dead)}")
         } else {
@@ -40,15 +38,13 @@ struct OutboxDeadCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let sqlite = try await store.open(logger: .outboxCommand(verbose: false))
-        let letters: [OutboxDeadLetter]
-        do {
-            letters = try await sqlite.deadLetters()
-        } catch {
-            await sqlite.close()
-            throw OutboxCommandFailure("cannot read \(store.db ?? ""): \(error)")
+        let letters = try await store.withStore(logger: .outboxCommand(verbose: false)) { opened in
+            do {
+                return try await opened.deadLetters()
+            } catch {
+                throw OutboxCommandFailure("cannot read \(store.name): \(error)")
+            }
         }
-        await sqlite.close()
         if json {
             print("[" + letters.map(Self.json).joined(separator: ", ") + "]")
         } else {

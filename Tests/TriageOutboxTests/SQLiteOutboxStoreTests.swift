@@ -101,6 +101,23 @@ struct SQLiteOutboxStoreTests {
         #expect(try await store.stats(now: 0).pending == 640)
     }
 
+    @Test("pruning deletes old delivered messages with their attempts; stats still count them as delivered")
+    func pruneKeepsTheCount() async throws {
+        let store = try await openTemporaryStore()
+        defer { Task { await store.close() } }
+        let ids = try await store.enqueue((1...3).map { OutboxMessage(key: "k\($0)", destination: "http://x", text: "\($0)") }, now: 0)
+        _ = try await store.claim(limit: 3, owner: "w", leaseUntil: 100, now: 0)
+        for (id, at) in zip(ids.prefix(2), [10, 50] as [Int64]) {
+            try await store.markDelivered(id, claim: "w", attempt: OutboxAttempt(number: 1, at: at, kind: nil, delivery: "processed",
+                                                                                    status: nil, delayMilliseconds: nil))
+        }
+        #expect(try await store.pruneDelivered(finishedBefore: 20) == 1)
+        #expect(try await store.pruneDelivered(finishedBefore: 20) == 0)
+        #expect(try await store.attempts(of: ids[0]).isEmpty)
+        #expect(try await store.attempts(of: ids[1]).count == 1)
+        #expect(try await store.stats(now: 60) == OutboxStats(pending: 0, inflight: 1, delivered: 2, dead: 0))
+    }
+
     @Test("a new delivering process on the file reclaims a dead one's claims at once, not a live one's")
     func reclaimOnlyDeadRunners() async throws {
         let path = try temporaryDirectory() + "/outbox.sqlite"
