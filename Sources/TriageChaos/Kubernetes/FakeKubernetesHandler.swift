@@ -53,7 +53,7 @@ final class FakeKubernetesHandler: ChannelInboundHandler, RemovableChannelHandle
         }
         if answerWriteFault(method: head.method, path: path, context: context) { return }
         let isWatch = query["watch"] == "true" || query["watch"] == "1"
-        if isWatch, let fault = server.takeFault() {
+        if isWatch, let fault = server.takeFault(collection: route.collection) {
             if startFault(fault, route: route, query: query, context: context) { return }
         } else if !isWatch, route.name == nil, head.method == .GET, let fault = server.takeListFault(continuing: query["continue"] != nil) {
             if startFault(fault, route: route, query: query, context: context) { return }

@@ -32,7 +32,8 @@ public final class FakeKubernetesServer: Sendable {
     struct Settings {
         var tokens: Set<String>
         var bookmarkInterval: TimeAmount?
-        var watchFaults: [FakeKubernetesFault] = []
+        /// Watch faults in order, each for any collection (`nil`) or one.
+        var watchFaults: [(fault: FakeKubernetesFault, collection: String?)] = []
         var listFaults: [FakeKubernetesFault] = []
         var writeFaults: [FakeWriteFault] = []
         var requests: [String] = []
@@ -96,9 +97,11 @@ public final class FakeKubernetesServer: Sendable {
 
     var bookmarkInterval: TimeAmount? { settings.withLockedValue { $0.bookmarkInterval } }
 
-    /// Makes the next watch requests act out `faults`, one each, in order.
-    public func injectWatchFaults(_ faults: [FakeKubernetesFault]) {
-        settings.withLockedValue { $0.watchFaults += faults }
+    /// Makes the next watch requests act out `faults`, one each, in order: of any collection, or only
+    /// of `collection` (its path, e.g. `/api/v1/namespaces/default/configmaps`), so that a stray watch
+    /// of another one (a cancelled client's request still on its way) cannot take them.
+    public func injectWatchFaults(_ faults: [FakeKubernetesFault], in collection: String? = nil) {
+        settings.withLockedValue { $0.watchFaults += faults.map { ($0, collection) } }
     }
 
     /// Makes the next list requests act out `faults` (throttle, unauthorized, forbidden, expiredContinue), one each.
@@ -106,8 +109,12 @@ public final class FakeKubernetesServer: Sendable {
         settings.withLockedValue { $0.listFaults += faults }
     }
 
-    func takeFault() -> FakeKubernetesFault? {
-        settings.withLockedValue { $0.watchFaults.isEmpty ? nil : $0.watchFaults.removeFirst() }
+    /// The first watch fault meant for `collection` (or for any).
+    func takeFault(collection: String) -> FakeKubernetesFault? {
+        settings.withLockedValue { settings in
+            guard let index = settings.watchFaults.firstIndex(where: { $0.collection == nil || $0.collection == collection }) else { return nil }
+            return settings.watchFaults.remove(at: index).fault
+        }
     }
 
     /// The next list fault; `.expiredContinue` waits for a request that carries a continue token.
