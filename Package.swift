@@ -87,7 +87,6 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
-                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         .target(name: "TriageTestKit", dependencies: ["Triage"]),
@@ -121,11 +120,13 @@ let package = Package(
             ]
         ),
         .target(
+            // What only tests use: moto and other test servers, child processes.
             name: "TriageTestSupport",
             dependencies: [
                 "TriageChaos",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ]
         ),
         // Tooling the `triage` executable uses and no product sells: the virtual-time simulations, and
@@ -217,11 +218,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TriageHandlersTests",
-            dependencies: ["TriageHandlers", "TriageHandlersSQLite", "TriageKubernetes", "TriageChaos", "TriageTestKit"]
+            dependencies: ["TriageTestSupport", "TriageHandlers", "TriageHandlersSQLite", "TriageKubernetes", "TriageChaos", "TriageTestKit"]
         ),
         .testTarget(
             name: "TriageOutboxTests",
-            dependencies: [
+            dependencies: ["TriageTestSupport", 
                 "TriageOutbox", "TriageOutboxSQLite", "TriageOutboxPostgres", "TriageTestKit", "TriageChaos", "TriageHTTP", "Triage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -231,10 +232,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TriageSimulationTests", dependencies: ["TriageSimulation", "TriageTestKit"]),
-        .testTarget(name: "TriageProbeTests", dependencies: ["TriageProbe", "TriageBench", "TriageChaos", "TriageSimulation"]),
+        .testTarget(name: "TriageProbeTests", dependencies: ["TriageTestSupport", "TriageProbe", "TriageBench", "TriageChaos", "TriageSimulation"]),
         .testTarget(
             name: "TriageChaosTests",
-            dependencies: [
+            dependencies: ["TriageTestSupport", 
                 "TriageChaos", "TriageHTTP", "TriageProbe", "TriageBench",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -262,7 +263,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TriageLabTests",
-            dependencies: [
+            dependencies: ["TriageTestSupport", 
                 "Triage", "TriageNIO", "TriageHTTP", "TriageFoundation", "TriageChaos",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -288,7 +289,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TriageKubernetesTests",
-            dependencies: [
+            dependencies: ["TriageTestSupport", 
                 "TriageKubernetes", "TriageChaos", "TriageTestKit", "TriageHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

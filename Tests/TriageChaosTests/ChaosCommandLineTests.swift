@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TriageChaos
+import TriageTestSupport
 
 /// `triage chaos` and `triage bench storm` as a user runs them: exit statuses and messages.
 /// Serialized, and each child process is waited for off the cooperative pool, so these tests do not

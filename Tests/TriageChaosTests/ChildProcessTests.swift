@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TriageChaos
+import TriageTestSupport
 
 /// Child processes: output and status, and no child left running after a timeout or a cancellation.
 @Suite struct ChildProcessTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TriageChaos
+import TriageTestSupport
 import TriageKubernetes
 
 /// `triage kube handle` as outside checks drive it (handlers-cli.md): the built binary against the fake

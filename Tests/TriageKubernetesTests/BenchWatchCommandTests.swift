@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TriageChaos
+import TriageTestSupport
 
 /// `triage bench watch` as a person runs it: the built binary, small blocks.
 @Suite struct BenchWatchCommandTests {

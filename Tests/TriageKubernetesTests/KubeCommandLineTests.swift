@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TriageChaos
+import TriageTestSupport
 
 /// `triage kube` as outside checks drive it (kube-cli.md): the built binary against the fake server.
 @Suite struct KubeCommandLineTests {

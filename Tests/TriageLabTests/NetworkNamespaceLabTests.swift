@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import Triage
 import TriageChaos
+import TriageTestSupport
 
 /// Failures that need a network of their own: routes that reject, in a private network namespace
 /// (`ip netns`), probed by the `triage` binary run inside it. Needs root and iproute2; skipped with a

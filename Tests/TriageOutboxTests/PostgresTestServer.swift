@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import TriageChaos
+import TriageTestSupport
 import TriageOutbox
 import TriageOutboxPostgres
 

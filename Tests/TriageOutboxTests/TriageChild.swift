@@ -1,5 +1,6 @@
 import Foundation
 import TriageChaos
+import TriageTestSupport
 
 /// The built `triage` binary, run as a child process the test can SIGKILL.
 final class TriageChild: @unchecked Sendable {

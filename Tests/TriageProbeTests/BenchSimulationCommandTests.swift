@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TriageChaos
+import TriageTestSupport
 
 /// `triage bench jitter|metastable|hedge` as a user runs them: JSON on stdout, an SVG file, usage errors.
 @Suite(.serialized) struct BenchSimulationCommandTests {

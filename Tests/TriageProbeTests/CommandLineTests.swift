@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TriageChaos
+import TriageTestSupport
 
 /// The `triage` executable itself: exit statuses and output, as a user sees them.
 @Suite struct CommandLineTests {
