@@ -69,7 +69,7 @@ struct ChaosProxyCommand: AsyncParsableCommand {
         let stop = await TerminationSignal()
         let proxy = try await ChaosProxy.start(upstream: upstream, toxics: try toxics(), listen: listen)
         say("chaos proxy listening on \(proxy.host):\(proxy.port) → \(proxy.upstream.host):\(proxy.upstream.port)")
-        let signal = try await ChaosServiceGroup.run(until: stop, limit: duration, stopping: [{ await proxy.shutdown() }])
+        let signal = try await CommandServiceGroup.run(until: stop, limit: duration, stopping: [{ await proxy.shutdown() }])
         let counts = proxy.connections
         say("stopped\(signal.map { " on signal \($0)" } ?? ""); \(counts.accepted) connections, toxics applied to \(counts.affected)")
     }

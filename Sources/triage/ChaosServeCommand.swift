@@ -90,7 +90,7 @@ struct ChaosServeCommand: AsyncParsableCommand {
         let server = try await ChaosServer.start(try makeScenario(), host: host, port: port)
         say("chaos server listening on \(server.url("/"))  (stats: GET \(server.url("/_chaos/stats")))")
         say("scenario: \(server.scenario.json)")
-        let signal = try await ChaosServiceGroup.run(until: stop, limit: duration, stopping: [{ await server.shutdown() }])
+        let signal = try await CommandServiceGroup.run(until: stop, limit: duration, stopping: [{ await server.shutdown() }])
         say("stopped\(signal.map { " on signal \($0)" } ?? ""); stats: \(server.stats.json)")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ServiceLifecycle
 import Foundation
 import Triage
 import TriageKubernetes
@@ -52,34 +53,38 @@ struct KubeWatchCommand: AsyncParsableCommand {
         let json = self.json
         let failed: (any Error)? = try await KubernetesClient.withClient(configuration: configuration) { client in
             let supervisor = WatchSupervisor(client: client, path: path, policy: policy)
-            let failure: (any Error)? = await withTaskGroup(of: (any Error)?.self) { group in
-                group.addTask {
-                    do {
-                        try await supervisor.run { update in Self.print(update, json: json) }
-                        return nil
-                    } catch {
-                        return error
-                    }
-                }
-                let limit = duration
-                group.addTask {
-                    _ = await signal.wait(limit: limit)
-                    return nil
-                }
-                let first = await group.next() ?? nil
-                if let first {
-                    // The watch gave up: report it and the state now; the signal task cannot be woken.
-                    Self.report(first, json: json)
-                    Self.printState(supervisor, json: json)
-                    Foundation.exit(1)
-                }
-                group.cancelAll()
-                return nil
+            let watching = ServiceGroupConfiguration.ServiceConfiguration(
+                service: Watching(supervisor: supervisor, json: json),
+                successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .cancelGroup)
+            do {
+                // Until --duration, a signal, or the watch giving up (then exit 1).
+                _ = try await CommandServiceGroup.run(until: signal, limit: duration, services: [watching])
+            } catch {
+                Self.report(error, json: json)
+                Self.printState(supervisor, json: json)
+                return error
             }
             Self.printState(supervisor, json: json)
-            return failure
+            return nil
         }
         if failed != nil { throw ProbeExit(code: 1) }
+    }
+
+    /// The watch as a `Service`: it prints every update until the group shuts down, and fails the group
+    /// when the supervisor gives up.
+    struct Watching: Service {
+        let supervisor: WatchSupervisor<ContinuousClock>
+        let json: Bool
+
+        func run() async throws {
+            do {
+                try await cancelWhenGracefulShutdown {
+                    try await supervisor.run { update in KubeWatchCommand.print(update, json: json) }
+                }
+            } catch where Task.isShuttingDownGracefully || Task.isCancelled {
+                // Stopped by a signal or --duration: not a failure.
+            }
+        }
     }
 
     static func print(_ update: WatchUpdate, json: Bool) {

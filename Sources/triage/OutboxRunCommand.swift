@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Triage
 import TriageOutbox
 import TriageOutboxPostgres
@@ -59,11 +60,10 @@ struct OutboxRunCommand: AsyncParsableCommand {
         do {
             _ = try await sqlite.reclaimClaimsOfDeadRunners()
             try await HTTPOutboxTransport.withTransport(logger: logger) { transport in
-                let watcher = Task {
-                    if await signals.wait(limit: nil) != nil { outbox.stop() }
-                }
-                defer { watcher.cancel() }
-                try await outbox.run(transport: transport, untilEmpty: untilEmpty)
+                let delivering = ServiceGroupConfiguration.ServiceConfiguration(
+                    service: Delivering(outbox: outbox, transport: transport, untilEmpty: untilEmpty),
+                    successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .cancelGroup)
+                _ = try await CommandServiceGroup.run(until: signals, limit: nil, services: [delivering])
             }
         } catch {
             await sqlite.close()
@@ -89,6 +89,22 @@ struct OutboxRunCommand: AsyncParsableCommand {
             }
         } catch {
             throw OutboxCommandFailure("outbox run stopped: \(error)")
+        }
+    }
+}
+
+/// The SQLite outbox's delivery loop as a `Service`: graceful shutdown stops claiming and lets what is
+/// in flight finish (``Outbox/stop()``).
+struct Delivering<Transport: OutboxTransport>: Service {
+    let outbox: Outbox
+    let transport: Transport
+    let untilEmpty: Bool
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await outbox.run(transport: transport, untilEmpty: untilEmpty)
+        } onGracefulShutdown: {
+            outbox.stop()
         }
     }
 }

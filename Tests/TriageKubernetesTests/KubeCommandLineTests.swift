@@ -100,6 +100,34 @@ import TriageTestSupport
         }
     }
 
+    /// The watch runs as a Service in a ServiceGroup: SIGTERM shuts it down gracefully, with the final
+    /// state printed and exit 0.
+    @Test(.enabled(if: built, "build the triage product first"))
+    func sigtermStopsTheWatchGracefully() async throws {
+        try await Self.with { server, kubeconfig in
+            server.create(in: FakeCluster.configmaps, name: "one")
+            let output = try TemporaryDirectory()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["kube", "watch", "--json", "--kubeconfig", kubeconfig, FakeCluster.configmaps]
+            let stdout = output.path + "/stdout"
+            FileManager.default.createFile(atPath: stdout, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout))
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Until the watch is open (the list printed its object), then SIGTERM.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while server.openWatches == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(server.openWatches == 1)
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+            let lines = try Self.lines(String(decoding: FileManager.default.contents(atPath: stdout) ?? Data(), as: UTF8.self))
+            #expect(lines.first?["name"] as? String == "one")
+            #expect(lines.last?["type"] as? String == "state")
+        }
+    }
+
     @Test(.enabled(if: built, "build the triage product first"))
     func unauthorizedWatchIsReportedAndRetriedNotACrashLoop() async throws {
         try await Self.with { server, kubeconfig in
