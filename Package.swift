@@ -123,7 +123,7 @@ let package = Package(
             // What only tests use: moto and other test servers, child processes.
             name: "TriageTestSupport",
             dependencies: [
-                "TriageChaos",
+                "Triage", "TriageChaos",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import Triage
 import TriageChaos
 
 /// moto's S3-compatible server (`python3 -m moto.server`), started on a free port of 127.0.0.1 for one
@@ -41,28 +42,43 @@ public final class MotoServer: @unchecked Sendable {
 
     /// Starts the server and waits (up to 90 s: it is slow to import on a busy machine) until it answers.
     /// `environment` is added to this process's (`INITIAL_NO_AUTH_ACTION_COUNT` turns authentication on).
+    ///
+    /// moto binds port 0 and the port is read from the line it prints (` * Running on
+    /// http://127.0.0.1:PORT`): a port picked free beforehand could be taken by another test's server
+    /// before moto binds it, and then that server would answer in moto's place.
     public static func start(environment: [String: String] = [:]) async throws -> MotoServer {
-        let port = try LoopbackSockets.closedPort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // At the lowest priority: importing moto is seconds of CPU, which must not starve the
         // timing-sensitive tests running beside this one on a 2-core machine.
-        process.arguments = ["nice", "-n", "19", "python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
+        process.arguments = ["nice", "-n", "19", "python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", "0"]
+        let errors = Pipe()
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors
         process.standardInput = FileHandle.nullDevice
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        let announced = PortAnnouncement()
+        // Read for as long as moto runs: it logs every request, and a full pipe would stop it.
+        errors.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if data.isEmpty { handle.readabilityHandler = nil } else { announced.read(data) }
+        }
         try process.run()
-        let server = MotoServer(port: port, process: process)
         let clock = ContinuousClock()
         let giveUp = clock.now.advanced(by: .seconds(90))
         while clock.now < giveUp {
+            if let port = announced.port {
+                let server = MotoServer(port: port, process: process)
+                if await Self.accepts(port: port) { return server }
+            }
             guard process.isRunning else { throw MotoError(description: "moto.server exited with \(process.terminationStatus)") }
-            if await Self.accepts(port: port) { return server }
             try await Task.sleep(for: .milliseconds(200))
         }
-        server.stop()
-        throw MotoError(description: "moto.server did not answer on port \(port) within 90 s")
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        throw MotoError(description: "moto.server did not announce a port and answer within 90 s")
     }
 
     /// Stops the server at once (SIGKILL: its state is in memory and moto's SIGTERM handler does not
@@ -96,4 +112,21 @@ public final class MotoServer: @unchecked Sendable {
 /// moto did not start or did not answer.
 public struct MotoError: Error, CustomStringConvertible {
     public var description: String
+}
+
+/// The port moto announces on its standard error, found as its output arrives.
+private final class PortAnnouncement: Sendable {
+    private let state = LockedValue<(text: String, port: Int?)>(("", nil))
+
+    var port: Int? { state.withLock { $0.port } }
+
+    func read(_ data: Data) {
+        state.withLock { state in
+            guard state.port == nil else { return }
+            state.text += String(decoding: data, as: UTF8.self)
+            if let range = state.text.range(of: "Running on http://127.0.0.1:") {
+                state.port = Int(state.text[range.upperBound...].prefix { $0.isNumber })
+            }
+        }
+    }
 }
