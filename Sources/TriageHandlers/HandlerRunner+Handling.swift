@@ -4,7 +4,7 @@ import Triage
 
 extension HandlerRunner {
     /// Handles one change until it is done, superseded by a change with another digest, or the task is cancelled.
-    func handle(_ submitted: HandlerChange, firstSight: Bool, hooks: ChangeHooks) async {
+    func handle(_ submitted: HandlerChange, in slot: ObjectSlot, firstSight: Bool, hooks: ChangeHooks) async {
         var change = submitted
         var logger = self.logger
         logger[metadataKey: "k8s.namespace"] = change.object.namespace.map { .string($0) }
@@ -29,13 +29,13 @@ extension HandlerRunner {
             progress = ObjectProgress(lastHandled: progress.lastHandled, handling: change.digest)
         }
         let leaves = self.leaves[change.cause] ?? []
-        while !Task.isCancelled, let current = newest(change) {
+        while !Task.isCancelled, let current = newest(change, in: slot) {
             change = current
             var due: Date?
             var checked = true
             for leaf in leaves where !(progress.handlers[leaf.id]?.isFinished ?? false) {
                 // newest(_:) has just checked for the first leaf of the pass.
-                if !checked, Task.isCancelled || supersedes(change) { return }
+                if !checked, Task.isCancelled || supersedes(change, in: slot) { return }
                 checked = false
                 var leafLogger = logger
                 leafLogger[metadataKey: "triage.handler"] = .string(leaf.id)
@@ -69,7 +69,7 @@ extension HandlerRunner {
                 return
             }
             let seconds = max(0, due.timeIntervalSince(wallTime()))
-            await wait(.nanoseconds(Int64(min(seconds, 9e9) * 1e9)), for: change)
+            await wait(.nanoseconds(Int64(min(seconds, 9e9) * 1e9)), for: change, in: slot)
         }
     }
 
