@@ -28,18 +28,19 @@ extension HandlerRunner {
         } else {
             progress = ObjectProgress(lastHandled: progress.lastHandled, handling: change.digest)
         }
-        let leaves = self.leaves[change.cause] ?? []
-        while !Task.isCancelled, let current = newest(change, in: slot) {
-            change = current
+        let leaves = self.leaves[change.cause]
+        while !Task.isCancelled, takeNewest(&change, in: slot) {
             var due: Date?
             var checked = true
-            for leaf in leaves where !(progress.handlers[leaf.id]?.isFinished ?? false) {
-                // newest(_:) has just checked for the first leaf of the pass.
+            for leaf in leaves {
+                let stored = progress.handlers[leaf.id]
+                if stored?.isFinished == true { continue }
+                // takeNewest(_:in:) has just checked for the first leaf of the pass.
                 if !checked, Task.isCancelled || supersedes(change, in: slot) { return }
                 checked = false
                 var leafLogger = logger
                 leafLogger[metadataKey: "triage.handler"] = .string(leaf.id)
-                let current = progress.handlers[leaf.id] ?? HandlerProgress(purpose: change.cause.rawValue)
+                let current = stored ?? HandlerProgress(purpose: change.cause.rawValue)
                 if let delayed = current.delayed, delayed > wallTime() {
                     due = min(due ?? delayed, delayed)
                     continue
@@ -47,7 +48,7 @@ extension HandlerRunner {
                 guard let judgement = await attempt(leaf, change: change, progress: current, logger: leafLogger) else { return }
                 progress.handlers[leaf.id] = judgement.progress
                 updateParents(&progress)
-                if leaves.allSatisfy({ progress.handlers[$0.id]?.isFinished ?? false }) {
+                if judgement.progress.isFinished, leaves.allSatisfy({ $0.id == leaf.id || progress.handlers[$0.id]?.isFinished == true }) {
                     // Recorded in the same save as the last verdict: one write per attempt.
                     progress.lastHandled = change.digest
                     progress.handling = nil

@@ -14,28 +14,25 @@ extension HandlerRunner {
         state.withLock { _ in slot.supersedes(change) }
     }
 
-    /// The state of `change` the next pass runs: a pending change with the same digest is taken (its
-    /// state is newer); `nil` when the change is superseded (see ``supersedes(_:)``).
-    func newest(_ change: HandlerChange, in slot: ObjectSlot) -> HandlerChange? {
+    /// Brings `change` to the state the next pass runs: a pending change with the same digest is taken
+    /// (its state is newer). `false` when the change is superseded (see ``supersedes(_:)``).
+    func takeNewest(_ change: inout HandlerChange, in slot: ObjectSlot) -> Bool {
         state.withLock { _ in
-            if slot.forgotten { return nil }
-            guard let newer = slot.pending else { return change }
+            if slot.forgotten { return false }
+            guard let newer = slot.pending else { return true }
             // Another content, or another object under the same name (deleted and created again).
-            guard newer.digest == change.digest, newer.object.uid == change.object.uid else { return nil }
+            guard newer.digest == change.digest, newer.object.uid == change.object.uid else { return false }
             slot.pending = nil
-            return HandlerChange(object: newer.object, body: newer.body, cause: change.cause, digest: change.digest)
+            change.object = newer.object
+            change.body = newer.body
+            return true
         }
     }
 
     /// Sleeps `duration` on the clock, or less when a change with another digest arrives.
     func wait(_ duration: Duration, for change: HandlerChange) async {
         let key = change.object.runnerKey
-        let slot = state.withLock { state in
-            if let slot = state.objects[key] { return slot }
-            let slot = ObjectSlot(key: key)
-            state.objects[key] = slot
-            return slot
-        }
+        let slot = state.withLock { $0.slot(for: key) }
         await wait(duration, for: change, in: slot)
     }
 

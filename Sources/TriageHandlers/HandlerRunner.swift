@@ -31,7 +31,7 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
     let logger: Logger
     let state = LockedValue(RunnerState())
     /// Per handler cause, the handlers that do work for it (children expanded), in order.
-    let leaves: [HandlerCause: [Handler]]
+    let leaves: LeavesByCause
 
     /// - Parameters:
     ///   - handlers: run for every change whose cause they list, in this order.
@@ -53,9 +53,7 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
         self.clock = clock
         self.wallTime = wallTime
         self.logger = logger
-        leaves = Dictionary(uniqueKeysWithValues: HandlerCause.allCases.map { cause in
-            (cause, handlers.filter { $0.causes.contains(cause) }.flatMap(\.leaves))
-        })
+        leaves = LeavesByCause(handlers)
     }
 
     /// Hands a change to the runner; returns at once. The object's worker takes the newest one; the
@@ -63,13 +61,7 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
     public func submit(_ change: HandlerChange) {
         let key = change.object.runnerKey
         let (cancelled, dispatch): (Task<Void, any Error>?, (CheckedContinuation<Bool, Never>, Bool)?) = state.withLock { state in
-            let slot: ObjectSlot
-            if let known = state.objects[key] {
-                slot = known
-            } else {
-                slot = ObjectSlot(key: key)
-                state.objects[key] = slot
-            }
+            let slot = state.slot(for: key)
             slot.pending = change
             slot.forgotten = false
             if !slot.active {

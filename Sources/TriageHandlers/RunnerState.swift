@@ -5,6 +5,33 @@ struct RunnerState {
     var objects: [HandlerObject.Key: ObjectSlot] = [:]
     var hooks = ChangeHooks()
     var workers = WorkerPool()
+
+    /// The object's slot, made when it has none: one hash of the key either way.
+    mutating func slot(for key: HandlerObject.Key) -> ObjectSlot {
+        Self.existing(&objects[key, default: ObjectSlot(key: key)])
+    }
+
+    private static func existing(_ slot: inout ObjectSlot) -> ObjectSlot { slot }
+}
+
+/// Per handler cause, the handlers that do work for it (children expanded), in order. Read on every
+/// change: a switch, not a dictionary lookup.
+struct LeavesByCause: Sendable {
+    private let create, update, delete, resume: [Handler]
+
+    init(_ handlers: [Handler]) {
+        func leaves(_ cause: HandlerCause) -> [Handler] { handlers.filter { $0.causes.contains(cause) }.flatMap(\.leaves) }
+        (create, update, delete, resume) = (leaves(.create), leaves(.update), leaves(.delete), leaves(.resume))
+    }
+
+    subscript(cause: HandlerCause) -> [Handler] {
+        switch cause {
+        case .create: create
+        case .update: update
+        case .delete: delete
+        case .resume: resume
+        }
+    }
 }
 
 /// One object's place in a ``HandlerRunner``. A reference, so that the worker that holds it reaches it
