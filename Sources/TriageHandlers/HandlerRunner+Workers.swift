@@ -32,11 +32,13 @@ extension HandlerRunner {
         var firstTake = true
         while let slot = takeSlot(firstTake: firstTake) {
             firstTake = false
-            while let next = takeChange(of: slot) {
+            var step = nextStep(slot)
+            while case .handle(let next) = step {
                 await handle(next.change, in: slot, firstSight: next.firstSight, hooks: next.hooks)
+                step = nextStep(slot)
             }
             // forget(_:) came during an attempt: what the attempt saved goes now.
-            if let forgotten = state.withLock({ $0.release(slot) }) { await drop(forgotten) }
+            if case .released(let forgotten?) = step { await drop(forgotten) }
         }
     }
 
@@ -52,15 +54,16 @@ extension HandlerRunner {
     }
 
     /// The object's newest change, with whether it is the object's first sight and the hooks: one lock
-    /// per change taken. `nil` when none is pending or the task is cancelled.
-    private func takeChange(of slot: ObjectSlot) -> Taken? {
+    /// per change taken. When none is pending or the task is cancelled, the slot is released under the
+    /// same lock: a change submitted after it queues the object again rather than find it taken.
+    private func nextStep(_ slot: ObjectSlot) -> SlotStep {
         let cancelled = Task.isCancelled
         return state.withLock { state in
-            guard !cancelled, let change = slot.pending else { return nil }
+            guard !cancelled, let change = slot.pending else { return .released(forgotten: state.release(slot)) }
             slot.pending = nil
             slot.forgotten = false
             defer { slot.seen = true }
-            return Taken(change: change, firstSight: !slot.seen, hooks: state.hooks)
+            return .handle(Taken(change: change, firstSight: !slot.seen, hooks: state.hooks))
         }
     }
 
@@ -68,6 +71,14 @@ extension HandlerRunner {
     func release(_ slot: ObjectSlot) async {
         if let forgotten = state.withLock({ $0.release(slot) }) { await drop(forgotten) }
     }
+}
+
+/// What a worker does next with the object it holds.
+enum SlotStep {
+    /// Handle this change.
+    case handle(Taken)
+    /// Nothing is pending: the slot is released; drop `forgotten` from the store when it is set.
+    case released(forgotten: HandlerObject?)
 }
 
 extension RunnerState {

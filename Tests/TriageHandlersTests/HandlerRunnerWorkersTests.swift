@@ -80,4 +80,26 @@ import TriageTestKit
         await second.run()
         #expect(calls.withLock { $0 } == 10)
     }
+
+    @Test func theLastOfManyChangesToAnObjectIsHandled() async {
+        let runner = runner([Handler(id: "h") { _ in }])
+        let task = Task { await runner.run() }
+        // Two submitters, each with its own objects, racing the workers that handle the objects and let
+        // them go: no change may find its object taken and be left there.
+        await withTaskGroup(of: Void.self) { group in
+            for submitter in 0..<2 {
+                group.addTask {
+                    for spec in 0..<3000 { runner.submit(Self.change("o\(submitter)-\(spec % 4)", spec: spec)) }
+                }
+            }
+        }
+        runner.finish()
+        await task.value
+        for submitter in 0..<2 {
+            for object in 0..<4 {
+                let name = "o\(submitter)-\(object)"
+                #expect(store.snapshot[HandlerObject(namespace: "default", name: name)]?.lastHandled == Self.change(name, spec: 2996 + object).digest)
+            }
+        }
+    }
 }
