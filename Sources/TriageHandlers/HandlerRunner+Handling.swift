@@ -4,7 +4,7 @@ import Triage
 
 extension HandlerRunner {
     /// Handles one change until it is done, superseded by a change with another digest, or the task is cancelled.
-    func handle(_ submitted: HandlerChange, in slot: ObjectSlot, firstSight: Bool, hooks: ChangeHooks) async {
+    func handle(_ submitted: consuming HandlerChange, in slot: ObjectSlot, firstSight: Bool, hooks: ChangeHooks) async {
         var change = submitted
         var logger = self.logger
         logger[metadataKey: "k8s.namespace"] = change.object.namespace.map { .string($0) }
@@ -38,14 +38,16 @@ extension HandlerRunner {
                 // takeNewest(_:in:) has just checked for the first leaf of the pass.
                 if !checked, Task.isCancelled || supersedes(change, in: slot) { return }
                 checked = false
-                var leafLogger = logger
-                leafLogger[metadataKey: "triage.handler"] = .string(leaf.id)
+                // Set on the change's logger and cleared after the leaf, rather than on a copy: a
+                // logger's metadata is copied on write, and a copy per leaf was an allocation per change.
+                logger[metadataKey: "triage.handler"] = .string(leaf.id)
+                defer { logger[metadataKey: "triage.handler"] = nil }
                 let current = stored ?? HandlerProgress(purpose: change.cause.rawValue)
                 if let delayed = current.delayed, delayed > wallTime() {
                     due = min(due ?? delayed, delayed)
                     continue
                 }
-                guard let judgement = await attempt(leaf, change: change, progress: current, logger: leafLogger) else { return }
+                guard let judgement = await attempt(leaf, change: change, progress: current, logger: logger) else { return }
                 progress.handlers[leaf.id] = judgement.progress
                 updateParents(&progress)
                 if judgement.progress.isFinished, leaves.allSatisfy({ $0.id == leaf.id || progress.handlers[$0.id]?.isFinished == true }) {
@@ -53,7 +55,7 @@ extension HandlerRunner {
                     progress.lastHandled = change.digest
                     progress.handling = nil
                 }
-                await publish(judgement, leaf: leaf, change: change, progress: progress, logger: leafLogger)
+                await publish(judgement, leaf: leaf, change: change, progress: progress, logger: logger)
                 if let delayed = judgement.progress.delayed, !judgement.outcome.isFinal { due = min(due ?? delayed, delayed) }
             }
             guard let due else {

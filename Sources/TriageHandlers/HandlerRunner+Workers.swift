@@ -59,8 +59,7 @@ extension HandlerRunner {
     private func nextStep(_ slot: ObjectSlot) -> SlotStep {
         let cancelled = Task.isCancelled
         return state.withLock { state in
-            guard !cancelled, let change = slot.pending else { return .released(forgotten: state.release(slot)) }
-            slot.pending = nil
+            guard !cancelled, let change = slot.pending.take() else { return .released(forgotten: state.release(slot)) }
             slot.forgotten = false
             defer { slot.seen = true }
             return .handle(Taken(change: change, firstSight: !slot.seen, hooks: state.hooks))
