@@ -7,10 +7,8 @@ extension HandlerRunner {
     func handle(_ submitted: consuming HandlerChange, in slot: ObjectSlot, firstSight: Bool, hooks: ChangeHooks) async {
         var change = submitted
         var logger = self.logger
-        logger[metadataKey: "k8s.namespace"] = change.object.namespace.map { .string($0) }
-        logger[metadataKey: "k8s.name"] = .string(change.object.name)
-        logger[metadataKey: "k8s.uid"] = change.object.uid.map { .string($0) }
-        await hooks.prepare(change)
+        Self.describe(change.object, in: &logger.handler)
+        if let prepare = hooks.prepare { await prepare(change) }
         var progress: ObjectProgress
         do {
             progress = try await store.load(change)
@@ -20,7 +18,7 @@ extension HandlerRunner {
         }
         guard progress.lastHandled != change.digest else {
             logger.trace("triage.handlers.already handled")
-            await hooks.handled(change)
+            if let handled = hooks.handled { await handled(change) }
             return
         }
         if progress.handling == change.digest {
@@ -68,7 +66,7 @@ extension HandlerRunner {
                         logger.warning("triage.handlers.save failed", metadata: ["triage.error": "\(error)"])
                     }
                 }
-                await hooks.handled(change)
+                if let handled = hooks.handled { await handled(change) }
                 return
             }
             let seconds = max(0, due.timeIntervalSince(wallTime()))
@@ -138,6 +136,14 @@ extension HandlerRunner {
         do { try await store.save(progress, for: change.object) } catch {
             logger.warning("triage.handlers.save failed", metadata: ["triage.error": "\(error)"])
         }
+    }
+
+    /// Puts the object's namespace, name and uid into a logger's metadata: through one access to its
+    /// handler, since each `Logger` subscript set checks the logger's storage for sharing on its own.
+    private static func describe(_ object: HandlerObject, in handler: inout any LogHandler) {
+        handler[metadataKey: "k8s.namespace"] = object.namespace.map { .string($0) }
+        handler[metadataKey: "k8s.name"] = .string(object.name)
+        handler[metadataKey: "k8s.uid"] = object.uid.map { .string($0) }
     }
 
     /// A parent's progress follows its children's: started with the first, success when all succeeded,

@@ -150,11 +150,12 @@ struct WorkerPool {
 
 /// What a ``HandlerRunner`` does around a change besides running its handlers; set by
 /// ``HandlerRunner/submitChanges(of:finalizer:)`` to hold deletions with a finalizer.
+/// Both `nil` by default: a runner without them makes no call per change.
 struct ChangeHooks: Sendable {
     /// Before a change's handlers are considered, also when it turns out handled already.
-    var prepare: @Sendable (HandlerChange) async -> Void = { _ in }
+    var prepare: (@Sendable (HandlerChange) async -> Void)?
     /// Once a change is handled, also when it was found handled already.
-    var handled: @Sendable (HandlerChange) async -> Void = { _ in }
+    var handled: (@Sendable (HandlerChange) async -> Void)?
 }
 
 /// A change a worker took, with whether it is the object's first sight and the hooks to run.
