@@ -8,21 +8,21 @@ extension HandlerRunner {
     func nextWorker() async -> Bool {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                resume(state.withLock { state in
+                wakeDispatcher(state.withLock { state in
                     state.workers.dispatcher = continuation
                     return state.workers.dispatch()
                 })
             }
         } onCancel: {
-            resume(state.withLock { state in
+            wakeDispatcher(state.withLock { state in
                 state.workers.cancelled = true
                 return state.workers.dispatch()
             })
         }
     }
 
-    /// Resumes the dispatcher that ``WorkerPool/dispatch()`` handed out, outside the lock.
-    func resume(_ dispatch: (dispatcher: CheckedContinuation<Bool, Never>, start: Bool)?) {
+    /// Resumes the dispatcher that ``WorkerPool/dispatch()`` handed out (call it outside the lock).
+    func wakeDispatcher(_ dispatch: (dispatcher: CheckedContinuation<Bool, Never>, start: Bool)?) {
         dispatch?.dispatcher.resume(returning: dispatch?.start ?? false)
     }
 
@@ -49,7 +49,7 @@ extension HandlerRunner {
             let slot = state.workers.take(firstTake: firstTake, cancelled: cancelled)
             return (slot, state.workers.dispatch())
         }
-        resume(dispatch)
+        wakeDispatcher(dispatch)
         return slot
     }
 

@@ -76,7 +76,7 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
             return (cancelled, state.workers.dispatch())
         }
         cancelled?.cancel()
-        if let (dispatcher, start) = dispatch { dispatcher.resume(returning: start) }
+        wakeDispatcher(dispatch)
     }
 
     /// Forgets an object that is gone: its pending change, its worker's wait (the worker stops after its
@@ -116,7 +116,7 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
             state.workers.finished = true
             return state.workers.dispatch()
         }
-        if let (dispatcher, start) = dispatch { dispatcher.resume(returning: start) }
+        wakeDispatcher(dispatch)
     }
 
     /// Handles submitted changes until ``finish()`` is called (and the workers are done) or the task is
