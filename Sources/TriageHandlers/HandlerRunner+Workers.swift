@@ -32,13 +32,12 @@ extension HandlerRunner {
         var firstTake = true
         while let slot = takeSlot(firstTake: firstTake) {
             firstTake = false
-            var step = nextStep(slot)
-            while case .handle(let next) = step {
+            var forgotten: HandlerObject?
+            while let next = nextChange(of: slot, releasing: &forgotten) {
                 await handle(next.change, in: slot, firstSight: next.firstSight, hooks: next.hooks)
-                step = nextStep(slot)
             }
             // forget(_:) came during an attempt: what the attempt saved goes now.
-            if case .released(let forgotten?) = step { await drop(forgotten) }
+            if let forgotten { await drop(forgotten) }
         }
     }
 
@@ -54,15 +53,19 @@ extension HandlerRunner {
     }
 
     /// The object's newest change, with whether it is the object's first sight and the hooks: one lock
-    /// per change taken. When none is pending or the task is cancelled, the slot is released under the
-    /// same lock: a change submitted after it queues the object again rather than find it taken.
-    private func nextStep(_ slot: ObjectSlot) -> SlotStep {
+    /// per change taken. When none is pending or the task is cancelled, `nil`, and the slot is released
+    /// under the same lock (a change submitted after it queues the object again rather than find it
+    /// taken); `forgotten` is then the object to drop from the store, if it was forgotten meanwhile.
+    private func nextChange(of slot: ObjectSlot, releasing forgotten: inout HandlerObject?) -> Taken? {
         let cancelled = Task.isCancelled
         return state.withLock { state in
-            guard !cancelled, let change = slot.pending.take() else { return .released(forgotten: state.release(slot)) }
+            guard !cancelled, let change = slot.pending.take() else {
+                forgotten = state.release(slot)
+                return nil
+            }
             slot.forgotten = false
             defer { slot.seen = true }
-            return .handle(Taken(change: change, firstSight: !slot.seen, hooks: state.hooks))
+            return Taken(change: change, firstSight: !slot.seen, hooks: state.hooks)
         }
     }
 
@@ -70,14 +73,6 @@ extension HandlerRunner {
     func release(_ slot: ObjectSlot) async {
         if let forgotten = state.withLock({ $0.release(slot) }) { await drop(forgotten) }
     }
-}
-
-/// What a worker does next with the object it holds.
-enum SlotStep {
-    /// Handle this change.
-    case handle(Taken)
-    /// Nothing is pending: the slot is released; drop `forgotten` from the store when it is set.
-    case released(forgotten: HandlerObject?)
 }
 
 extension RunnerState {

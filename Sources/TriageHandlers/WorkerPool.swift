@@ -65,17 +65,11 @@ struct WorkerPool {
     /// The dispatcher to resume after the counts changed, and with what: `true` to start a worker,
     /// `false` to end ``HandlerRunner/run()``; `nil` when it is not waiting or has nothing to do.
     mutating func dispatch() -> (CheckedContinuation<Bool, Never>, Bool)? {
-        guard let dispatcher else { return nil }
-        let start: Bool
-        if cancelled || (finished && alive == 0) {
-            start = false
-        } else if unstarted > 0 {
-            unstarted -= 1
-            start = true
-        } else {
-            return nil
-        }
-        self.dispatcher = nil
-        return (dispatcher, start)
+        // Checked before the continuation is touched: most calls (every submit, every take) have
+        // nothing to wake, and should cost no copy of it.
+        let end = cancelled || (finished && alive == 0)
+        guard end || unstarted > 0, let dispatcher = dispatcher.take() else { return nil }
+        if !end { unstarted -= 1 }
+        return (dispatcher, !end)
     }
 }
