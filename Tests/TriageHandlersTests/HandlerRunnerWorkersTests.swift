@@ -102,4 +102,16 @@ import TriageTestKit
             }
         }
     }
+
+    @Test func anObjectForgottenBeforeAWorkerTookItIsNotRun() async {
+        let calls = LockedValue<[String]>([])
+        let runner = runner([Handler(id: "h") { context in calls.withLock { $0.append(context.object.name) } }])
+        runner.submit(Self.change("gone"))
+        runner.submit(Self.change("kept"))
+        await runner.forget(HandlerObject(namespace: "default", name: "gone"))
+        runner.finish()
+        await runner.run()
+        #expect(calls.withLock { $0 } == ["kept"])
+        #expect(store.snapshot.keys.map(\.name) == ["kept"])
+    }
 }
