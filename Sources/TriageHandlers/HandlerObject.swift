@@ -19,9 +19,27 @@ public struct HandlerObject: Sendable, Hashable, Codable, CustomStringConvertibl
     public var description: String { namespace.map { "\($0)/\(name)" } ?? name }
 
     /// Identity for coalescing: namespace and name (a uid change is a new object under the same key).
+    /// The hash is worked out once: the runner's dictionary rehashes every key each time it grows, and
+    /// then hashes one `Int` per key instead of two strings.
     struct Key: Hashable, Sendable {
-        var namespace: String?
-        var name: String
+        let namespace: String?
+        let name: String
+        private let hash: Int
+
+        init(namespace: String?, name: String) {
+            self.namespace = namespace
+            self.name = name
+            var hasher = Hasher()
+            hasher.combine(namespace)
+            hasher.combine(name)
+            hash = hasher.finalize()
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+
+        static func == (left: Key, right: Key) -> Bool {
+            left.hash == right.hash && left.name == right.name && left.namespace == right.namespace
+        }
     }
 
     var runnerKey: Key { Key(namespace: namespace, name: name) }

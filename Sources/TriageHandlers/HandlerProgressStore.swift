@@ -36,22 +36,43 @@ extension HandlerProgressStore {
 
 /// Progress in this process's memory: lost with it. For tests, and handlers whose progress need not survive.
 public final class InMemoryProgressStore: HandlerProgressStore {
-    private let objects = LockedValue<[HandlerObject: ObjectProgress]>([:])
+    private let objects = LockedValue<[StoreKey: ObjectProgress]>([:])
 
     public init() {}
 
     public func load(_ change: HandlerChange) async throws -> ObjectProgress {
-        objects.withLock { $0[change.object] ?? ObjectProgress() }
+        let key = StoreKey(change.object)
+        return objects.withLock { $0[key] ?? ObjectProgress() }
     }
 
     public func save(_ progress: ObjectProgress, for object: HandlerObject) async throws {
-        objects.withLock { $0[object] = progress }
+        let key = StoreKey(object)
+        objects.withLock { $0[key] = progress }
     }
 
     public func forget(_ object: HandlerObject) async throws {
-        _ = objects.withLock { $0.removeValue(forKey: object) }
+        let key = StoreKey(object)
+        _ = objects.withLock { $0.removeValue(forKey: key) }
     }
 
     /// Every object's progress, for tests.
-    public var snapshot: [HandlerObject: ObjectProgress] { objects.withLock { $0 } }
+    public var snapshot: [HandlerObject: ObjectProgress] {
+        objects.withLock { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.object, $0.value) }) }
+    }
+
+    /// An object with its hash worked out once: the dictionary rehashes every key each time it grows,
+    /// and then hashes one `Int` per key instead of its namespace, name and uid.
+    private struct StoreKey: Hashable {
+        let object: HandlerObject
+        let hash: Int
+
+        init(_ object: HandlerObject) {
+            self.object = object
+            hash = object.hashValue
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+
+        static func == (left: StoreKey, right: StoreKey) -> Bool { left.hash == right.hash && left.object == right.object }
+    }
 }

@@ -25,8 +25,9 @@ public enum HandlerRules {
         guard let timeout = options.timeout, let started = progress.started,
               now >= started.addingTimeInterval(timeout.triageSeconds) else { return nil }
         let reason = "the change started at \(rfc3339(started)) and its timeout of \(timeout.triageSeconds) s has passed"
-        return finish(HandlerJudgement(outcome: .failed, kind: .handlerTimeout, message: reason, reason: reason, progress: progress),
-                      progress: progress, now: now)
+        var verdict = HandlerJudgement(outcome: .failed, kind: .handlerTimeout, message: reason, reason: reason, progress: progress)
+        finish(&verdict, now: now)
+        return verdict
     }
 
     /// The verdict on one attempt whose result is `result`.
@@ -43,7 +44,9 @@ public enum HandlerRules {
         switch result {
         case .success:
             progress.message = nil
-            return finish(HandlerJudgement(outcome: .succeeded, reason: "the handler succeeded", progress: progress), progress: progress, now: now)
+            var verdict = HandlerJudgement(outcome: .succeeded, reason: "the handler succeeded", progress: progress)
+            finish(&verdict, now: now)
+            return verdict
         case .failure(let thrown):
             error = thrown
         }
@@ -55,23 +58,31 @@ public enum HandlerRules {
         default: .arbitrary
         }
         guard case .retry(let delay) = verdict.outcome else {
-            return finish(verdict, progress: progress, now: now)
+            verdict.progress = progress
+            finish(&verdict, now: now)
+            return verdict
         }
         let retries = progress.retries + 1
         if let limit = options.retries, retries > limit {
             let reason = "\(verdict.reason); but the handler has failed \(retries) times and may retry \(limit) times"
-            return finish(HandlerJudgement(outcome: .failed, kind: .handlerRetriesExhausted, thrown: verdict.thrown, message: verdict.message,
-                                           reason: reason, progress: progress), progress: progress, now: now)
+            verdict = HandlerJudgement(outcome: .failed, kind: .handlerRetriesExhausted, thrown: verdict.thrown, message: verdict.message,
+                                       reason: reason, progress: progress)
+            finish(&verdict, now: now)
+            return verdict
         }
         if let timeout = options.timeout, let started = progress.started,
            now.addingTimeInterval(delay.triageSeconds) > started.addingTimeInterval(timeout.triageSeconds) {
             let reason = "\(verdict.reason); but a retry in \(delay.triageSeconds) s would pass the timeout of \(timeout.triageSeconds) s"
-            return finish(HandlerJudgement(outcome: .failed, kind: .handlerTimeout, thrown: verdict.thrown, message: verdict.message,
-                                           reason: reason, progress: progress), progress: progress, now: now)
+            verdict = HandlerJudgement(outcome: .failed, kind: .handlerTimeout, thrown: verdict.thrown, message: verdict.message,
+                                       reason: reason, progress: progress)
+            finish(&verdict, now: now)
+            return verdict
         }
         progress.retries = retries
         progress.delayed = now.addingTimeInterval(delay.triageSeconds)
-        return record(verdict, progress: progress, now: now)
+        verdict.progress = progress
+        record(&verdict, now: now)
+        return verdict
     }
 
     /// What an error means before the limits: the outcome, the kind, and why.
@@ -122,20 +133,19 @@ public enum HandlerRules {
         }
     }
 
-    /// A final verdict: the progress is stopped, marked success (succeeded, ignored) or failure.
-    private static func finish(_ verdict: HandlerJudgement, progress: HandlerProgress, now: Date) -> HandlerJudgement {
-        var progress = progress
-        if progress.started == nil { progress.started = now }
-        progress.stopped = now
-        progress.delayed = nil
-        progress.success = verdict.outcome == .succeeded || verdict.outcome == .ignored
-        progress.failure = verdict.outcome == .failed
-        return record(verdict, progress: progress, now: now)
+    /// A final verdict: its progress is stopped, marked success (succeeded, ignored) or failure. In
+    /// place, as ``record(_:now:)``: the progress is not copied per step.
+    private static func finish(_ verdict: inout HandlerJudgement, now: Date) {
+        if verdict.progress.started == nil { verdict.progress.started = now }
+        verdict.progress.stopped = now
+        verdict.progress.delayed = nil
+        verdict.progress.success = verdict.outcome == .succeeded || verdict.outcome == .ignored
+        verdict.progress.failure = verdict.outcome == .failed
+        record(&verdict, now: now)
     }
 
-    /// Writes the verdict's kind, decision, message and record into `progress`.
-    private static func record(_ verdict: HandlerJudgement, progress: HandlerProgress, now: Date) -> HandlerJudgement {
-        var progress = progress
+    /// Writes the verdict's kind, decision, message and record into its progress.
+    private static func record(_ verdict: inout HandlerJudgement, now: Date) {
         let decision: String
         var delay: Double?
         switch verdict.outcome {
@@ -144,15 +154,13 @@ public enum HandlerRules {
         case .failed: decision = "fail"
         case .ignored: decision = "ignore"
         }
-        progress.kind = verdict.kind?.id
-        progress.decision = decision
-        if let message = verdict.message { progress.message = message }
-        let retry = verdict.outcome.isFinal ? progress.retries : progress.retries - 1
-        progress.append(HandlerRecord(at: now, retry: retry, kind: verdict.kind?.id ?? "success", decision: decision,
-                                      delaySeconds: delay, reason: verdict.reason))
-        var judged = verdict
-        judged.progress = progress
-        return judged
+        let kind = verdict.kind?.id
+        verdict.progress.kind = kind
+        verdict.progress.decision = decision
+        if let message = verdict.message { verdict.progress.message = message }
+        let retry = verdict.outcome.isFinal ? verdict.progress.retries : verdict.progress.retries - 1
+        verdict.progress.append(HandlerRecord(at: now, retry: retry, kind: kind ?? "success", decision: decision,
+                                              delaySeconds: delay, reason: verdict.reason))
     }
 
     /// The error's own text: a `CustomStringConvertible`'s description, else `String(describing:)`.

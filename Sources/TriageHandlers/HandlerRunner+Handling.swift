@@ -4,13 +4,11 @@ import Triage
 
 extension HandlerRunner {
     /// Handles one change until it is done, superseded by a change with another digest, or the task is cancelled.
-    func handle(_ submitted: HandlerChange, firstSight: Bool, hooks: ChangeHooks) async {
+    func handle(_ submitted: consuming HandlerChange, in slot: ObjectSlot, firstSight: Bool, hooks: ChangeHooks) async {
         var change = submitted
         var logger = self.logger
-        logger[metadataKey: "k8s.namespace"] = change.object.namespace.map { .string($0) }
-        logger[metadataKey: "k8s.name"] = .string(change.object.name)
-        logger[metadataKey: "k8s.uid"] = change.object.uid.map { .string($0) }
-        await hooks.prepare(change)
+        Self.describe(change.object, in: &logger.handler)
+        if let prepare = hooks.prepare { await prepare(change) }
         var progress: ObjectProgress
         do {
             progress = try await store.load(change)
@@ -20,7 +18,7 @@ extension HandlerRunner {
         }
         guard progress.lastHandled != change.digest else {
             logger.trace("triage.handlers.already handled")
-            await hooks.handled(change)
+            if let handled = hooks.handled { await handled(change) }
             return
         }
         if progress.handling == change.digest {
@@ -28,31 +26,34 @@ extension HandlerRunner {
         } else {
             progress = ObjectProgress(lastHandled: progress.lastHandled, handling: change.digest)
         }
-        let leaves = self.leaves[change.cause] ?? []
-        while !Task.isCancelled, let current = newest(change) {
-            change = current
+        let leaves = self.leaves[change.cause]
+        while !Task.isCancelled, takeNewest(&change, in: slot) {
             var due: Date?
             var checked = true
-            for leaf in leaves where !(progress.handlers[leaf.id]?.isFinished ?? false) {
-                // newest(_:) has just checked for the first leaf of the pass.
-                if !checked, Task.isCancelled || supersedes(change) { return }
+            for leaf in leaves {
+                let stored = progress.handlers[leaf.id]
+                if stored?.isFinished == true { continue }
+                // takeNewest(_:in:) has just checked for the first leaf of the pass.
+                if !checked, Task.isCancelled || supersedes(change, in: slot) { return }
                 checked = false
-                var leafLogger = logger
-                leafLogger[metadataKey: "triage.handler"] = .string(leaf.id)
-                let current = progress.handlers[leaf.id] ?? HandlerProgress(purpose: change.cause.rawValue)
+                // Set on the change's logger and cleared after the leaf, rather than on a copy: a
+                // logger's metadata is copied on write, and a copy per leaf was an allocation per change.
+                logger[metadataKey: "triage.handler"] = .string(leaf.id)
+                defer { logger[metadataKey: "triage.handler"] = nil }
+                let current = stored ?? HandlerProgress(purpose: change.cause.rawValue)
                 if let delayed = current.delayed, delayed > wallTime() {
                     due = min(due ?? delayed, delayed)
                     continue
                 }
-                guard let judgement = await attempt(leaf, change: change, progress: current, logger: leafLogger) else { return }
+                guard let judgement = await attempt(leaf, change: change, progress: current, logger: logger) else { return }
                 progress.handlers[leaf.id] = judgement.progress
                 updateParents(&progress)
-                if leaves.allSatisfy({ progress.handlers[$0.id]?.isFinished ?? false }) {
+                if judgement.progress.isFinished, leaves.allSatisfy({ $0.id == leaf.id || progress.handlers[$0.id]?.isFinished == true }) {
                     // Recorded in the same save as the last verdict: one write per attempt.
                     progress.lastHandled = change.digest
                     progress.handling = nil
                 }
-                await publish(judgement, leaf: leaf, change: change, progress: progress, logger: leafLogger)
+                await publish(judgement, leaf: leaf, change: change, progress: progress, logger: logger)
                 if let delayed = judgement.progress.delayed, !judgement.outcome.isFinal { due = min(due ?? delayed, delayed) }
             }
             guard let due else {
@@ -65,11 +66,11 @@ extension HandlerRunner {
                         logger.warning("triage.handlers.save failed", metadata: ["triage.error": "\(error)"])
                     }
                 }
-                await hooks.handled(change)
+                if let handled = hooks.handled { await handled(change) }
                 return
             }
             let seconds = max(0, due.timeIntervalSince(wallTime()))
-            await wait(.nanoseconds(Int64(min(seconds, 9e9) * 1e9)), for: change)
+            await wait(.nanoseconds(Int64(min(seconds, 9e9) * 1e9)), for: change, in: slot)
         }
     }
 
@@ -135,6 +136,14 @@ extension HandlerRunner {
         do { try await store.save(progress, for: change.object) } catch {
             logger.warning("triage.handlers.save failed", metadata: ["triage.error": "\(error)"])
         }
+    }
+
+    /// Puts the object's namespace, name and uid into a logger's metadata: through one access to its
+    /// handler, since each `Logger` subscript set checks the logger's storage for sharing on its own.
+    private static func describe(_ object: HandlerObject, in handler: inout any LogHandler) {
+        handler[metadataKey: "k8s.namespace"] = object.namespace.map { .string($0) }
+        handler[metadataKey: "k8s.name"] = .string(object.name)
+        handler[metadataKey: "k8s.uid"] = object.uid.map { .string($0) }
     }
 
     /// A parent's progress follows its children's: started with the first, success when all succeeded,

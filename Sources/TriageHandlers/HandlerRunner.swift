@@ -18,6 +18,8 @@ import Triage
 ///   if its digest is the same, the wait goes on and the backoff is not raised (kubernetes #132805); if it
 ///   differs, the new change is handled at once with fresh progress.
 /// - A success forgets the change's backoff; the next change starts at retry 0.
+/// - No object waits behind another's attempt or delay: a worker handles one object at a time, and
+///   another worker starts whenever objects wait and none is on its way to them.
 /// - Waits are slept on `clock`; times stored in progress come from `wallTime`, so they mean the same
 ///   after a restart.
 public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duration {
@@ -29,9 +31,7 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
     let logger: Logger
     let state = LockedValue(RunnerState())
     /// Per handler cause, the handlers that do work for it (children expanded), in order.
-    let leaves: [HandlerCause: [Handler]]
-    let wakeups: AsyncStream<HandlerObject.Key>
-    let wakeupSink: AsyncStream<HandlerObject.Key>.Continuation
+    let leaves: LeavesByCause
 
     /// - Parameters:
     ///   - handlers: run for every change whose cause they list, in this order.
@@ -53,31 +53,30 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
         self.clock = clock
         self.wallTime = wallTime
         self.logger = logger
-        leaves = Dictionary(uniqueKeysWithValues: HandlerCause.allCases.map { cause in
-            (cause, handlers.filter { $0.causes.contains(cause) }.flatMap(\.leaves))
-        })
-        (wakeups, wakeupSink) = AsyncStream<HandlerObject.Key>.makeStream()
+        leaves = LeavesByCause(handlers)
     }
 
-    /// Hands a change to the runner; returns at once. The object's worker takes the newest one; a
-    /// worker is woken only when none runs for the object.
+    /// Hands a change to the runner; returns at once. The object's worker takes the newest one; the
+    /// object is queued for a worker only when none has it.
     public func submit(_ change: HandlerChange) {
         let key = change.object.runnerKey
-        let submitted: Submitted = state.withLock { state in
-            Self.update(&state.objects[key, default: ObjectSlot()]) { slot in
-                slot.pending = change
-                slot.forgotten = false
-                let wake = !slot.active
+        let (cancelled, dispatch): (Task<Void, any Error>?, (CheckedContinuation<Bool, Never>, Bool)?) = state.withLock { state in
+            let slot = state.slot(for: key)
+            slot.pending = change
+            slot.forgotten = false
+            if !slot.active {
                 slot.active = true
-                guard let wait = slot.wait, wait.digest != change.digest || wait.uid != change.object.uid else {
-                    return Submitted(cancelled: nil, wake: wake)
-                }
-                slot.wait = nil
-                return Submitted(cancelled: wait.task, wake: wake)
+                state.workers.enqueue(slot)
             }
+            var cancelled: Task<Void, any Error>?
+            if let wait = slot.wait, wait.digest != change.digest || wait.uid != change.object.uid {
+                slot.wait = nil
+                cancelled = wait.task
+            }
+            return (cancelled, state.workers.dispatch())
         }
-        submitted.cancelled?.cancel()
-        if submitted.wake { wakeupSink.yield(key) }
+        cancelled?.cancel()
+        wakeDispatcher(dispatch)
     }
 
     /// Forgets an object that is gone: its pending change, its worker's wait (the worker stops after its
@@ -87,19 +86,19 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
     public func forget(_ object: HandlerObject) async {
         let key = object.runnerKey
         let (wait, working): (Task<Void, any Error>?, Bool) = state.withLock { state in
-            guard var slot = state.objects[key] else { return (nil, false) }
+            guard let slot = state.objects[key] else { return (nil, false) }
             let wait = slot.wait?.task
             slot.pending = nil
             slot.seen = false
             slot.wait = nil
             slot.forgotten = slot.active
             if slot.active { slot.dropWhenStopped = object }
-            state.objects[key] = slot.isEmpty ? nil : slot
+            if slot.isEmpty { state.objects[key] = nil }
             return (wait, slot.active)
         }
         wait?.cancel()
         // A worker in an attempt would save its verdict after this: it forgets the object itself when
-        // it stops (see work(_:)), so nothing it writes outlives the object.
+        // it stops (see work()), so nothing it writes outlives the object.
         if !working { await drop(object) }
     }
 
@@ -113,155 +112,22 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
 
     /// Stops taking changes: ``run()`` returns once every object's worker is idle.
     public func finish() {
-        wakeupSink.finish()
+        let dispatch = state.withLock { state in
+            state.workers.finished = true
+            return state.workers.dispatch()
+        }
+        wakeDispatcher(dispatch)
     }
 
     /// Handles submitted changes until ``finish()`` is called (and the workers are done) or the task is
     /// cancelled (workers stop after their attempt; an attempt cut short is not recorded, so it runs again).
     public func run() async {
         await withDiscardingTaskGroup { group in
-            for await key in wakeups {
-                group.addTask { await self.work(key) }
+            while await nextWorker() {
+                group.addTask { await self.work() }
             }
         }
+        // Cancelled: what no worker took is left as a worker that stops would leave it.
+        for slot in state.withLock({ $0.workers.drain() }) { await release(slot) }
     }
-
-    /// Takes the object's changes, newest first, until none is pending. One lock per change taken:
-    /// the change, whether it is the object's first sight, and the hooks come out together.
-    private func work(_ key: HandlerObject.Key) async {
-        while true {
-            let cancelled = Task.isCancelled
-            let next: Taken? = state.withLock { state in
-                let hooks = state.hooks
-                return Self.update(&state.objects[key, default: ObjectSlot()]) { slot in
-                    guard !cancelled, let change = slot.pending else {
-                        slot.active = false
-                        slot.forgotten = false
-                        return nil
-                    }
-                    slot.pending = nil
-                    slot.forgotten = false
-                    defer { slot.seen = true }
-                    return Taken(change: change, firstSight: !slot.seen, hooks: hooks)
-                }
-            }
-            guard let next else {
-                let forgotten: HandlerObject? = state.withLock { state in
-                    let forgotten = state.objects[key]?.dropWhenStopped
-                    state.objects[key]?.dropWhenStopped = nil
-                    if state.objects[key]?.isEmpty == true { state.objects[key] = nil }
-                    return forgotten
-                }
-                // forget(_:) came during an attempt: what the attempt saved goes now.
-                if let forgotten { await drop(forgotten) }
-                return
-            }
-            await handle(next.change, firstSight: next.firstSight, hooks: next.hooks)
-        }
-    }
-
-    /// Runs `body` on a slot in place (one hash lookup for the whole update).
-    private static func update<T>(_ slot: inout ObjectSlot, _ body: (inout ObjectSlot) -> T) -> T {
-        body(&slot)
-    }
-
-    /// `true` when a change with another digest waits for this object (it wins over the one being
-    /// handled), or the object was forgotten.
-    func supersedes(_ change: HandlerChange) -> Bool {
-        state.withLock { state in
-            guard let slot = state.objects[change.object.runnerKey] else { return false }
-            if slot.forgotten { return true }
-            guard let newer = slot.pending else { return false }
-            return newer.digest != change.digest || newer.object.uid != change.object.uid
-        }
-    }
-
-    /// The state of `change` the next pass runs: a pending change with the same digest is taken (its
-    /// state is newer); `nil` when the change is superseded (see ``supersedes(_:)``).
-    func newest(_ change: HandlerChange) -> HandlerChange? {
-        state.withLock { state in
-            let key = change.object.runnerKey
-            guard var slot = state.objects[key] else { return change }
-            if slot.forgotten { return nil }
-            guard let newer = slot.pending else { return change }
-            // Another content, or another object under the same name (deleted and created again).
-            guard newer.digest == change.digest, newer.object.uid == change.object.uid else { return nil }
-            slot.pending = nil
-            state.objects[key] = slot
-            return HandlerChange(object: newer.object, body: newer.body, cause: change.cause, digest: change.digest)
-        }
-    }
-
-    /// Sleeps `duration` on the clock, or less when a change with another digest arrives.
-    func wait(_ duration: Duration, for change: HandlerChange) async {
-        let clock = self.clock
-        let key = change.object.runnerKey
-        let task: Task<Void, any Error>? = state.withLock { state in
-            // Checked under the lock that submit() takes: a change that came in before the wait is
-            // registered cuts it short too.
-            if let slot = state.objects[key], slot.forgotten { return nil }
-            if let newer = state.objects[key]?.pending, newer.digest != change.digest || newer.object.uid != change.object.uid { return nil }
-            let task = Task { try await clock.sleep(for: duration) }
-            state.objects[key, default: ObjectSlot()].wait = (change.digest, change.object.uid, task)
-            return task
-        }
-        guard let task else { return }
-        await withTaskCancellationHandler {
-            _ = try? await task.value
-        } onCancel: {
-            task.cancel()
-        }
-        state.withLock { state in
-            if state.objects[key]?.wait?.task == task { state.objects[key]?.wait = nil }
-        }
-    }
-}
-
-/// A ``HandlerRunner``'s state behind its lock. Outside the generic class, so that no generic
-/// metadata is made at run time on the hot path.
-struct RunnerState {
-    /// What the runner knows of each object, in one place so that each step is one lookup.
-    var objects: [HandlerObject.Key: ObjectSlot] = [:]
-    var hooks = ChangeHooks()
-}
-
-/// One object's place in a ``HandlerRunner``.
-struct ObjectSlot {
-    /// The newest change not yet taken by the object's worker.
-    var pending: HandlerChange?
-    /// A worker runs for the object (set by ``HandlerRunner/submit(_:)`` when it wakes one).
-    var active = false
-    /// Seen since the runner started (the first sight of an unfinished change is a resume).
-    var seen = false
-    /// The worker's wait, cancelled when a change with another digest arrives.
-    var wait: (digest: String, uid: String?, task: Task<Void, any Error>)?
-    /// Forgotten while its worker ran: the worker stops after its attempt.
-    var forgotten = false
-    /// The object forgotten while its worker ran: the worker drops its progress when it stops (a
-    /// verdict saved after ``HandlerRunner/forget(_:)`` must not outlive the object).
-    var dropWhenStopped: HandlerObject?
-
-    var isEmpty: Bool { pending == nil && !active && !seen && wait == nil }
-}
-
-/// What a ``HandlerRunner`` does around a change besides running its handlers; set by
-/// ``HandlerRunner/submitChanges(of:finalizer:)`` to hold deletions with a finalizer.
-struct ChangeHooks: Sendable {
-    /// Before a change's handlers are considered, also when it turns out handled already.
-    var prepare: @Sendable (HandlerChange) async -> Void = { _ in }
-    /// Once a change is handled, also when it was found handled already.
-    var handled: @Sendable (HandlerChange) async -> Void = { _ in }
-}
-
-/// What ``HandlerRunner/submit(_:)`` decided under the lock: a wait to cut short, a worker to wake.
-struct Submitted {
-    var cancelled: Task<Void, any Error>?
-    var wake: Bool
-}
-
-/// A change a worker took, with whether it is the object's first sight and the hooks to run.
-struct Taken {
-    var change: HandlerChange
-    var firstSight: Bool
-    var hooks: ChangeHooks
 }

@@ -83,7 +83,7 @@ extension HandlerRunner {
     /// object, and a missing one would let it go unhandled.
     private func holdDeletions<W: Clock>(with finalizer: KubernetesFinalizer, client: KubernetesClient<W>, collection: String) {
         let logger = self.logger
-        let addsFinalizer = !(leaves[.delete] ?? []).isEmpty
+        let addsFinalizer = !leaves[.delete].isEmpty
         state.withLock { state in
             state.hooks.prepare = { [weak self] change in
                 guard addsFinalizer, change.cause != .delete else { return }
