@@ -38,3 +38,37 @@ import Testing
         #expect(Self.state(cache) == ["a/x@1", "b/x@9", "d/x@4"])
     }
 }
+
+/// The table against a dictionary, through random inserts, updates and removals: with real hashes,
+/// with hashes of a few bits (long probe runs that wrap around the slots, where removal must move
+/// entries back) and with every hash the same.
+@Suite struct ObjectTableModelTests {
+    @Test(arguments: [UInt64.max, 0xF000_0000_0000_001F, 0x7, 0])
+    func agreesWithADictionary(hashMask: UInt64) {
+        var table = ObjectTable(hashMask: hashMask)
+        var model: [String: String] = [:]
+        var random = SystemRandomNumberGenerator()
+        let keys = hashMask == 0 ? 60 : 600
+        for step in 0..<(keys * 20) {
+            let name = "o\(Int.random(in: 0..<keys, using: &random))"
+            let namespace = Bool.random(using: &random) ? "ns" : ""
+            let key = namespace + "/" + name
+            if Int.random(in: 0..<3, using: &random) == 0 {
+                let removed = table.remove(WatchCache.Key(namespace: namespace, name: name))
+                #expect(removed?.resourceVersion == model.removeValue(forKey: key), "step \(step)")
+            } else {
+                let object = KubernetesObject(namespace: namespace, name: name, resourceVersion: "\(step)", json: [])
+                #expect(table.update(object)?.resourceVersion == model.updateValue("\(step)", forKey: key), "step \(step)")
+            }
+            if step % 97 == 0 {
+                #expect(table.count == model.count)
+                for (key, version) in model {
+                    let slash = key.firstIndex(of: "/")!
+                    let found = table[WatchCache.Key(namespace: String(key[..<slash]), name: String(key[key.index(after: slash)...]))]
+                    #expect(found?.resourceVersion == version, "step \(step), \(key)")
+                }
+            }
+        }
+        #expect(Set(table.objects.map { $0.namespace + "/" + $0.name }) == Set(model.keys))
+    }
+}

@@ -44,6 +44,26 @@ extension KubernetesClient {
         onResponse: @escaping @Sendable () -> Void = {},
         _ handle: @escaping @Sendable (WatchEvent) async throws -> Void
     ) async throws -> WatchStreamSummary {
+        try await watchChunks(path, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, allowBookmarks: allowBookmarks,
+                              labelSelector: labelSelector, fieldSelector: fieldSelector, logger: logger, onResponse: onResponse) { events in
+            for event in events { try await handle(event) }
+        }
+    }
+
+    /// ``watch(_:resourceVersion:timeoutSeconds:allowBookmarks:labelSelector:fieldSelector:logger:onResponse:_:)``
+    /// handing out the events of each chunk of the body together, in order, so that a consumer pays its
+    /// bookkeeping (a clock reading, a lock) once per chunk rather than once per event.
+    func watchChunks(
+        _ path: String,
+        resourceVersion: String?,
+        timeoutSeconds: Int?,
+        allowBookmarks: Bool,
+        labelSelector: String?,
+        fieldSelector: String? = nil,
+        logger: Logger?,
+        onResponse: @escaping @Sendable () -> Void,
+        _ handle: @escaping @Sendable ([WatchEvent]) async throws -> Void
+    ) async throws -> WatchStreamSummary {
         var query: [(String, String)] = [("watch", "true")]
         if let resourceVersion, !resourceVersion.isEmpty { query.append(("resourceVersion", resourceVersion)) }
         if let timeoutSeconds { query.append(("timeoutSeconds", String(timeoutSeconds))) }
@@ -61,9 +81,9 @@ extension KubernetesClient {
                 for try await chunk in response.body {
                     events.removeAll(keepingCapacity: true)
                     let malformed = try reader.read(chunk, into: &events)
-                    for event in events {
-                        progress.count(event)
-                        try await handle(event)
+                    if !events.isEmpty {
+                        progress.count(events)
+                        try await handle(events)
                     }
                     if let malformed {
                         throw Triage.Failure(.responseMalformed, delivery: .processed, underlying: malformed, detail: malformed.message)
@@ -86,13 +106,20 @@ final class WatchProgress: @unchecked Sendable {
     var sawHead = false
     var errorStatus: KubernetesStatus?
 
-    func count(_ event: WatchEvent) {
-        events += 1
-        switch event {
-        case .bookmark: bookmarks += 1
-        case .error(let status): errorStatus = status
-        default: break
+    /// Counts a chunk's events at once: one access to each stored property per chunk.
+    func count(_ chunk: [WatchEvent]) {
+        var bookmarks = 0
+        var errorStatus: KubernetesStatus?
+        for event in chunk {
+            switch event {
+            case .bookmark: bookmarks += 1
+            case .error(let status): errorStatus = status
+            default: break
+            }
         }
+        events += chunk.count
+        self.bookmarks += bookmarks
+        if let errorStatus { self.errorStatus = errorStatus }
     }
 
     var summary: WatchStreamSummary { WatchStreamSummary(events: events, bookmarks: bookmarks, errorStatus: errorStatus) }

@@ -1,59 +1,147 @@
-/// The watch cache's storage: objects by namespace and name.
+/// The watch cache's storage: objects by namespace and name, in an open-addressing hash table.
 ///
-/// Objects are kept in a dictionary keyed by a 64-bit FNV-1a hash of namespace and name, and the rare
-/// object whose hash another object already holds in a second dictionary keyed by namespace and name.
-/// The reason is speed: a Swift dictionary with string keys rehashes them slowly when it grows (about
-/// 1 µs per object while 100,000 objects arrive, against 0.3 µs with integer keys), which was most of
-/// `triage bench watch`'s cache update. Names chosen to collide only move objects to the second
-/// dictionary, whose keys Swift hashes with its seeded hasher as usual.
+/// The objects lie in one dense array; the table's slots hold an object's position and the top half
+/// of its key's 64-bit FNV-1a hash, probed linearly. The reason is speed (`triage bench watch`): a
+/// Swift dictionary keyed by strings rehashes them with its seeded hasher whenever it grows (about
+/// 1 µs per object while 100,000 arrive), and one keyed by the FNV hash still moves whole objects
+/// (56 bytes) on every growth and needed a second dictionary for keys whose hashes collide. Here a
+/// growth rewrites 8-byte slots from the stored hashes, a new key costs one probe of the slots
+/// without touching any object, and keys whose hashes collide are simply probed past (every match of
+/// the hash's top half is confirmed by comparing namespace and name).
 struct ObjectTable {
-    private var byHash: [UInt64: KubernetesObject]
-    private var collided: [WatchCache.Key: KubernetesObject] = [:]
+    /// `objects[i]`'s hash, kept so that growing and removing never hash a key again.
+    private var hashes: [UInt64] = []
+    private var dense: [KubernetesObject] = []
+    /// `0`: empty; otherwise the top 32 bits of the hash above the position in `dense` plus one.
+    private var slots: [UInt64]
     /// `UInt64.max` (default); tests pass 0 to make every hash collide.
     private let hashMask: UInt64
 
     init(minimumCapacity: Int = 0, hashMask: UInt64 = .max) {
-        byHash = [UInt64: KubernetesObject](minimumCapacity: minimumCapacity)
         self.hashMask = hashMask
+        slots = Array(repeating: 0, count: Self.slotCount(for: minimumCapacity))
+        hashes.reserveCapacity(minimumCapacity)
+        dense.reserveCapacity(minimumCapacity)
     }
 
-    var count: Int { byHash.count + collided.count }
+    var count: Int { dense.count }
 
     /// Every object, in no particular order.
-    var objects: [KubernetesObject] { Array(byHash.values) + collided.values }
+    var objects: [KubernetesObject] { dense }
 
     subscript(key: WatchCache.Key) -> KubernetesObject? {
-        if let object = byHash[hash(key)], Self.object(object, has: key) { return object }
-        return collided.isEmpty ? nil : collided[key]
+        find(key, hash: hash(key)).position.map { dense[$0] }
     }
 
     /// Stores `object` at its key; returns the object it replaced.
     @discardableResult
     mutating func update(_ object: KubernetesObject) -> KubernetesObject? {
-        let key = object.cacheKey
-        let hash = hash(key)
-        if let held = byHash[hash] {
-            if Self.object(held, has: key) { return byHash.updateValue(object, forKey: hash) }
-            return collided.updateValue(object, forKey: key)
+        let hash = hash(object.cacheKey)
+        let found = find(object.cacheKey, hash: hash)
+        if let position = found.position {
+            let previous = dense[position]
+            dense[position] = object
+            return previous
         }
-        // The slot may have been emptied after this key was stored as a collision: update it there.
-        if !collided.isEmpty, collided[key] != nil { return collided.updateValue(object, forKey: key) }
-        byHash[hash] = object
+        slots[found.slot] = Self.slotValue(hash: hash, position: dense.count)
+        dense.append(object)
+        hashes.append(hash)
+        if dense.count * 4 > slots.count * 3 { grow() }
         return nil
     }
 
     /// Removes the object at `key`; returns it.
     mutating func remove(_ key: WatchCache.Key) -> KubernetesObject? {
-        let hash = hash(key)
-        if let held = byHash[hash], Self.object(held, has: key) { return byHash.removeValue(forKey: hash) }
-        return collided.isEmpty ? nil : collided.removeValue(forKey: key)
+        let found = find(key, hash: hash(key))
+        guard let position = found.position else { return nil }
+        let removed = dense[position]
+        emptySlot(found.slot)
+        // The last object moves into the hole: its slot must point at its new position.
+        let last = dense.count - 1
+        if position != last {
+            let lastSlot = slot(ofPosition: last)
+            dense.swapAt(position, last)
+            hashes.swapAt(position, last)
+            slots[lastSlot] = Self.slotValue(hash: hashes[position], position: position)
+        }
+        dense.removeLast()
+        hashes.removeLast()
+        return removed
     }
 
-    private static func object(_ object: KubernetesObject, has key: WatchCache.Key) -> Bool {
-        object.name == key.name && object.namespace == key.namespace
+    // MARK: Probing
+
+    private var mask: Int { slots.count - 1 }
+
+    private static func slotCount(for capacity: Int) -> Int {
+        var count = 8
+        while count * 3 < capacity * 4 { count <<= 1 }
+        return count
     }
 
-    /// FNV-1a over the namespace, a `/` and the name.
+    private static func slotValue(hash: UInt64, position: Int) -> UInt64 {
+        (hash & 0xFFFF_FFFF_0000_0000) | UInt64(position + 1)
+    }
+
+    private static func position(_ value: UInt64) -> Int { Int(truncatingIfNeeded: value & 0xFFFF_FFFF) - 1 }
+
+    /// Where probing for `hash` starts: its bits mixed (FNV-1a's low bits follow the last bytes
+    /// closely) and the top ones taken, Fibonacci hashing.
+    private func home(_ hash: UInt64) -> Int {
+        Int(truncatingIfNeeded: ((hash ^ (hash >> 32)) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+    }
+
+    /// The slot holding `key` and its object's position, or the empty slot where it would go.
+    private func find(_ key: WatchCache.Key, hash: UInt64) -> (slot: Int, position: Int?) {
+        let tag = hash & 0xFFFF_FFFF_0000_0000
+        var slot = home(hash)
+        while true {
+            let value = slots[slot]
+            if value == 0 { return (slot, nil) }
+            if value & 0xFFFF_FFFF_0000_0000 == tag {
+                let position = Self.position(value)
+                let object = dense[position]
+                if object.name == key.name, object.namespace == key.namespace { return (slot, position) }
+            }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// The slot that holds the object at `position` (which the table holds).
+    private func slot(ofPosition position: Int) -> Int {
+        var slot = home(hashes[position])
+        while Self.position(slots[slot]) != position { slot = (slot + 1) & mask }
+        return slot
+    }
+
+    /// Empties `slot` and moves back the entries after it that probing would no longer reach
+    /// (backward-shift deletion: linear probing needs no tombstones).
+    private mutating func emptySlot(_ slot: Int) {
+        var hole = slot
+        var next = (slot + 1) & mask
+        while slots[next] != 0 {
+            let wanted = home(hashes[Self.position(slots[next])])
+            // Moves back unless its home lies cyclically in (hole, next].
+            let reachable = hole <= next ? (wanted > hole && wanted <= next) : (wanted > hole || wanted <= next)
+            if !reachable {
+                slots[hole] = slots[next]
+                hole = next
+            }
+            next = (next + 1) & mask
+        }
+        slots[hole] = 0
+    }
+
+    private mutating func grow() {
+        slots = Array(repeating: 0, count: slots.count * 2)
+        for (position, hash) in hashes.enumerated() {
+            var slot = home(hash)
+            while slots[slot] != 0 { slot = (slot + 1) & mask }
+            slots[slot] = Self.slotValue(hash: hash, position: position)
+        }
+    }
+
+    /// FNV-1a over the namespace, a `/` and the name, masked by ``hashMask``.
     private func hash(_ key: WatchCache.Key) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         func add(_ byte: UInt8) { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }

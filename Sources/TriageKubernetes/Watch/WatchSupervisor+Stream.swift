@@ -53,28 +53,37 @@ extension WatchSupervisor {
         let finish: Finish = await withTaskGroup(of: Finish.self) { group in
             group.addTask { [self, client, path, labelSelector, logger] in
                 do {
-                    let summary = try await client.watch(
+                    let summary = try await client.watchChunks(
                         path, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, allowBookmarks: policy.allowBookmarks,
                         labelSelector: labelSelector, logger: logger,
                         onResponse: {
                             self.stats.withLock { $0.degraded = false }
                             self.metrics.degraded.record(0)
                         }
-                    ) { event in
+                    ) { events in
+                        // The stream's state once per chunk: its events arrived together.
                         let now = clock.now
-                        state.values.withLock { values in
+                        var bookmarks = 0
+                        var version: String?
+                        for event in events {
+                            if case .bookmark = event { bookmarks += 1 }
+                            if let moved = event.resourceVersion, !moved.isEmpty { version = moved }
+                        }
+                        state.values.withLock { [bookmarks, version] values in
                             values.lastActivity = now
                             values.lastEvent = now
-                            values.events += 1
-                            if case .bookmark = event { values.bookmarks += 1 }
-                            if let version = event.resourceVersion, !version.isEmpty { values.resourceVersion = version }
+                            values.events += events.count
+                            values.bookmarks += bookmarks
+                            if let version { values.resourceVersion = version }
                         }
-                        guard let change = cache.apply(event) else { return }
-                        do {
-                            try await handle(.change(change))
-                        } catch {
-                            state.values.withLock { $0.handlerError = error }
-                            throw CancellationError()
+                        for event in events {
+                            guard let change = cache.apply(event) else { continue }
+                            do {
+                                try await handle(.change(change))
+                            } catch {
+                                state.values.withLock { $0.handlerError = error }
+                                throw CancellationError()
+                            }
                         }
                     }
                     return .ended(summary)
