@@ -2,18 +2,34 @@ import Logging
 import Triage
 
 extension Outbox {
-    /// One attempt at one claimed message, and what the store is told after it.
+    /// Delivers `record`, then each message the store hands over with a delivered mark, in this task, so
+    /// that the slot passes to the next due key head without a claim of its own. Stops handing over once
+    /// ``stop()`` is asked or the task is cancelled.
+    func deliverHandingOver(_ record: OutboxRecord, through transport: some OutboxTransport) async {
+        var current: OutboxRecord? = record
+        while let delivering = current {
+            current = await deliver(delivering, through: transport)
+            state.withLock {
+                _ = $0.inflight.remove(delivering.id)
+                if let current { _ = $0.inflight.insert(current.id) }
+            }
+        }
+        wakeup.signal()
+    }
+
+    /// One attempt at one claimed message, and what the store is told after it; returns the message the
+    /// store claimed with the delivered mark, if it did.
     ///
     /// A store error after the attempt is logged and left to the lease: the message comes back when the
     /// lease ends (at least once, never lost).
-    func deliver(_ record: OutboxRecord, through transport: some OutboxTransport) async {
+    func deliver(_ record: OutboxRecord, through transport: some OutboxTransport) async -> OutboxRecord? {
         let now = clock.now()
         if let expiresAt = record.expiresAt, now >= expiresAt {
             await settle(record) {
                 try await self.store.deadLetter(record.id, claim: record.claim, kind: FailureKind.messageExpired.id, status: nil,
                                                 reason: "expired before delivery, after \(record.attempts) attempts", attempt: nil)
             }
-            return
+            return nil
         }
         configuration.faultPoint?(.afterClaim)
         let generation = state.withLock { $0.linkGeneration }
@@ -30,13 +46,20 @@ extension Outbox {
             let attempt = OutboxAttempt(number: number, at: clock.now(), kind: nil, delivery: Delivery.processed.id, status: nil,
                                         delayMilliseconds: nil)
             configuration.faultPoint?(.beforeMarkDelivered)
-            await settle(record) { try await self.store.markDelivered(record.id, claim: record.claim, attempt: attempt) }
+            let handOver = !Task.isCancelled && !state.withLock { $0.stopRequested }
+            var next: OutboxRecord?
+            await settle(record) {
+                let now = clock.now()
+                next = try await self.store.markDelivered(record.id, claim: record.claim, attempt: attempt, thenClaim: handOver ? 1 : 0,
+                                                          owner: owner, leaseUntil: now + configuration.lease.outboxMilliseconds,
+                                                          now: now).first
+            }
             if state.withLock({ $0.unreachable }) { await linkIsBack() }
-            return
+            return next
         }
         if Task.isCancelled {
             await settle(record) { try await self.store.release([record.id], claim: record.claim) }
-            return
+            return nil
         }
         if failure.status == nil, failure.decision.isRetryable { state.withLock { $0.unreachable = true } }
         var generator = random.generator
@@ -66,6 +89,7 @@ extension Outbox {
                                                 reason: reason, attempt: attempt)
             }
         }
+        return nil
     }
 
     /// Runs one store update for `record`, logging (not throwing) its failure.

@@ -6,7 +6,8 @@ extension Outbox {
     /// the store has nothing pending or in flight.
     ///
     /// Each round claims up to ``OutboxConfiguration/concurrency`` key heads that are due and delivers each
-    /// in a task of its own; it sleeps until a message is enqueued here, the store reports one enqueued
+    /// in a task of its own, which goes on with the head the store claims with its delivered mark
+    /// (``OutboxStore/markDelivered(_:claim:attempt:thenClaim:owner:leaseUntil:now:)``); it sleeps until a message is enqueued here, the store reports one enqueued
     /// elsewhere (``OutboxStore/wakeups()``), a delivery ends, the link comes back, the next message is
     /// due, or ``OutboxConfiguration/pollInterval`` passes. Delivered messages older than
     /// ``OutboxConfiguration/deliveredRetention`` are pruned.
@@ -43,11 +44,7 @@ extension Outbox {
             }
             for record in claimed {
                 state.withLock { _ = $0.inflight.insert(record.id) }
-                group.addTask {
-                    await self.deliver(record, through: transport)
-                    self.state.withLock { _ = $0.inflight.remove(record.id) }
-                    self.wakeup.signal()
-                }
+                group.addTask { await self.deliverHandingOver(record, through: transport) }
             }
             var wakeAt = now + poll
             if claimed.isEmpty, free > 0 {
