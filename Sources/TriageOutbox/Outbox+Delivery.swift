@@ -2,27 +2,13 @@ import Logging
 import Triage
 
 extension Outbox {
-    /// Delivers `record`, then each message the store hands over with a delivered mark, in this task, so
-    /// that the slot passes to the next due key head without a claim of its own. Stops handing over once
-    /// ``stop()`` is asked or the task is cancelled.
-    func deliverHandingOver(_ record: OutboxRecord, through transport: some OutboxTransport) async {
-        var current: OutboxRecord? = record
-        while let delivering = current {
-            current = await deliver(delivering, through: transport)
-            state.withLock {
-                _ = $0.inflight.remove(delivering.id)
-                if let current { _ = $0.inflight.insert(current.id) }
-            }
-        }
-        wakeup.signal()
-    }
-
     /// One attempt at one claimed message, and what the store is told after it; returns the message the
-    /// store claimed with the delivered mark, if it did.
+    /// store claimed with the delivered mark, if it did. Calls `sent` once the transport is done with the
+    /// message (or when it is not sent at all), before the store is told.
     ///
     /// A store error after the attempt is logged and left to the lease: the message comes back when the
     /// lease ends (at least once, never lost).
-    func deliver(_ record: OutboxRecord, through transport: some OutboxTransport) async -> OutboxRecord? {
+    func deliver(_ record: OutboxRecord, through transport: some OutboxTransport, sent: @Sendable () -> Void) async -> OutboxRecord? {
         let now = clock.now()
         if let expiresAt = record.expiresAt, now >= expiresAt {
             await settle(record) {
@@ -40,13 +26,14 @@ extension Outbox {
         } catch {
             failure = configuration.classifier.classify(error)
         }
+        sent()
         let number = record.attempts + 1
         guard let failure else {
             configuration.faultPoint?(.afterSend)
             let attempt = OutboxAttempt(number: number, at: clock.now(), kind: nil, delivery: Delivery.processed.id, status: nil,
                                         delayMilliseconds: nil)
             configuration.faultPoint?(.beforeMarkDelivered)
-            let handOver = !Task.isCancelled && !state.withLock { $0.stopRequested }
+            let handOver = !Task.isCancelled && state.withLock { !$0.stopRequested && $0.inflight.count <= claimBound }
             var next: OutboxRecord?
             await settle(record) {
                 let now = clock.now()
