@@ -49,6 +49,8 @@ public final class Outbox: Sendable {
     struct UsageCache {
         var usage = OutboxUsage(messages: 0, bytes: 0)
         var readAt: OutboxTimestamp?
+        /// A caller is reading the store's usage now.
+        var reading = false
     }
 
     /// - Parameters:
