@@ -8,8 +8,8 @@ extension Outbox {
     /// Up to ``OutboxConfiguration/concurrency`` senders each send one claimed message at a time; a
     /// message's outcome is stored in a task of its own while its sender goes on with the next claimed
     /// one, so a send does not wait for the store's commit (the key's next message is not claimed before
-    /// that commit: it is not the key's head until then). Claimed messages are bounded by twice the
-    /// concurrency; the store claims more with each delivered mark
+    /// that commit: it is not the key's head until then). Claimed messages are bounded by four times
+    /// the concurrency; the store claims more with each delivered mark
     /// (``OutboxStore/markDelivered(_:claim:attempt:thenClaim:owner:leaseUntil:now:)``), and each round
     /// claims due key heads when a sender is idle. The loop sleeps until a message is enqueued here, the
     /// store reports one enqueued elsewhere (``OutboxStore/wakeups()``), a delivery ends, the link comes

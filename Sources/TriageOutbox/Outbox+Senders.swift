@@ -2,9 +2,10 @@ import Logging
 import Triage
 
 extension Outbox {
-    /// The most messages claimed at once: ``OutboxConfiguration/concurrency`` being sent and as many
-    /// waiting for a sender or for their outcome to be stored.
-    var claimBound: Int { 2 * configuration.concurrency }
+    /// The most messages claimed at once: four times ``OutboxConfiguration/concurrency``, so that while
+    /// one transaction stores the outcomes of a round of sends, the senders have the next round waiting
+    /// (at twice, a loopback receiver's senders waited on the store half the time).
+    var claimBound: Int { 4 * configuration.concurrency }
 
     /// Starts a sender for each claimed message waiting, while fewer than the concurrency run.
     func startSenders(transport: some OutboxTransport, group: inout ThrowingDiscardingTaskGroup<any Error>) {
