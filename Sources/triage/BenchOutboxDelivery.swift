@@ -11,6 +11,10 @@ enum BenchOutboxDelivery {
     struct Rates {
         var plain: Double
         var outbox: Double
+        /// Process CPU (this process runs the receiver too) per request of the plain client and per
+        /// message of the outbox, in microseconds: which side needs the cores, on a loaded machine.
+        var plainCPU: Double
+        var outboxCPU: Double
         /// Transactions the store committed while the outbox delivered.
         var transactions: Int
         /// The outbox delivering the same messages to a transport that accepts each at once: the
@@ -24,15 +28,21 @@ enum BenchOutboxDelivery {
             received.add(1, ordering: .relaxed)
             return .ok
         }
+        let plainStart = BenchHandlersCommand.processCPUTime()
         let plainRate = try await plain(url: receiver.url("/in"), requests: messages)
+        let plainCPU = (BenchHandlersCommand.processCPUTime() - plainStart) * 1e6 / Double(messages)
 
+        let outboxStart = BenchHandlersCommand.processCPUTime()
         let (outboxRate, transactions) = try await HTTPOutboxTransport.withTransport { transport in
             try await deliver(messages: messages, to: receiver.url("/in"), path: path, through: transport, logger: logger)
         }
+        // The enqueue of the batch is inside: a small share, one transaction for all of them.
+        let outboxCPU = (BenchHandlersCommand.processCPUTime() - outboxStart) * 1e6 / Double(messages)
         await receiver.shutdown()
         let storeOnly = try await deliver(messages: messages, to: "http://127.0.0.1:9/", path: path + "-null", through: AcceptingTransport(),
                                           logger: logger)
-        return Rates(plain: plainRate, outbox: outboxRate, transactions: transactions, storeOnly: storeOnly.rate)
+        return Rates(plain: plainRate, outbox: outboxRate, plainCPU: plainCPU, outboxCPU: outboxCPU, transactions: transactions,
+                     storeOnly: storeOnly.rate)
     }
 
     /// Enqueues `messages` over 64 keys in one batch, then times `Outbox.run` (concurrency 16) until
