@@ -94,10 +94,11 @@ struct BenchOutboxCommand: AsyncParsableCommand {
         let delivery = try await BenchOutboxDelivery.run(path: directory + "/e2e.sqlite", messages: messages, logger: logger)
         print("end to end, \(messages) messages over 64 keys, concurrency 16, loopback receiver:")
         print(String(format: "  plain client POSTs (16 at once):  %8.0f req/s   CPU %.0f us/request", delivery.plain, delivery.plainCPU))
-        print(String(format: "  outbox delivered:                 %8.0f msg/s   %.2f of the plain rate   CPU %.0f us/message (plain/outbox CPU %.2f)   (%ld transactions)",
+        print(String(format: "  outbox delivered:                 %8.0f msg/s   %.2f of the plain rate   CPU %.0f us/message (plain/outbox CPU %.2f)   (%ld transactions, %ld writes)",
                      delivery.outbox, delivery.outbox / delivery.plain, delivery.outboxCPU, delivery.plainCPU / delivery.outboxCPU,
-                     delivery.transactions))
-        print(String(format: "  outbox to a transport that accepts at once: %8.0f msg/s   (the store's own ceiling)", delivery.storeOnly))
+                     delivery.transactions, delivery.writes))
+        print(String(format: "  outbox to a transport that accepts at once: %8.0f msg/s   CPU %.0f us/message   (the store's own ceiling)",
+                     delivery.storeOnly, delivery.storeOnlyCPU))
     }
 }
 

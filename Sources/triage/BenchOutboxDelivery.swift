@@ -15,11 +15,15 @@ enum BenchOutboxDelivery {
         /// message of the outbox, in microseconds: which side needs the cores, on a loaded machine.
         var plainCPU: Double
         var outboxCPU: Double
-        /// Transactions the store committed while the outbox delivered.
+        /// Transactions the store committed while the outbox delivered, and the writes (claims, marks,
+        /// ...) they carried.
         var transactions: Int
+        var writes: Int
         /// The outbox delivering the same messages to a transport that accepts each at once: the
         /// store's and the delivery loop's own ceiling.
         var storeOnly: Double
+        /// Process CPU per message of that run, in microseconds.
+        var storeOnlyCPU: Double
     }
 
     static func run(path: String, messages: Int, logger: Logger) async throws -> Rates {
@@ -33,22 +37,24 @@ enum BenchOutboxDelivery {
         let plainCPU = (BenchHandlersCommand.processCPUTime() - plainStart) * 1e6 / Double(messages)
 
         let outboxStart = BenchHandlersCommand.processCPUTime()
-        let (outboxRate, transactions) = try await HTTPOutboxTransport.withTransport { transport in
+        let (outboxRate, transactions, writes) = try await HTTPOutboxTransport.withTransport { transport in
             try await deliver(messages: messages, to: receiver.url("/in"), path: path, through: transport, logger: logger)
         }
         // The enqueue of the batch is inside: a small share, one transaction for all of them.
         let outboxCPU = (BenchHandlersCommand.processCPUTime() - outboxStart) * 1e6 / Double(messages)
         await receiver.shutdown()
+        let storeOnlyStart = BenchHandlersCommand.processCPUTime()
         let storeOnly = try await deliver(messages: messages, to: "http://127.0.0.1:9/", path: path + "-null", through: AcceptingTransport(),
                                           logger: logger)
+        let storeOnlyCPU = (BenchHandlersCommand.processCPUTime() - storeOnlyStart) * 1e6 / Double(messages)
         return Rates(plain: plainRate, outbox: outboxRate, plainCPU: plainCPU, outboxCPU: outboxCPU, transactions: transactions,
-                     storeOnly: storeOnly.rate)
+                     writes: writes, storeOnly: storeOnly.rate, storeOnlyCPU: storeOnlyCPU)
     }
 
     /// Enqueues `messages` over 64 keys in one batch, then times `Outbox.run` (concurrency 16) until
     /// they are all delivered.
     static func deliver(messages: Int, to url: String, path: String, through transport: some OutboxTransport,
-                        logger: Logger) async throws -> (rate: Double, transactions: Int) {
+                        logger: Logger) async throws -> (rate: Double, transactions: Int, writes: Int) {
         let store = try await SQLiteOutboxStore.open(path: path, logger: logger)
         var batch: [OutboxMessage] = []
         for n in 0..<messages { batch.append(OutboxMessage(key: "k\(n % 64)", destination: url, text: "payload \(n)")) }
@@ -56,13 +62,13 @@ enum BenchOutboxDelivery {
         var configuration = OutboxConfiguration.defaults
         configuration.concurrency = 16
         let outbox = Outbox(store: store, configuration: configuration, logger: logger)
-        let before = store.commitCounts.transactions
+        let before = store.commitCounts
         let started = ContinuousClock.now
         try await outbox.run(transport: transport, untilEmpty: true)
         let rate = Double(messages) / ((ContinuousClock.now - started).milliseconds / 1000)
-        let transactions = store.commitCounts.transactions - before
+        let after = store.commitCounts
         await store.close()
-        return (rate, transactions)
+        return (rate, after.transactions - before.transactions, after.writes - before.writes)
     }
 
     /// POSTs `requests` requests, 16 at a time, with the same headers the outbox sends.
