@@ -8,13 +8,13 @@ extension Outbox {
     /// Up to ``OutboxConfiguration/concurrency`` senders each send one claimed message at a time; a
     /// message's outcome is stored in a task of its own while its sender goes on with the next claimed
     /// one, so a send does not wait for the store's commit (the key's next message is not claimed before
-    /// that commit: it is not the key's head until then). Claimed messages are bounded by four times
-    /// the concurrency; the store claims more with each delivered mark
-    /// (``OutboxStore/markDelivered(_:claim:attempt:thenClaim:owner:leaseUntil:now:)``), and each round
-    /// claims due key heads when a sender is idle. The loop sleeps until a message is enqueued here, the
-    /// store reports one enqueued elsewhere (``OutboxStore/wakeups()``), a delivery ends, the link comes
-    /// back, the next message is due, or ``OutboxConfiguration/pollInterval`` passes. Delivered messages older than
-    /// ``OutboxConfiguration/deliveredRetention`` are pruned.
+    /// that commit: it is not the key's head until then). Each round claims due key heads for the
+    /// senders that would be idle; a store that can hands over more with each delivered mark
+    /// (``OutboxStore/markDelivered(_:claim:attempt:thenClaim:owner:leaseUntil:now:)``), up to four times
+    /// the concurrency claimed at once. The loop sleeps until a message is enqueued here, the store
+    /// reports one enqueued elsewhere (``OutboxStore/wakeups()``), a delivery ends, the link comes back,
+    /// the next message is due, or ``OutboxConfiguration/pollInterval`` passes. Delivered messages older
+    /// than ``OutboxConfiguration/deliveredRetention`` are pruned.
     ///
     /// - Throws: the store's error when it cannot claim; ``OutboxError`` for a bad configuration.
     public func run(transport: some OutboxTransport, untilEmpty: Bool = false) async throws {
@@ -40,8 +40,12 @@ extension Outbox {
         let poll = configuration.pollInterval.outboxMilliseconds
         while !Task.isCancelled, !state.withLock({ $0.stopRequested }) {
             startSenders(transport: transport, group: &group)
-            // Claims only when a sender is idle, up to the bound of claimed messages.
-            let room = state.withLock { $0.senders < configuration.concurrency ? max(0, claimBound - $0.inflight.count) : 0 }
+            // Claims for the senders that would be idle, within the bound of claimed messages: more
+            // waiting messages come with delivered marks (where the store hands them over), never a
+            // hoard that other delivering processes could have sent.
+            let room = state.withLock { state in
+                min(configuration.concurrency - state.senders - state.ready.count, claimBound - state.inflight.count)
+            }
             // Every wait below ends at a time computed from this reading, so time that passes while the
             // loop works shortens the wait instead of being missed.
             let now = clock.now()

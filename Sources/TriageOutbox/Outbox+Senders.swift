@@ -3,8 +3,7 @@ import Triage
 
 extension Outbox {
     /// The most messages claimed at once: four times ``OutboxConfiguration/concurrency``, so that while
-    /// one transaction stores the outcomes of a round of sends, the senders have the next round waiting
-    /// (at twice, a loopback receiver's senders waited on the store half the time).
+    /// one transaction stores the outcomes of a round of sends, the senders have the next round waiting.
     var claimBound: Int { 4 * configuration.concurrency }
 
     /// Starts a sender for each claimed message waiting, while fewer than the concurrency run.
