@@ -11,7 +11,7 @@ extension SQLiteOutboxStore {
     }
 
     public func enqueue(_ messages: [OutboxMessage], now: OutboxTimestamp) async throws -> [String] {
-        let batch = EnqueueBatch(messages: messages, ids: messages.map { _ in OutboxIdentifier.make() }, now: now)
+        let batch = EnqueueBatch(messages: messages, ids: messages.map { _ in SQLiteMessageID.make(now: now) }, now: now)
         try await submit(.enqueue(batch))
         return batch.ids
     }
