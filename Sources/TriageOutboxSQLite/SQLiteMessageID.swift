@@ -1,15 +1,24 @@
+import Triage
 import TriageOutbox
 
-/// The ids the SQLite store gives messages: 48 bits of the enqueue time in milliseconds, then 80 random
-/// bits, as 32 lowercase hexadecimal digits (the format of ``OutboxIdentifier``).
+/// The ids the SQLite store gives messages: 48 bits of the enqueue time in milliseconds, a 16-bit count
+/// of this process's ids, then 64 random bits, as 32 lowercase hexadecimal digits (the format of
+/// ``OutboxIdentifier``).
 ///
-/// Ids that grow with time go in at the end of the indexes keyed by id (the messages' primary key,
-/// their headers' and attempts'), so a transaction of many enqueues or marks dirties a few pages
-/// there instead of a random page per message, each written to the WAL at commit.
+/// Ids that grow with time, and within a millisecond with the count, go in at the end of the indexes
+/// keyed by id (the messages' primary key, their headers' and attempts'), and messages delivered
+/// together, enqueued together, sit together there: a transaction of many enqueues or marks dirties
+/// a few pages instead of a random page per message, each written to the WAL at commit.
 enum SQLiteMessageID {
+    private static let count = LockedValue<UInt16>(0)
+
     static func make(now: OutboxTimestamp) -> String {
+        let sequence = count.withLock { count -> UInt16 in
+            defer { count &+= 1 }
+            return count
+        }
         var generator = SystemRandomNumberGenerator()
-        let high = UInt64(UInt64(truncatingIfNeeded: now) & 0xFFFF_FFFF_FFFF) << 16 | (generator.next() as UInt64) & 0xFFFF
+        let high = (UInt64(truncatingIfNeeded: now) & 0xFFFF_FFFF_FFFF) << 16 | UInt64(sequence)
         let low = generator.next() as UInt64
         return String(unsafeUninitializedCapacity: 32) { buffer in
             let digits = Array("0123456789abcdef".utf8)
