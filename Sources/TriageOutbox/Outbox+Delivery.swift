@@ -2,18 +2,20 @@ import Logging
 import Triage
 
 extension Outbox {
-    /// One attempt at one claimed message, and what the store is told after it.
+    /// One attempt at one claimed message, and what the store is told after it; returns the message the
+    /// store claimed with the delivered mark, if it did. Calls `sent` once the transport is done with the
+    /// message (or when it is not sent at all), before the store is told.
     ///
     /// A store error after the attempt is logged and left to the lease: the message comes back when the
     /// lease ends (at least once, never lost).
-    func deliver(_ record: OutboxRecord, through transport: some OutboxTransport) async {
+    func deliver(_ record: OutboxRecord, through transport: some OutboxTransport, sent: @Sendable () -> Void) async -> OutboxRecord? {
         let now = clock.now()
         if let expiresAt = record.expiresAt, now >= expiresAt {
             await settle(record) {
                 try await self.store.deadLetter(record.id, claim: record.claim, kind: FailureKind.messageExpired.id, status: nil,
                                                 reason: "expired before delivery, after \(record.attempts) attempts", attempt: nil)
             }
-            return
+            return nil
         }
         configuration.faultPoint?(.afterClaim)
         let generation = state.withLock { $0.linkGeneration }
@@ -24,19 +26,27 @@ extension Outbox {
         } catch {
             failure = configuration.classifier.classify(error)
         }
+        sent()
         let number = record.attempts + 1
         guard let failure else {
             configuration.faultPoint?(.afterSend)
             let attempt = OutboxAttempt(number: number, at: clock.now(), kind: nil, delivery: Delivery.processed.id, status: nil,
                                         delayMilliseconds: nil)
             configuration.faultPoint?(.beforeMarkDelivered)
-            await settle(record) { try await self.store.markDelivered(record.id, claim: record.claim, attempt: attempt) }
+            let handOver = !Task.isCancelled && state.withLock { !$0.stopRequested && $0.inflight.count <= claimBound }
+            var next: OutboxRecord?
+            await settle(record) {
+                let now = clock.now()
+                next = try await self.store.markDelivered(record.id, claim: record.claim, attempt: attempt, thenClaim: handOver ? 1 : 0,
+                                                          owner: owner, leaseUntil: now + configuration.lease.outboxMilliseconds,
+                                                          now: now).first
+            }
             if state.withLock({ $0.unreachable }) { await linkIsBack() }
-            return
+            return next
         }
         if Task.isCancelled {
             await settle(record) { try await self.store.release([record.id], claim: record.claim) }
-            return
+            return nil
         }
         if failure.status == nil, failure.decision.isRetryable { state.withLock { $0.unreachable = true } }
         var generator = random.generator
@@ -66,6 +76,7 @@ extension Outbox {
                                                 reason: reason, attempt: attempt)
             }
         }
+        return nil
     }
 
     /// Runs one store update for `record`, logging (not throwing) its failure.

@@ -35,21 +35,33 @@ extension Outbox {
 
     /// Waits until the store has room for `messages` more messages of `bytes` payload bytes.
     ///
-    /// The store's usage is read at most every 100 ms and counted up by this process's own enqueues in
-    /// between, so concurrent producers may overshoot the bound by what they enqueue at the same moment.
+    /// The store's usage is read at most every 100 ms, by one caller at a time (the others go by the
+    /// last reading meanwhile: a reading counts every undelivered message, and 64 producers reading
+    /// at once stalled the store), and counted up by this process's own enqueues in between, so
+    /// concurrent producers may overshoot the bound by what they enqueue at the same moment.
     func waitForRoom(messages: Int, bytes: Int) async throws {
         let limits = (messages: configuration.maximumPendingMessages, bytes: configuration.maximumPendingBytes)
         if messages > limits.messages || bytes > limits.bytes {
             throw Failure(.outboxFull, detail: "a batch of \(messages) messages (\(bytes) bytes) exceeds the bound of \(limits.messages) messages, \(limits.bytes) bytes")
         }
         let deadline = clock.now() + configuration.enqueueTimeout.outboxMilliseconds
+        let fits = { (usage: OutboxUsage) in usage.messages + messages <= limits.messages && usage.bytes + bytes <= limits.bytes }
         while true {
             let now = clock.now()
-            let cached = usageCache.withLock { $0 }
-            var usage = cached.usage
-            let fits = { (usage: OutboxUsage) in usage.messages + messages <= limits.messages && usage.bytes + bytes <= limits.bytes }
-            if cached.readAt == nil || now - cached.readAt! >= 100 || !fits(usage) {
-                usage = try await store.usage()
+            let (cached, read) = usageCache.withLock { cache -> (OutboxUsage, Bool) in
+                let stale = cache.readAt.map { now - $0 >= 100 } ?? true
+                let read = !cache.reading && (stale || !fits(cache.usage))
+                if read { cache.reading = true }
+                return (cache.usage, read)
+            }
+            var usage = cached
+            if read {
+                do {
+                    usage = try await store.usage()
+                } catch {
+                    usageCache.withLock { $0.reading = false }
+                    throw error
+                }
                 usageCache.withLock { $0 = UsageCache(usage: usage, readAt: now) }
             }
             if fits(usage) { return }

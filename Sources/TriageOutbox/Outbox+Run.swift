@@ -5,11 +5,16 @@ extension Outbox {
     /// Delivers messages until ``stop()`` is called or the task is cancelled, or, with `untilEmpty`, until
     /// the store has nothing pending or in flight.
     ///
-    /// Each round claims up to ``OutboxConfiguration/concurrency`` key heads that are due and delivers each
-    /// in a task of its own; it sleeps until a message is enqueued here, the store reports one enqueued
-    /// elsewhere (``OutboxStore/wakeups()``), a delivery ends, the link comes back, the next message is
-    /// due, or ``OutboxConfiguration/pollInterval`` passes. Delivered messages older than
-    /// ``OutboxConfiguration/deliveredRetention`` are pruned.
+    /// Up to ``OutboxConfiguration/concurrency`` senders each send one claimed message at a time; a
+    /// message's outcome is stored in a task of its own while its sender goes on with the next claimed
+    /// one, so a send does not wait for the store's commit (the key's next message is not claimed before
+    /// that commit: it is not the key's head until then). Each round claims due key heads for the
+    /// senders that would be idle; a store that can hands over more with each delivered mark
+    /// (``OutboxStore/markDelivered(_:claim:attempt:thenClaim:owner:leaseUntil:now:)``), up to four times
+    /// the concurrency claimed at once. The loop sleeps until a message is enqueued here, the store
+    /// reports one enqueued elsewhere (``OutboxStore/wakeups()``), a delivery ends, the link comes back,
+    /// the next message is due, or ``OutboxConfiguration/pollInterval`` passes. Delivered messages older
+    /// than ``OutboxConfiguration/deliveredRetention`` are pruned.
     ///
     /// - Throws: the store's error when it cannot claim; ``OutboxError`` for a bad configuration.
     public func run(transport: some OutboxTransport, untilEmpty: Bool = false) async throws {
@@ -23,6 +28,7 @@ extension Outbox {
             group.addTask { await self.followStore() }
             group.addTask { await self.pruneDelivered() }
             try await self.claimLoop(transport: transport, untilEmpty: untilEmpty, group: &group)
+            await self.releaseWaiting()
             await self.drainInflight()
             group.cancelAll()
         }
@@ -33,24 +39,29 @@ extension Outbox {
         let leaseMilliseconds = configuration.lease.outboxMilliseconds
         let poll = configuration.pollInterval.outboxMilliseconds
         while !Task.isCancelled, !state.withLock({ $0.stopRequested }) {
-            let free = configuration.concurrency - state.withLock { $0.inflight.count }
+            startSenders(transport: transport, group: &group)
+            // Claims for the senders that would be idle, within the bound of claimed messages: more
+            // waiting messages come with delivered marks (where the store hands them over), never a
+            // hoard that other delivering processes could have sent.
+            let room = state.withLock { state in
+                min(configuration.concurrency - state.senders - state.ready.count, claimBound - state.inflight.count)
+            }
             // Every wait below ends at a time computed from this reading, so time that passes while the
             // loop works shortens the wait instead of being missed.
             let now = clock.now()
             var claimed: [OutboxRecord] = []
-            if free > 0 {
-                claimed = try await store.claim(limit: free, owner: owner, leaseUntil: now + leaseMilliseconds, now: now)
+            if room > 0 {
+                claimed = try await store.claim(limit: room, owner: owner, leaseUntil: now + leaseMilliseconds, now: now)
             }
-            for record in claimed {
-                state.withLock { _ = $0.inflight.insert(record.id) }
-                group.addTask {
-                    await self.deliver(record, through: transport)
-                    self.state.withLock { _ = $0.inflight.remove(record.id) }
-                    self.wakeup.signal()
+            if !claimed.isEmpty {
+                state.withLock { state in
+                    for record in claimed { state.inflight.insert(record.id) }
+                    state.ready += claimed
                 }
+                continue
             }
             var wakeAt = now + poll
-            if claimed.isEmpty, free > 0 {
+            if room > 0 {
                 if untilEmpty, state.withLock({ $0.inflight.isEmpty }) {
                     let stats = try await store.stats(now: clock.now())
                     if stats.pending == 0, stats.inflight == 0 { return }

@@ -32,7 +32,12 @@ public final class Outbox: Sendable {
     let usageCache = LockedValue(UsageCache())
 
     struct RunState {
+        /// Claimed and not yet settled: waiting for a sender, being sent, or its outcome being stored.
         var inflight: Set<String> = []
+        /// Claimed, waiting for a sender, oldest first.
+        var ready: [OutboxRecord] = []
+        /// Senders running, at most ``OutboxConfiguration/concurrency``.
+        var senders = 0
         var stopRequested = false
         /// A message failed without reaching the receiver since the last success.
         var unreachable = false
@@ -44,6 +49,8 @@ public final class Outbox: Sendable {
     struct UsageCache {
         var usage = OutboxUsage(messages: 0, bytes: 0)
         var readAt: OutboxTimestamp?
+        /// A caller is reading the store's usage now.
+        var reading = false
     }
 
     /// - Parameters:
@@ -66,6 +73,7 @@ public final class Outbox: Sendable {
         wakeup.signal()
     }
 
-    /// The ids of the messages this instance has in flight now.
+    /// The ids of the messages this instance has claimed and not yet settled: waiting to be sent, being
+    /// sent, or their outcome being stored.
     public var inflight: Set<String> { state.withLock { $0.inflight } }
 }

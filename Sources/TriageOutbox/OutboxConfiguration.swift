@@ -2,7 +2,8 @@ import Triage
 
 /// How an ``Outbox`` delivers and how much it holds. Copy ``defaults`` and adjust.
 public struct OutboxConfiguration: Sendable {
-    /// Messages in flight at once, each of a different key. Default 16.
+    /// Messages being sent at once, each of a different key. Default 16. Up to four times as many are
+    /// claimed at once: waiting for a sender, or their outcome being stored.
     public var concurrency: Int = 16
     /// How long a claim holds a message before another process may take it. Default 30 s; renewed every
     /// third of it while the message is in flight.

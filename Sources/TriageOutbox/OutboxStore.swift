@@ -15,6 +15,13 @@ public protocol OutboxStore: Sendable {
     func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws
     /// Marks a message delivered and stores the attempt.
     func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt) async throws
+    /// Marks a message delivered as ``markDelivered(_:claim:attempt:)`` does, then claims up to `limit` due
+    /// key heads for `owner` as ``claim(limit:owner:leaseUntil:now:)`` does, so that a delivery hands its
+    /// slot to the next message without a claim of its own. A store that can does both in one
+    /// transaction, shared with the other deliveries that end meanwhile. The default marks, claims
+    /// nothing and returns no record (the delivery loop's next round claims).
+    func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt, thenClaim limit: Int, owner: String,
+                       leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord]
     /// Returns a message to pending, due at `due`, and stores the attempt. `namedDelay`: the wait was named by
     /// the receiver (Retry-After) and a reconnect does not cut it short.
     func reschedule(_ id: String, claim: String, due: OutboxTimestamp, namedDelay: Bool, attempt: OutboxAttempt) async throws
@@ -42,5 +49,11 @@ public protocol OutboxStore: Sendable {
 }
 
 extension OutboxStore {
+    public func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt, thenClaim limit: Int, owner: String,
+                              leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord] {
+        try await markDelivered(id, claim: claim, attempt: attempt)
+        return []
+    }
+
     public func wakeups() -> AsyncStream<Void> { AsyncStream { $0.finish() } }
 }

@@ -66,10 +66,12 @@ enum SQLiteOutboxSchema {
 
     /// The heads of the keys: each key's lowest `seq` not yet delivered or dead, found per key through
     /// the partial index `outbox_active` (a step per key that ever had a message, not a scan of the
-    /// messages).
+    /// messages). `CROSS JOIN` keeps the keys the outer loop: with a plain join and a filter on `state`,
+    /// SQLite scanned every pending message and ran the subquery for each (2.6 ms a claim with 2,000
+    /// pending over 64 keys, against 0.36 ms).
     static let heads = """
         SELECT m.* FROM outbox_keys k
-        JOIN outbox_messages m ON m.key = k.key
+        CROSS JOIN outbox_messages m ON m.key = k.key
          AND m.seq = (SELECT MIN(a.seq) FROM outbox_messages a WHERE a.key = k.key AND a.state < 2)
         """
 }

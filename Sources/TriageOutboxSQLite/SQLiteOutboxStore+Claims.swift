@@ -5,37 +5,56 @@ import TriageOutbox
 extension SQLiteOutboxStore {
     public func claim(limit: Int, owner: String, leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord] {
         try await write { connection in
-            let rows = try await connection.query("""
-                UPDATE outbox_messages SET state = 1, claim = ?1, lease_until = ?2
-                WHERE id IN (
-                    SELECT id FROM (\(SQLiteOutboxSchema.heads))
-                    WHERE (state = 0 AND next_attempt_at <= ?3) OR (state = 1 AND lease_until <= ?3)
-                    ORDER BY next_attempt_at, seq LIMIT ?4)
-                RETURNING id, key, seq, destination, payload, idempotency_key, header_count, created_at, expires_at,
-                          attempts, consecutive_failures
-                """, [.text(owner), .integer(Int(leaseUntil)), .integer(Int(now)), .integer(limit)])
-            var records: [OutboxRecord] = []
-            for row in rows {
-                let id = row.column("id")?.string ?? ""
-                var payload = row.column("payload")?.blob ?? ByteBuffer()
-                var headers: [OutboxHeader] = []
-                if (row.column("header_count")?.integer ?? 0) > 0 {
-                    headers = try await connection.query(
-                        "SELECT name, value FROM outbox_headers WHERE message_id = ?1 ORDER BY position", [.text(id)]
-                    ).map { OutboxHeader($0.column("name")?.string ?? "", $0.column("value")?.string ?? "") }
-                }
-                records.append(OutboxRecord(
-                    id: id, key: row.column("key")?.string ?? "", seq: Int64(row.column("seq")?.integer ?? 0),
-                    destination: row.column("destination")?.string ?? "",
-                    payload: payload.readBytes(length: payload.readableBytes) ?? [], headers: headers,
-                    idempotencyKey: row.column("idempotency_key")?.string ?? id,
-                    createdAt: Int64(row.column("created_at")?.integer ?? 0),
-                    expiresAt: row.column("expires_at")?.integer.map(Int64.init),
-                    attempts: row.column("attempts")?.integer ?? 0,
-                    consecutiveFailures: row.column("consecutive_failures")?.integer ?? 0, claim: owner))
-            }
-            return records.sorted { ($0.key, $0.seq) < ($1.key, $1.seq) }
+            try await Self.claim(limit: limit, owner: owner, leaseUntil: leaseUntil, now: now, on: connection)
         }
+    }
+
+    /// Claims up to `limit` due key heads in one statement, their headers read in one more.
+    static func claim(limit: Int, owner: String, leaseUntil: OutboxTimestamp, now: OutboxTimestamp,
+                      on connection: SQLiteConnection) async throws -> [OutboxRecord] {
+        let rows = try await connection.query("""
+            UPDATE outbox_messages SET state = 1, claim = ?1, lease_until = ?2
+            WHERE id IN (
+                SELECT id FROM (\(SQLiteOutboxSchema.heads))
+                WHERE (state = 0 AND next_attempt_at <= ?3) OR (state = 1 AND lease_until <= ?3)
+                ORDER BY next_attempt_at, seq LIMIT ?4)
+            RETURNING id, key, seq, destination, payload, idempotency_key, header_count, created_at, expires_at,
+                      attempts, consecutive_failures
+            """, [.text(owner), .integer(Int(leaseUntil)), .integer(Int(now)), .integer(limit)])
+        let withHeaders = rows.filter { ($0.column("header_count")?.integer ?? 0) > 0 }.compactMap { $0.column("id")?.string }
+        let headers = try await Self.headers(of: withHeaders, on: connection)
+        var records: [OutboxRecord] = []
+        for row in rows {
+            let id = row.column("id")?.string ?? ""
+            var payload = row.column("payload")?.blob ?? ByteBuffer()
+            records.append(OutboxRecord(
+                id: id, key: row.column("key")?.string ?? "", seq: Int64(row.column("seq")?.integer ?? 0),
+                destination: row.column("destination")?.string ?? "",
+                payload: payload.readBytes(length: payload.readableBytes) ?? [], headers: headers[id] ?? [],
+                idempotencyKey: row.column("idempotency_key")?.string ?? id,
+                createdAt: Int64(row.column("created_at")?.integer ?? 0),
+                expiresAt: row.column("expires_at")?.integer.map(Int64.init),
+                attempts: row.column("attempts")?.integer ?? 0,
+                consecutiveFailures: row.column("consecutive_failures")?.integer ?? 0, claim: owner))
+        }
+        return records.sorted { ($0.key, $0.seq) < ($1.key, $1.seq) }
+    }
+
+    /// The headers of `ids`, in their order, in one query per chunk of ids.
+    private static func headers(of ids: [String], on connection: SQLiteConnection) async throws -> [String: [OutboxHeader]] {
+        var headers: [String: [OutboxHeader]] = [:]
+        for start in stride(from: 0, to: ids.count, by: rowsPerStatement) {
+            let chunk = ids[start..<min(ids.count, start + rowsPerStatement)]
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+            let rows = try await connection.query(
+                "SELECT message_id, name, value FROM outbox_headers WHERE message_id IN (\(marks)) ORDER BY message_id, position",
+                chunk.map { .text($0) })
+            for row in rows {
+                headers[row.column("message_id")?.string ?? "", default: []]
+                    .append(OutboxHeader(row.column("name")?.string ?? "", row.column("value")?.string ?? ""))
+            }
+        }
+        return headers
     }
 
     public func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws {
@@ -49,14 +68,7 @@ extension SQLiteOutboxStore {
     }
 
     public func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt) async throws {
-        try await write { connection in
-            let rows = try await connection.query("""
-                UPDATE outbox_messages SET state = 2, claim = NULL, lease_until = NULL, payload = x'', attempts = ?1,
-                       consecutive_failures = 0, finished_at = ?2
-                WHERE id = ?3 AND state < 2 RETURNING id
-                """, [.integer(attempt.number), .integer(Int(attempt.at)), .text(id)])
-            if !rows.isEmpty { try await Self.store(attempt, of: id, on: connection) }
-        }
+        try await submit(.delivered(DeliveredMark(id: id, attempt: attempt, next: nil)))
     }
 
     public func reschedule(_ id: String, claim: String, due: OutboxTimestamp, namedDelay: Bool, attempt: OutboxAttempt) async throws {

@@ -84,24 +84,28 @@ struct BenchOutboxCommand: AsyncParsableCommand {
         let enqueue = try await BenchOutboxEnqueue.run(path: directory + "/group.sqlite", producers: producers,
                                                        perProducer: perProducer, samples: samples, logger: logger)
         print("enqueue, \(producers) producers x \(perProducer) messages (SQLite WAL, synchronous=FULL):")
-        print(String(format: "  raw sqlite-nio, one transaction per message: %9.0f msg/s   (commit latency median %.2f ms)",
-                     raw.rate, raw.medianMilliseconds))
-        print(String(format: "  Outbox.enqueue, group commit:                %9.0f msg/s   %.1fx raw   (%ld transactions for %ld messages)",
-                     enqueue.rate, enqueue.rate / raw.rate, enqueue.transactions, total))
+        print(String(format: "  raw sqlite-nio, one transaction per message: %9.0f msg/s   CPU %.0f us/message   (commit latency median %.2f ms)",
+                     raw.rate, raw.cpuMicroseconds, raw.medianMilliseconds))
+        print(String(format: "  Outbox.enqueue, group commit:                %9.0f msg/s   CPU %.0f us/message   %.1fx raw   (%ld transactions for %ld messages)",
+                     enqueue.rate, enqueue.cpuMicroseconds, enqueue.rate / raw.rate, enqueue.transactions, total))
         print(String(format: "  single enqueue latency median %.2f ms = %.2f raw commits", enqueue.singleMedianMilliseconds,
                      enqueue.singleMedianMilliseconds / raw.medianMilliseconds))
 
         let delivery = try await BenchOutboxDelivery.run(path: directory + "/e2e.sqlite", messages: messages, logger: logger)
         print("end to end, \(messages) messages over 64 keys, concurrency 16, loopback receiver:")
-        print(String(format: "  plain client POSTs (16 at once):  %8.0f req/s", delivery.plainRate))
-        print(String(format: "  outbox delivered:                 %8.0f msg/s   %.2f of the plain rate", delivery.outboxRate,
-                     delivery.outboxRate / delivery.plainRate))
+        print(String(format: "  plain client POSTs (16 at once):  %8.0f req/s   CPU %.0f us/request", delivery.plain, delivery.plainCPU))
+        print(String(format: "  outbox delivered:                 %8.0f msg/s   %.2f of the plain rate   CPU %.0f us/message (plain/outbox CPU %.2f)   (%ld transactions, %ld writes)",
+                     delivery.outbox, delivery.outbox / delivery.plain, delivery.outboxCPU, delivery.plainCPU / delivery.outboxCPU,
+                     delivery.transactions, delivery.writes))
+        print(String(format: "  outbox to a transport that accepts at once: %8.0f msg/s   CPU %.0f us/message   (the store's own ceiling)",
+                     delivery.storeOnly, delivery.storeOnlyCPU))
     }
 }
 
 /// The baseline: sqlite-nio inserts with the store's pragmas, each in its own transaction.
 enum BenchOutboxRaw {
-    static func oneTransactionEach(path: String, count: Int, samples: Int) async throws -> (rate: Double, medianMilliseconds: Double) {
+    static func oneTransactionEach(path: String, count: Int, samples: Int) async throws
+        -> (rate: Double, medianMilliseconds: Double, cpuMicroseconds: Double) {
         let connection = try await SQLiteConnection.open(storage: .file(path: path))
         _ = try await connection.query("PRAGMA busy_timeout = 5000")
         _ = try await connection.query("PRAGMA journal_mode = WAL")
@@ -109,6 +113,7 @@ enum BenchOutboxRaw {
         _ = try await connection.query("CREATE TABLE m (id TEXT PRIMARY KEY, key TEXT, payload BLOB)")
         var latencies: [Double] = []
         let started = ContinuousClock.now
+        let cpuStart = BenchHandlersCommand.processCPUTime()
         for n in 0..<count {
             let one = ContinuousClock.now
             _ = try await connection.query("BEGIN IMMEDIATE")
@@ -118,15 +123,16 @@ enum BenchOutboxRaw {
             latencies.append((ContinuousClock.now - one).milliseconds)
         }
         let elapsed = (ContinuousClock.now - started).milliseconds / 1000
+        let cpu = (BenchHandlersCommand.processCPUTime() - cpuStart) * 1e6 / Double(count)
         try await connection.close()
-        return (Double(count) / elapsed, latencies.sorted()[latencies.count / 2])
+        return (Double(count) / elapsed, latencies.sorted()[latencies.count / 2], cpu)
     }
 }
 
 /// Outbox enqueues from many producers at once (group commit), and single enqueues one at a time.
 enum BenchOutboxEnqueue {
     static func run(path: String, producers: Int, perProducer: Int, samples: Int, logger: Logger) async throws
-        -> (rate: Double, transactions: Int, singleMedianMilliseconds: Double) {
+        -> (rate: Double, transactions: Int, singleMedianMilliseconds: Double, cpuMicroseconds: Double) {
         let store = try await SQLiteOutboxStore.open(path: path, logger: logger)
         let outbox = Outbox(store: store, logger: logger)
         var singles: [Double] = []
@@ -137,6 +143,7 @@ enum BenchOutboxEnqueue {
         }
         let before = store.commitCounts.transactions
         let started = ContinuousClock.now
+        let cpuStart = BenchHandlersCommand.processCPUTime()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for producer in 0..<producers {
                 group.addTask {
@@ -148,9 +155,10 @@ enum BenchOutboxEnqueue {
             try await group.waitForAll()
         }
         let elapsed = (ContinuousClock.now - started).milliseconds / 1000
+        let cpu = (BenchHandlersCommand.processCPUTime() - cpuStart) * 1e6 / Double(producers * perProducer)
         let transactions = store.commitCounts.transactions - before
         await store.close()
-        return (Double(producers * perProducer) / elapsed, transactions, singles.sorted()[singles.count / 2])
+        return (Double(producers * perProducer) / elapsed, transactions, singles.sorted()[singles.count / 2], cpu)
     }
 }
 

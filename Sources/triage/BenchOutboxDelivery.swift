@@ -8,27 +8,67 @@ import TriageOutboxSQLite
 /// End-to-end delivery: the same loopback receiver driven by a plain AsyncHTTPClient (16 requests at
 /// once) and by the outbox (concurrency 16, 64 keys).
 enum BenchOutboxDelivery {
-    static func run(path: String, messages: Int, logger: Logger) async throws -> (plainRate: Double, outboxRate: Double) {
+    struct Rates {
+        var plain: Double
+        var outbox: Double
+        /// Process CPU (this process runs the receiver too) per request of the plain client and per
+        /// message of the outbox, in microseconds: which side needs the cores, on a loaded machine.
+        var plainCPU: Double
+        var outboxCPU: Double
+        /// Transactions the store committed while the outbox delivered, and the writes (claims, marks,
+        /// ...) they carried.
+        var transactions: Int
+        var writes: Int
+        /// The outbox delivering the same messages to a transport that accepts each at once: the
+        /// store's and the delivery loop's own ceiling.
+        var storeOnly: Double
+        /// Process CPU per message of that run, in microseconds.
+        var storeOnlyCPU: Double
+    }
+
+    static func run(path: String, messages: Int, logger: Logger) async throws -> Rates {
         let received = Atomic<Int>(0)
         let receiver = try await OutboxHTTPReceiver.start { _ in
             received.add(1, ordering: .relaxed)
             return .ok
         }
+        let plainStart = BenchHandlersCommand.processCPUTime()
         let plainRate = try await plain(url: receiver.url("/in"), requests: messages)
+        let plainCPU = (BenchHandlersCommand.processCPUTime() - plainStart) * 1e6 / Double(messages)
 
+        let outboxStart = BenchHandlersCommand.processCPUTime()
+        let (outboxRate, transactions, writes) = try await HTTPOutboxTransport.withTransport { transport in
+            try await deliver(messages: messages, to: receiver.url("/in"), path: path, through: transport, logger: logger)
+        }
+        // The enqueue of the batch is inside: a small share, one transaction for all of them.
+        let outboxCPU = (BenchHandlersCommand.processCPUTime() - outboxStart) * 1e6 / Double(messages)
+        await receiver.shutdown()
+        let storeOnlyStart = BenchHandlersCommand.processCPUTime()
+        let storeOnly = try await deliver(messages: messages, to: "http://127.0.0.1:9/", path: path + "-null", through: AcceptingTransport(),
+                                          logger: logger)
+        let storeOnlyCPU = (BenchHandlersCommand.processCPUTime() - storeOnlyStart) * 1e6 / Double(messages)
+        return Rates(plain: plainRate, outbox: outboxRate, plainCPU: plainCPU, outboxCPU: outboxCPU, transactions: transactions,
+                     writes: writes, storeOnly: storeOnly.rate, storeOnlyCPU: storeOnlyCPU)
+    }
+
+    /// Enqueues `messages` over 64 keys in one batch, then times `Outbox.run` (concurrency 16) until
+    /// they are all delivered.
+    static func deliver(messages: Int, to url: String, path: String, through transport: some OutboxTransport,
+                        logger: Logger) async throws -> (rate: Double, transactions: Int, writes: Int) {
         let store = try await SQLiteOutboxStore.open(path: path, logger: logger)
         var batch: [OutboxMessage] = []
-        for n in 0..<messages { batch.append(OutboxMessage(key: "k\(n % 64)", destination: receiver.url("/in"), text: "payload \(n)")) }
+        for n in 0..<messages { batch.append(OutboxMessage(key: "k\(n % 64)", destination: url, text: "payload \(n)")) }
         _ = try await store.enqueue(batch, now: OutboxClock.system.now())
         var configuration = OutboxConfiguration.defaults
         configuration.concurrency = 16
         let outbox = Outbox(store: store, configuration: configuration, logger: logger)
+        let before = store.commitCounts
         let started = ContinuousClock.now
-        try await HTTPOutboxTransport.withTransport { try await outbox.run(transport: $0, untilEmpty: true) }
-        let outboxRate = Double(messages) / ((ContinuousClock.now - started).milliseconds / 1000)
+        try await outbox.run(transport: transport, untilEmpty: true)
+        let rate = Double(messages) / ((ContinuousClock.now - started).milliseconds / 1000)
+        let after = store.commitCounts
         await store.close()
-        await receiver.shutdown()
-        return (plainRate, outboxRate)
+        return (rate, after.transactions - before.transactions, after.writes - before.writes)
     }
 
     /// POSTs `requests` requests, 16 at a time, with the same headers the outbox sends.
@@ -63,6 +103,11 @@ enum BenchOutboxDelivery {
         try await client.shutdown()
         return Double(requests) / ((ContinuousClock.now - started).milliseconds / 1000)
     }
+}
+
+/// Accepts every message at once.
+struct AcceptingTransport: OutboxTransport {
+    func send(_ message: OutboxRecord) async throws {}
 }
 
 /// A counter the producer tasks share.
