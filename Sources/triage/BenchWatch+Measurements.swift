@@ -62,8 +62,10 @@ struct WatchBenchmark {
                                                     credentials: .init(bearer: .token("triage-test-token")))
         var result = Result()
         try await KubernetesClient.withClient(configuration: configuration) { client in
+            Self.progress("memory: \(objects) objects listed, compacted and listed again")
             try await measureMemory(client, server, into: &result)
             for pair in 0..<pairs {
+                Self.progress("throughput: pair \(pair + 1) of \(pairs)")
                 var raw = 0.0
                 var supervised = 0.0
                 for step in (pair % 2 == 0 ? [0, 1] : [1, 0]) {
@@ -73,6 +75,7 @@ struct WatchBenchmark {
                 result.supervisorEventsPerSecond.append(supervised)
                 result.ratios.append(supervised / raw)
             }
+            Self.progress("recovery: \(recoveryObjects) objects")
             result.listRoundTrip = try await listRoundTrip(client, server)
             result.recovery = try await recovery(client, server)
         }
@@ -213,6 +216,11 @@ struct WatchBenchmark {
         result.peakDuringRelist = Double(peak.withLock { $0 } - heap1) / collection
         task.cancel()
         _ = await task.result
+    }
+
+    /// A line on standard error saying where the run is (standard output stays the result alone).
+    static func progress(_ line: String) {
+        FileHandle.standardError.write(Data(("bench watch: " + line + "\n").utf8))
     }
 
     /// The resident set after glibc's `malloc_trim(0)` has returned free pages to the system, so that

@@ -102,6 +102,27 @@ import TriageHTTP
         }
     }
 
+    /// A watch that opens while a compaction's own changes are made starts from a revision the
+    /// compaction removes: it must be expired like the watches open before it. Before the fake server
+    /// did so, it followed the changes and never listed again (`triage bench watch` hung in its memory
+    /// phase about one run in twenty under load).
+    @Test func aWatchOpenedDuringACompactionIsExpired() async throws {
+        try await FakeCluster.with(bookmarkInterval: nil) { server, client, _ in
+            server.create(in: FakeCluster.configmaps, name: "before")
+            let version = try await client.list(FakeCluster.configmaps).resourceVersion
+            let watch = Task {
+                try await client.watch(FakeCluster.configmaps, resourceVersion: version, timeoutSeconds: 5) { _ in }
+            }
+            server.compact {
+                let deadline = ContinuousClock.now + .seconds(10)
+                while server.openWatches == 0, ContinuousClock.now < deadline { usleep(1_000) }
+                server.create(in: FakeCluster.configmaps, name: "during")
+            }
+            let summary = try await watch.value
+            #expect(summary.errorStatus?.code == 410)
+        }
+    }
+
     @Test func clusterScopedAndGroupPaths() async throws {
         try await FakeCluster.with { _, client, _ in
             let namespace = Array(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team-a"}}"#.utf8)

@@ -113,7 +113,9 @@ final class FakeKubernetesStore: Sendable {
 
     /// Forgets the event log up to now, as etcd's compaction does: watches and continue tokens from
     /// before it get 410 Expired. Open watches are told first (`nil`), so that `changes` made
-    /// meanwhile reach no watch: a watcher can only learn of them by listing again.
+    /// meanwhile reach no watch: a watcher can only learn of them by listing again. A watch that
+    /// subscribed while `changes` ran started from a revision the compaction then removes: it is
+    /// expired too (it could otherwise follow the changes and never list again).
     func compact(changes: () -> Void = {}) {
         let listeners = state.withLockedValue { state in
             let listeners = state.listeners.values.map(\.listener)
@@ -122,12 +124,16 @@ final class FakeKubernetesStore: Sendable {
         }
         for listener in listeners { listener(.expire) }
         changes()
-        state.withLockedValue { state in
+        let latecomers = state.withLockedValue { state in
             state.compacted = state.revision
             state.log.removeAll()
             state.snapshots.removeAll()
             state.snapshotOrder.removeAll()
+            let latecomers = state.listeners.values.map(\.listener)
+            state.listeners.removeAll()
+            return latecomers
         }
+        for listener in latecomers { listener(.expire) }
     }
 
     /// The logged events of `collection` after `revision`, and a listener registered for later ones,
