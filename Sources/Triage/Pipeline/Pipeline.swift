@@ -109,7 +109,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     ) async throws(Failure) -> T {
         let start = now()
         // A closed ticket read without the lock: the call reports under the generation it ran in.
-        let ticket = breaker?.closedTicket()
+        let ticket = breaker.flatMap(PipelineStateMachine.admitWithoutLock)
         guard takesFastPath, breaker == nil || ticket != nil, !Task.isCancelled else {
             try rejectIfOpen(at: start, idempotent: idempotent, canRefresh: refresh != nil)
             return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: nil, firstTicket: nil, operation)
@@ -123,8 +123,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         } catch {
             return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: error, firstTicket: ticket, operation)
         }
-        budget?.recordSuccess()
-        if let ticket { breaker?.report(ticket, success: true, counted: true, retryAfter: nil, now: start) }
+        PipelineStateMachine.firstAttemptSucceeded(ticket: ticket, budget: budget, breaker: breaker, now: start)
         return value
     }
 
@@ -152,13 +151,6 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         guard let first else { return second }
         guard let second else { return first }
         return min(first, second)
-    }
-
-    /// Whether the first attempt's limit is the overall deadline rather than the attempt timeout.
-    @inlinable
-    var firstLimitIsDeadline: Bool {
-        guard let timeout else { return false }
-        return attemptTimeout.map { timeout < $0 } ?? true
     }
 }
 
