@@ -1,7 +1,15 @@
 import Logging
 
 /// Runs an operation under Triage's policies, outermost first:
-/// **deadline → retry (+ budget) → circuit breaker → adaptive throttle → hedging → attempt timeout → bulkhead**.
+/// **deadline → retry (+ budget) → circuit breaker → adaptive throttle → bulkhead → attempt timeout → hedging**.
+///
+/// Each attempt, in that order: a cancellation check, the breaker's admission (a ticket that is
+/// reported or given back however the attempt ends), the adaptive throttle, the overall deadline, a
+/// bulkhead slot, then the call with its time limit (the sooner of ``attemptTimeout`` and what is left
+/// of ``timeout``, measured from before the bulkhead wait). Hedges of an idempotent call run beside it
+/// in the same slot and under the same limit, each taking a retry from the budget. One state machine
+/// decides all of it (`PipelineStateMachine`, driven by the simulations too); this type carries out
+/// what it decides.
 ///
 /// Every error goes through ``classifier``; the decision after each attempt is recorded
 /// (``DecisionRecord``), logged at debug level and passed to ``observer``. When the operation fails
