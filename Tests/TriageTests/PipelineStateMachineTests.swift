@@ -52,155 +52,6 @@ import TriageTestKit
     static let refused = Failure(.connectRefused)
     static let reset = Failure(.connectionReset)
 
-    static let cases: [Case] = [
-        Case(name: "a first success ends the call with no record", configuration: { try configuration() },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)), (.succeeded(ms(5)), .succeed)],
-             rules: []),
-        Case(name: "a transient failure backs off, then the retry succeeds", configuration: { try configuration() },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)),
-                     (.failed(refused, at: ms(10)), .sleep(ms(100))),
-                     (.sleepFinished(ms(110)), .run(attempt(2, previous: .connectRefused), hedgeAfter: nil)),
-                     (.succeeded(ms(120)), .succeed)],
-             rules: [.backoff, .succeeded]),
-        Case(name: "a request the server may have acted on is not resent unless idempotent",
-             configuration: { try configuration(idempotent: false) },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)), (.failed(reset, at: ms(10)), .fail(reset))],
-             rules: [.notIdempotent]),
-        Case(name: "a 503 is resent without idempotency: it says it was not acted on",
-             configuration: { try configuration(idempotent: false) },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)),
-                     (.failed(Failure(.httpUnavailable, status: 503), at: ms(10)), .sleep(ms(100)))],
-             rules: [.backoff]),
-        Case(name: "Retry-After is waited as named (no jitter at a zero draw)", configuration: { try configuration() },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)),
-                     (.failed(Failure(.httpUnavailable, retryAfter: .seconds(2), status: 503), at: ms(10)), .sleep(.seconds(2)))],
-             rules: [.waitAsNamed]),
-        Case(name: "Retry-After above the cap ends the call", configuration: { try configuration() },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)),
-                     (.failed(Failure(.httpUnavailable, retryAfter: .seconds(60), status: 503), at: ms(10)),
-                      .fail(Failure(.httpUnavailable)))],
-             rules: [.namedDelayAboveCap(cap: .seconds(30))]),
-        Case(name: "a wait that would pass the deadline ends the call as deadline.exceeded",
-             configuration: { try configuration(deadline: ms(150)) },
-             steps: [(.start(.zero), .run(attempt(1, deadline: ms(150), timeLimit: ms(150), limitIsDeadline: true), hedgeAfter: nil)),
-                     (.failed(refused, at: ms(100)), .fail(Failure(.deadlineExceeded, delivery: .notSent)))],
-             rules: [.deadlineWouldPass]),
-        Case(name: "the last attempt's failure ends the call", configuration: { try configuration(attempts: 1) },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)), (.failed(refused, at: ms(1)), .fail(refused))],
-             rules: [.attemptsSpent(maxAttempts: 1)]),
-        Case(name: "a conflict refreshes, waits, then retries", configuration: { try configuration(idempotent: false, canRefresh: true) },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)),
-                     (.failed(Failure(.httpConflict, status: 409), at: ms(10)), .refresh(Failure(.httpConflict))),
-                     (.refreshFinished(ms(20)), .sleep(ms(100))),
-                     (.sleepFinished(ms(120)), .run(attempt(2, previous: .httpConflict), hedgeAfter: nil))],
-             rules: [.refresh]),
-        Case(name: "a conflict without a refresh step ends the call", configuration: { try configuration() },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)),
-                     (.failed(Failure(.httpConflict, status: 409), at: ms(10)), .fail(Failure(.httpConflict)))],
-             rules: [.noRefreshStep]),
-        Case(name: "a refresh step that throws ends the call with its error", configuration: { try configuration(canRefresh: true) },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)),
-                     (.failed(Failure(.httpConflict, status: 409), at: ms(10)), .refresh(Failure(.httpConflict))),
-                     (.refreshFailed(Failure(.httpForbidden)), .fail(Failure(.httpForbidden)))],
-             rules: [.refresh]),
-        Case(name: "a call cancelled before it starts sends nothing", configuration: { try configuration() },
-             steps: [(.start(.zero, cancelled: true), .fail(Failure(.cancelled, delivery: .notSent)))],
-             rules: [.decisionNotRetried]),
-        Case(name: "a cancelled attempt is not retried", configuration: { try configuration() },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)),
-                     (.failed(refused, at: ms(10), cancelled: true), .fail(Failure(.cancelled, delivery: .notSent)))],
-             rules: [.decisionNotRetried]),
-        Case(name: "a timeout after the attempt's deadline is attempt.timeout, and retried",
-             configuration: { try configuration(attemptTimeout: .seconds(1)) },
-             steps: [(.start(.zero), .run(attempt(1, deadline: .seconds(1), timeLimit: .seconds(1)), hedgeAfter: nil)),
-                     (.failed(Failure(.responseTimeout), at: .seconds(1)), .sleep(ms(100))),
-                     (.sleepFinished(ms(1100)),
-                      .run(attempt(2, deadline: ms(2100), timeLimit: .seconds(1), previous: .attemptTimeout), hedgeAfter: nil))],
-             rules: [.backoff]),
-        Case(name: "the attempt's limit becomes the overall deadline when that is sooner",
-             configuration: { try configuration(deadline: .seconds(10), attemptTimeout: .seconds(3)) },
-             steps: [(.start(.zero), .run(attempt(1, deadline: .seconds(3), timeLimit: .seconds(3)), hedgeAfter: nil)),
-                     (.failed(refused, at: .seconds(3)), .sleep(ms(100))),
-                     (.sleepFinished(.seconds(8)),
-                      .run(attempt(2, deadline: .seconds(10), timeLimit: .seconds(2), limitIsDeadline: true, previous: .connectRefused),
-                           hedgeAfter: nil))],
-             rules: [.backoff]),
-        Case(name: "a deadline spent during the wait ends the call before sending",
-             configuration: { try configuration(deadline: ms(200)) },
-             steps: [(.start(.zero), .run(attempt(1, deadline: ms(200), timeLimit: ms(200), limitIsDeadline: true), hedgeAfter: nil)),
-                     (.failed(refused, at: ms(50)), .sleep(ms(100))),
-                     (.sleepFinished(ms(250)), .fail(Failure(.deadlineExceeded, delivery: .notSent)))],
-             rules: [.backoff, .decisionNotRetried]),
-        Case(name: "the cancel enforcement's timer ends the attempt as attempt.timeout",
-             configuration: { try configuration(attemptTimeout: .seconds(1)) },
-             steps: [(.start(.zero), .run(attempt(1, deadline: .seconds(1), timeLimit: .seconds(1)), hedgeAfter: nil)),
-                     (.timedOut(.seconds(1)), .sleep(ms(100)))],
-             rules: [.backoff]),
-        Case(name: "the fast path's failed first attempt joins the retry rules",
-             configuration: { try configuration(deadline: .seconds(10), attemptTimeout: .seconds(3)) },
-             steps: [(.firstAttemptFailed(refused, at: ms(5)), .sleep(ms(100))),
-                     (.sleepFinished(ms(105)),
-                      .run(attempt(2, deadline: ms(3105), timeLimit: .seconds(3), previous: .connectRefused), hedgeAfter: nil))],
-             rules: [.backoff]),
-        Case(name: "a bulkhead slot is waited for within the attempt's limit, which counts from before the wait",
-             configuration: {
-                 var setup = try configuration(attemptTimeout: .seconds(3))
-                 setup.usesBulkhead = true
-                 return setup
-             },
-             steps: [(.start(.zero), .waitForSlot(until: .seconds(3), isOverallDeadline: false)),
-                     (.slotGranted(.seconds(1)), .run(attempt(1, deadline: .seconds(3), timeLimit: .seconds(2)), hedgeAfter: nil)),
-                     (.succeeded(.seconds(2)), .succeed)],
-             rules: []),
-        Case(name: "a bulkhead refusal backs off like any local rejection",
-             configuration: {
-                 var setup = try configuration()
-                 setup.usesBulkhead = true
-                 return setup
-             },
-             steps: [(.start(.zero), .waitForSlot(until: nil, isOverallDeadline: false)),
-                     (.slotRefused(Failure(.concurrencyLimited), at: ms(1)), .sleep(ms(100))),
-                     (.sleepFinished(ms(101)), .waitForSlot(until: nil, isOverallDeadline: false))],
-             rules: [.backoff]),
-        Case(name: "hedges go out on each timer while the attempt runs; the first success wins",
-             configuration: {
-                 var setup = try configuration()
-                 setup.hedging = try HedgingPolicy(delay: .fixed(ms(50)), maximumHedges: 2)
-                 return setup
-             },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: ms(50))),
-                     (.hedgeTimerFired(ms(50)), .hedge(attempt(1), rearmAfter: ms(50))),
-                     (.hedgeTimerFired(ms(100)), .hedge(attempt(1), rearmAfter: nil)),
-                     (.hedgeTimerFired(ms(150)), .wait),
-                     (.failed(reset, at: ms(160)), .wait),
-                     (.succeeded(ms(170)), .succeed)],
-             rules: []),
-        Case(name: "an attempt whose sends all fail is one failure, then backs off",
-             configuration: {
-                 var setup = try configuration(attemptTimeout: .seconds(1))
-                 setup.hedging = try HedgingPolicy(delay: .fixed(ms(50)))
-                 return setup
-             },
-             steps: [(.start(.zero), .run(attempt(1, deadline: .seconds(1), timeLimit: .seconds(1)), hedgeAfter: ms(50))),
-                     (.hedgeTimerFired(ms(50)), .hedge(attempt(1, deadline: .seconds(1), timeLimit: ms(950)), rearmAfter: nil)),
-                     (.failed(reset, at: ms(60)), .wait),
-                     (.failed(reset, at: ms(70)), .sleep(ms(100)))],
-             rules: [.backoff]),
-        Case(name: "a call that is not idempotent is not hedged",
-             configuration: {
-                 var setup = try configuration(idempotent: false)
-                 setup.hedging = try HedgingPolicy(delay: .fixed(ms(50)))
-                 return setup
-             },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil))],
-             rules: []),
-        Case(name: "a sleep cut short ends the call as cancelled", configuration: { try configuration() },
-             steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)),
-                     (.failed(refused, at: ms(10)), .sleep(ms(100))),
-                     (.sleepFailed, .fail(Failure(.cancelled, delivery: .notSent)))],
-             rules: [.backoff]),
-    ]
-
     static func apply(_ event: Event, to machine: inout Machine) -> Action {
         switch event {
         case .start(let now, let cancelled): machine.start(now: now, cancelled: cancelled)
@@ -239,6 +90,16 @@ import TriageTestKit
         }
         #expect(failure.history.map(\.action) == [.retry, .gaveUp])
         #expect(failure.history.map(\.elapsed) == [Self.ms(10), Self.ms(120)])
+    }
+
+    @Test func retryAfterGetsItsJitterOnTopNeverBelow() throws {
+        var configuration = try Self.configuration()
+        configuration.random = RandomSource(FixedRandom(fraction: 0.5))
+        var machine = Machine(configuration)
+        _ = machine.start(now: .zero, cancelled: false)
+        // Half of the spread: max(2 s / 10, the backoff's 100 ms base) = 200 ms, so 100 ms on top.
+        let failure = Failure(.httpUnavailable, retryAfter: .seconds(2), status: 503)
+        #expect(machine.attemptFailed(failure, now: .zero, cancelled: false) == .sleep(.milliseconds(2_100)))
     }
 
     @Test func anOpenBreakerIsWaitedOutThenProbed() throws {
