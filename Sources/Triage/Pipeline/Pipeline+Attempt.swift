@@ -1,5 +1,6 @@
 extension Pipeline {
     /// What ends one part of an attempt's race (``race(_:hedgeAfter:limit:machine:_:)``).
+    @usableFromInline
     enum RaceEvent<T: Sendable>: Sendable {
         case value(T)
         case failed(any Error)
@@ -11,6 +12,7 @@ extension Pipeline {
     /// Sends `attempt` and tells `machine` how it ended; returns the machine's next action and the
     /// value of a success. Without hedging or ``TimeoutEnforcement/cancel`` the operation is called
     /// directly, with no task.
+    @inlinable
     func send<T: Sendable>(_ attempt: PipelineStateMachine.Attempt, hedgeAfter: Duration?, machine: inout PipelineStateMachine,
                            _ operation: @escaping @Sendable (Attempt) async throws -> T) async -> (PipelineStateMachine.Action, T?) {
         let enforced = timeoutEnforcement == .cancel ? attempt.timeLimit : nil
@@ -28,6 +30,7 @@ extension Pipeline {
     /// Runs `attempt` in a task group beside its hedge timer and, when `limit` is set, a timer that
     /// ends the attempt; hedges join as the machine asks. The first success wins and the rest are
     /// cancelled.
+    @inlinable
     func race<T: Sendable>(_ attempt: PipelineStateMachine.Attempt, hedgeAfter: Duration?, limit: Duration?,
                            machine: inout PipelineStateMachine,
                            _ operation: @escaping @Sendable (Attempt) async throws -> T) async -> (PipelineStateMachine.Action, T?) {
@@ -84,6 +87,7 @@ extension Pipeline {
     }
 
     /// The ``Attempt`` the operation is handed for the machine's `attempt`.
+    @inlinable
     func info(_ attempt: PipelineStateMachine.Attempt) -> Attempt {
         Attempt(number: attempt.number, previous: attempt.previousFailure, deadlineSinceEpoch: attempt.deadline,
                 timeLimit: attempt.timeLimit)

@@ -4,6 +4,7 @@ import Tracing
 extension Pipeline {
     /// Passes the records of `history` from index `published` on to whoever listens, and moves
     /// `published` past them.
+    @usableFromInline
     func publishNew(_ history: DecisionHistory, from published: inout Int, span: (any Span)?) {
         guard history.count > published else { return }
         defer { published = history.count }

@@ -5,7 +5,7 @@ extension Pipeline {
     /// ``PipelineStateMachine`` decides (send, wait for a bulkhead slot, sleep, refresh, hedge) and
     /// tells it what happened. `firstError` is the error of an attempt 1 that the fast path already
     /// ran (with the first attempt's limit, ``firstAttemptLimit``, and the breaker's closed ticket `firstTicket`).
-    @usableFromInline
+    @inlinable @inline(never)
     func retrying<T: Sendable>(
         idempotent: Bool,
         refresh: (@Sendable (Failure) async throws -> Void)?,
@@ -72,6 +72,7 @@ extension Pipeline {
     }
 
     /// What the machine decides with for one call.
+    @usableFromInline
     func machineConfiguration(idempotent: Bool, canRefresh: Bool) -> PipelineStateMachine.Configuration {
         PipelineStateMachine.Configuration(
             retry: retry, budget: budget, breaker: breaker, throttle: throttle, hedging: hedging, usesBulkhead: bulkhead != nil,

@@ -1,5 +1,6 @@
 extension PipelineStateMachine {
     /// The call begins at `now`; `cancelled`: whether the calling task is cancelled already.
+    @usableFromInline
     package mutating func start(now: Duration, cancelled: Bool) -> Action {
         guard case .idle = state else { preconditionFailure("start: the machine has started already") }
         start = now
@@ -8,6 +9,7 @@ extension PipelineStateMachine {
 
     /// The call began at `start` with a first attempt the shell sent itself (the success path), under
     /// the breaker's closed `ticket` and the first attempt's limit; it failed with `error` at `now`.
+    @usableFromInline
     package mutating func firstAttemptFailed(_ error: any Error, start: Duration, ticket: CircuitBreakerState.Ticket?,
                                              now: Duration, cancelled: Bool) -> Action {
         guard case .idle = state else { preconditionFailure("firstAttemptFailed: the machine has started already") }
@@ -19,12 +21,14 @@ extension PipelineStateMachine {
     }
 
     /// The bulkhead slot asked for by ``Action/waitForSlot(until:isOverallDeadline:)`` was taken at `now`.
+    @usableFromInline
     package mutating func slotGranted(now: Duration) -> Action {
         guard case .waitingForSlot(let running) = state else { preconditionFailure("slotGranted: no slot was asked for") }
         return send(running, now: now)
     }
 
     /// No bulkhead slot: the queue was full, the wait passed its deadline, or the caller was cancelled.
+    @usableFromInline
     package mutating func slotRefused(_ error: any Error, now: Duration) -> Action {
         guard case .waitingForSlot(let running) = state else { preconditionFailure("slotRefused: no slot was asked for") }
         if let ticket = running.ticket { configuration.breaker?.release(ticket) }
@@ -32,6 +36,7 @@ extension PipelineStateMachine {
     }
 
     /// The attempt (or one of its hedges) returned a value at `now`.
+    @usableFromInline
     package mutating func attemptSucceeded(now: Duration) -> Action {
         guard case .running(let running) = state else { preconditionFailure("attemptSucceeded: no attempt is running") }
         state = .finished
@@ -52,6 +57,7 @@ extension PipelineStateMachine {
 
     /// The attempt (or one of its hedges) threw `error` at `now`; `cancelled`: whether the calling task
     /// is cancelled. While other hedges run, the machine waits for them (``Action/wait``).
+    @usableFromInline
     package mutating func attemptFailed(_ error: any Error, now: Duration, cancelled: Bool) -> Action {
         guard case .running(var running) = state else { preconditionFailure("attemptFailed: no attempt is running") }
         if running.inFlight > 1 {
@@ -65,6 +71,7 @@ extension PipelineStateMachine {
 
     /// The attempt's own time ran out at `now` while it (and any hedges) still ran, under
     /// ``TimeoutEnforcement/cancel``: the attempt ends, whatever is in flight.
+    @usableFromInline
     package mutating func attemptTimedOut(now: Duration) -> Action {
         guard case .running(var running) = state else { preconditionFailure("attemptTimedOut: no attempt is running") }
         running.inFlight = 1
@@ -77,6 +84,7 @@ extension PipelineStateMachine {
 
     /// The hedge timer started by ``Action/run(_:hedgeAfter:)`` (or re-armed) fired at `now`: send a
     /// hedge if the retry budget allows one.
+    @usableFromInline
     package mutating func hedgeTimerFired(now: Duration) -> Action {
         guard case .running(var running) = state, running.hedgesLeft > 0, let hedging else { return .wait }
         running.hedgesLeft -= 1
@@ -89,12 +97,14 @@ extension PipelineStateMachine {
     }
 
     /// The refresh step asked for by ``Action/refresh(_:)`` returned at `now`.
+    @usableFromInline
     package mutating func refreshFinished(now: Duration, cancelled: Bool) -> Action {
         guard case .refreshing(let delay) = state else { preconditionFailure("refreshFinished: no refresh was asked for") }
         return wait(delay, now: now, cancelled: cancelled)
     }
 
     /// The refresh step threw `error`: the call ends with it.
+    @usableFromInline
     package mutating func refreshFailed(_ error: any Error) -> Action {
         guard case .refreshing = state else { preconditionFailure("refreshFailed: no refresh was asked for") }
         var failure = configuration.classifier.classify(error)
@@ -102,12 +112,14 @@ extension PipelineStateMachine {
     }
 
     /// The wait asked for by ``Action/sleep(_:)`` ended at `now`.
+    @usableFromInline
     package mutating func sleepFinished(now: Duration, cancelled: Bool) -> Action {
         guard case .sleeping = state else { preconditionFailure("sleepFinished: no sleep was asked for") }
         return beginAttempt(now: now, cancelled: cancelled)
     }
 
     /// The wait was cut short by `error` (cancellation): the call ends.
+    @usableFromInline
     package mutating func sleepFailed(_ error: any Error) -> Action {
         guard case .sleeping = state else { preconditionFailure("sleepFailed: no sleep was asked for") }
         var cancelled = Failure(.cancelled, delivery: previousFailure?.delivery ?? .notSent, underlying: error,

@@ -17,6 +17,7 @@
 @usableFromInline
 package struct PipelineStateMachine: Sendable {
     /// What the machine decides with: the pipeline's policies and the call's own options.
+    @usableFromInline
     package struct Configuration: Sendable {
         package var retry: RetryPolicy
         package var budget: RetryBudget?
@@ -27,7 +28,7 @@ package struct PipelineStateMachine: Sendable {
         /// Whether each attempt first waits for a bulkhead slot (``Action/waitForSlot(until:isOverallDeadline:)``).
         package var usesBulkhead: Bool
         /// The overall limit from ``start(now:cancelled:)``; `nil`: none.
-        package var deadline: Duration?
+        @usableFromInline package var deadline: Duration?
         /// One attempt's limit; `nil`: none.
         package var attemptTimeout: Duration?
         package var classifier: ClassifierChain
@@ -38,6 +39,7 @@ package struct PipelineStateMachine: Sendable {
         /// Whether a success is recorded even when no failure came before it (someone listens).
         package var recordsEverySuccess: Bool
 
+        @usableFromInline
         package init(retry: RetryPolicy, budget: RetryBudget? = nil, breaker: CircuitBreaker? = nil,
                      throttle: AdaptiveThrottle? = nil, hedging: HedgingPolicy? = nil, usesBulkhead: Bool = false,
                      deadline: Duration? = nil, attemptTimeout: Duration? = nil, classifier: ClassifierChain = .core,
@@ -60,18 +62,19 @@ package struct PipelineStateMachine: Sendable {
     }
 
     /// One attempt (or hedge) to send.
+    @usableFromInline
     package struct Attempt: Sendable, Equatable {
         /// 1 for the first attempt; a hedge carries its attempt's number.
-        package var number: Int
+        @usableFromInline package var number: Int
         /// The failure of the attempt before, if any.
-        package var previousFailure: Failure?
+        @usableFromInline package var previousFailure: Failure?
         /// When it must be done (a time since the epoch): the sooner of the attempt timeout and the
         /// overall deadline, measured from the attempt's start; `nil` when neither is set.
-        package var deadline: Duration?
+        @usableFromInline package var deadline: Duration?
         /// The time it has from when it is sent; `nil` when unlimited.
-        package var timeLimit: Duration?
+        @usableFromInline package var timeLimit: Duration?
         /// Whether ``deadline`` is the overall deadline rather than the attempt timeout.
-        package var limitIsDeadline: Bool
+        @usableFromInline package var limitIsDeadline: Bool
 
         package init(number: Int, previousFailure: Failure?, deadline: Duration?, timeLimit: Duration?, limitIsDeadline: Bool) {
             self.number = number
@@ -82,13 +85,14 @@ package struct PipelineStateMachine: Sendable {
         }
 
         /// Compares the previous failures by kind: `Failure` is not `Equatable` (its cause is any error).
-        package static func == (lhs: Attempt, rhs: Attempt) -> Bool {
+        @usableFromInline package static func == (lhs: Attempt, rhs: Attempt) -> Bool {
             lhs.number == rhs.number && lhs.deadline == rhs.deadline && lhs.timeLimit == rhs.timeLimit
                 && lhs.limitIsDeadline == rhs.limitIsDeadline && lhs.previousFailure?.kind == rhs.previousFailure?.kind
         }
     }
 
     /// What the shell does next.
+    @usableFromInline
     package enum Action: Sendable, Equatable {
         /// Send `attempt`; when `hedgeAfter` is set, report ``hedgeTimerFired(now:)`` after that long
         /// if the attempt is still running.
@@ -111,7 +115,7 @@ package struct PipelineStateMachine: Sendable {
         /// Throw `failure` (its ``Failure/history`` filled in).
         case fail(Failure)
 
-        package static func == (lhs: Action, rhs: Action) -> Bool {
+        @usableFromInline package static func == (lhs: Action, rhs: Action) -> Bool {
             switch (lhs, rhs) {
             case let (.run(a, x), .run(b, y)): a == b && x == y
             case let (.waitForSlot(a, x), .waitForSlot(b, y)): a == b && x == y
@@ -157,8 +161,9 @@ package struct PipelineStateMachine: Sendable {
     var previousDelay: Duration?
     var previousFailure: Failure?
     /// Every decision so far, in order.
-    package internal(set) var history = DecisionHistory()
+    @usableFromInline package internal(set) var history = DecisionHistory()
 
+    @usableFromInline
     package init(_ configuration: Configuration) {
         self.configuration = configuration
     }
