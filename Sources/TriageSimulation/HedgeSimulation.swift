@@ -1,20 +1,21 @@
 import Triage
 import TriageTestKit
 
-/// Hedged requests against a slow tail, in virtual time, with Triage's ``HedgingPolicy`` choosing
-/// when to hedge and a ``RetryBudget`` allowing each hedge, as ``Pipeline`` does.
+/// Hedged requests against a slow tail, in virtual time, decided by the ``Pipeline``'s own
+/// `PipelineStateMachine` (its hedge timers, ``HedgingPolicy`` delays and ``RetryBudget`` say on
+/// each hedge): the loop only carries out its actions and tells it when a timer fires or an answer comes.
 ///
 /// An attempt takes |Normal(`fastMean`, `fastDeviation`)| (default 10 ms, 2 ms), except a share
 /// `slowRate` (default 2 %) that take |Normal(`slowMean`, `slowDeviation`)| (default 1 s, 100 ms).
-/// One closed-loop client sends `requests` requests (default 20 000) one after another. With hedging,
-/// while no attempt has answered, hedge *k* starts `k × policy.currentDelay` after the request
-/// (at most `maximumHedges`); the first answer wins and the others are cancelled, their work still
-/// counted as attempts. The winner's latency is recorded into the policy (percentile delays learn from it).
+/// One closed-loop client sends `requests` requests (default 20 000) one after another, each an
+/// idempotent call with one attempt. With hedging, while no attempt has answered, the machine sends
+/// hedge *k* `k × policy.currentDelay` after the request (at most `maximumHedges`, each if the budget
+/// allows); the first answer wins and the others are cancelled, their work still counted as attempts.
+/// The winner's latency is recorded into the policy (percentile delays learn from it).
 ///
-/// Why a simulation and not the real ``Pipeline`` on a manual clock: the result depends only on the
-/// delay rule and the race, which this reproduces exactly with the real ``HedgingPolicy`` and
-/// ``RetryBudget``; driving 20 000 pipeline runs through a manual clock would need a task group and
-/// clock hand-offs per request (slow, and its scheduling is not deterministic), for the same numbers.
+/// Why virtual time and not the real ``Pipeline`` on a manual clock: driving 20 000 pipeline runs
+/// through a manual clock needs a task group and clock hand-offs per request (slow, and its scheduling
+/// is not deterministic); the machine is what decides, so driving it directly gives the product's numbers.
 public struct HedgeSimulation: Sendable {
     /// A hedging setup to compare.
     public struct Policy: Sendable, Hashable {
@@ -116,8 +117,10 @@ public struct HedgeSimulation: Sendable {
     }
 
     private func simulate(_ policy: Policy) -> Row {
-        let hedging = policy.delay.map { try! HedgingPolicy(delay: $0, maximumHedges: policy.maximumHedges) }
-        let budget = try! RetryBudget()
+        // Validated in `init`, so neither throws here.
+        let hedging = policy.delay.flatMap { try? HedgingPolicy(delay: $0, maximumHedges: policy.maximumHedges) }
+        let machineConfiguration = PipelineStateMachine.Configuration(
+            retry: .never, budget: try? RetryBudget(), hedging: hedging, idempotent: true)
         var primaries = SeededRandom.derived(configuration.seed, 3, 0)  // the same first attempts for every policy
         var hedges = SeededRandom.derived(configuration.seed, 3, 1)
         var latencies: [Double] = []
@@ -125,24 +128,39 @@ public struct HedgeSimulation: Sendable {
         var attempts = 0
         var now = 0.0
         for _ in 0..<configuration.requests {
-            var finish = attemptLatency(&primaries)
-            attempts += 1
-            if let hedging {
-                let delay = hedging.currentDelay.simulationMilliseconds
-                var hedge = 1
-                while hedge <= policy.maximumHedges, finish > Double(hedge) * delay {
-                    let start = Double(hedge) * delay
-                    if budget.tryRetry(atSecond: Int64((now + start) / 1000)) {
-                        attempts += 1
-                        finish = min(finish, start + attemptLatency(&hedges))
-                    }
-                    hedge += 1
+            let start = now
+            var machine = PipelineStateMachine(machineConfiguration)
+            var action = machine.start(now: .milliseconds(start), cancelled: false)
+            var finishes: [Double] = []  // when each send answers
+            var timer: Double?
+            sending: while true {
+                switch action {
+                case .run(_, let hedgeAfter):
+                    finishes.append(now + attemptLatency(&primaries))
+                    timer = hedgeAfter.map { now + $0.simulationMilliseconds }
+                case .hedge(_, let rearmAfter):
+                    finishes.append(now + attemptLatency(&hedges))
+                    timer = rearmAfter.map { now + $0.simulationMilliseconds }
+                case .startHedgeTimer(let delay):
+                    timer = now + delay.simulationMilliseconds
+                case .wait:
+                    timer = nil
+                default:
+                    preconditionFailure("a call that cannot fail ends in a success (\(action))")
                 }
-                hedging.record(latency: .milliseconds(finish))
+                // The first answer wins; an answer at the timer's moment comes first, so no hedge goes out.
+                let answer = finishes.min() ?? .infinity
+                if let fires = timer, fires < answer {
+                    now = fires
+                    action = machine.hedgeTimerFired(now: .milliseconds(now))
+                } else {
+                    now = answer
+                    action = machine.attemptSucceeded(now: .milliseconds(now))
+                    break sending
+                }
             }
-            budget.recordSuccess()
-            latencies.append(finish)
-            now += finish
+            attempts += finishes.count
+            latencies.append(now - start)
         }
         latencies.sort()
         return Row(policy: policy.name, requests: configuration.requests, attempts: attempts, successRate: 1,

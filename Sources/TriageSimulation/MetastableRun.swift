@@ -2,34 +2,29 @@ import Triage
 import TriageTestKit
 
 /// One policy's run of ``MetastableSimulation``: the event loop and its state. Times in milliseconds.
+///
+/// Each request is decided by the ``Pipeline``'s own `PipelineStateMachine` (breaker tickets, the
+/// retry budget, the verdict rules, the deadline), fed virtual time: the loop only carries out its
+/// actions (send an attempt to the server, sleep) and tells it how each attempt ended.
 struct MetastableRun {
     private enum Event {
         case arrival
-        case attempt(request: Int)
+        case wake(request: Int)
         case serviceDone(attempt: Int)
         case timeout(attempt: Int)
     }
 
-    /// A client's policies: the real Triage types (or none).
-    private struct Client {
-        var retry: RetryPolicy
-        var budget: RetryBudget?
-        var breaker: CircuitBreaker?
-    }
-
     private struct Request {
         var start: Double
-        var client: Int
-        var attempts = 0
-        var previousDelay: Duration?
+        var machine: PipelineStateMachine
     }
 
     private let configuration: MetastableSimulation.Configuration
     private let policy: MetastableSimulation.Policy
-    private var clients: [Client] = []
+    /// Each client's policies: the real Triage types (or none), shared by its requests.
+    private var clients: [PipelineStateMachine.Configuration] = []
     private var queue = EventQueue<Event>()
     private var arrivalRandom: SeededRandom
-    private var jitterRandom: SeededRandom
 
     private var requests: [Request] = []
     private var attemptRequest: [Int] = []
@@ -43,33 +38,47 @@ struct MetastableRun {
     private var succeeded = 0
 
     private let durationMs: Double, dropStartMs: Double, dropEndMs: Double
-    private let timeoutMs: Double, queueTimeoutMs: Double
+    private let queueTimeoutMs: Double
 
     init(configuration: MetastableSimulation.Configuration, policy: MetastableSimulation.Policy) {
         self.configuration = configuration
         self.policy = policy
         arrivalRandom = SeededRandom.derived(configuration.seed, 2, 0)
-        jitterRandom = SeededRandom.derived(configuration.seed, 2, 1)
         durationMs = configuration.duration.simulationMilliseconds
         dropStartMs = configuration.dropStart.simulationMilliseconds
         dropEndMs = dropStartMs + configuration.dropLength.simulationMilliseconds
-        timeoutMs = configuration.attemptTimeout.simulationMilliseconds
         queueTimeoutMs = configuration.queueTimeout.simulationMilliseconds
         let seconds = Int((durationMs / 1000).rounded(.up))
         series = (0..<seconds).map { MetastableSimulation.Point(second: $0, arrivals: 0, goodput: 0, attempts: 0) }
+        let jitter = RandomSource(SeededRandom.derived(configuration.seed, 2, 1))
         for _ in 0..<configuration.clients {
-            switch policy {
-            case .none:
-                clients.append(Client(retry: .never))
-            case .naive:
-                let immediate = try! Backoff(.constant, base: .zero, cap: .zero)
-                clients.append(Client(retry: try! RetryPolicy(maxAttempts: 4, backoff: immediate)))
-            case .backoff:
-                clients.append(Client(retry: .standard))
-            case .triage:
-                clients.append(Client(retry: .standard, budget: try! RetryBudget(), breaker: CircuitBreaker(policy: .standard)))
-            }
+            clients.append(Self.client(policy, attemptTimeout: configuration.attemptTimeout, random: jitter))
         }
+    }
+
+    /// A client's policies. Requests are idempotent (reads), so a timed-out attempt may be resent.
+    private static func client(_ policy: MetastableSimulation.Policy, attemptTimeout: Duration,
+                               random: RandomSource) -> PipelineStateMachine.Configuration {
+        var client = PipelineStateMachine.Configuration(retry: .never, attemptTimeout: attemptTimeout, random: random, idempotent: true)
+        switch policy {
+        case .none:
+            break
+        case .naive:
+            // Valid constants: neither throws.
+            if let immediate = try? Backoff(.constant, base: .zero, cap: .zero),
+               let retry = try? RetryPolicy(maxAttempts: 4, backoff: immediate) {
+                client.retry = retry
+            }
+        case .backoff:
+            client.retry = .standard
+        case .triage:
+            // What `Pipeline.standard` holds: the budget, the breaker and the 30 s deadline.
+            client.retry = .standard
+            client.budget = try? RetryBudget()
+            client.breaker = CircuitBreaker(policy: .standard)
+            client.deadline = .seconds(30)
+        }
+        return client
     }
 
     mutating func simulate() -> MetastableSimulation.Row {
@@ -78,24 +87,28 @@ struct MetastableRun {
             switch event {
             case .arrival:
                 guard now < durationMs else { continue }
-                let client = Int(arrivalRandom.uniform() * Double(configuration.clients))
-                requests.append(Request(start: now, client: min(client, configuration.clients - 1)))
+                let client = min(Int(arrivalRandom.uniform() * Double(configuration.clients)), configuration.clients - 1)
+                requests.append(Request(start: now, machine: PipelineStateMachine(clients[client])))
                 bucket(now) { $0.arrivals += 1 }
-                attempt(requests.count - 1, now: now)
+                let index = requests.count - 1
+                carryOut(requests[index].machine.start(now: .milliseconds(now), cancelled: false), for: index, now: now)
                 queue.schedule(.arrival, at: now + arrivalRandom.exponential(mean: 1000 / configuration.offered))
-            case .attempt(let request):
-                attempt(request, now: now)
+            case .wake(let index):
+                carryOut(requests[index].machine.sleepFinished(now: .milliseconds(now), cancelled: false), for: index, now: now)
             case .serviceDone(let id):
                 serverBusy = false
                 if attemptLive[id] {
                     attemptLive[id] = false
-                    succeed(attemptRequest[id], now: now)
+                    let index = attemptRequest[id]
+                    carryOut(requests[index].machine.attemptSucceeded(now: .milliseconds(now)), for: index, now: now)
                 }
                 serve(now: now)
             case .timeout(let id):
                 guard attemptLive[id] else { continue }
                 attemptLive[id] = false
-                fail(attemptRequest[id], Failure(.attemptTimeout, detail: "no response within the attempt timeout"), sent: true, now: now)
+                let index = attemptRequest[id]
+                let failure = Failure(.attemptTimeout, detail: "no response within the attempt timeout")
+                carryOut(requests[index].machine.attemptFailed(failure, now: .milliseconds(now), cancelled: false), for: index, now: now)
             }
         }
         latencies.sort()
@@ -108,53 +121,30 @@ struct MetastableRun {
 
     // MARK: - Client
 
-    private mutating func attempt(_ index: Int, now: Double) {
-        requests[index].attempts += 1
-        let client = clients[requests[index].client]
-        if let breaker = client.breaker, case .reject(let remaining) = breaker.admit(now: .milliseconds(now)) {
-            fail(index, Failure(.circuitOpen, retryAfter: remaining, detail: "circuit open"), sent: false, now: now)
-            return
+    /// Does what request `index`'s machine asked at `now`.
+    private mutating func carryOut(_ action: PipelineStateMachine.Action, for index: Int, now: Double) {
+        switch action {
+        case .run(let attempt, _):
+            let id = attemptRequest.count
+            attemptRequest.append(index)
+            attemptLive.append(true)
+            bucket(now) { $0.attempts += 1 }
+            serverQueue.append((id, now))
+            let limit = attempt.timeLimit ?? configuration.attemptTimeout
+            queue.schedule(.timeout(attempt: id), at: now + limit.simulationMilliseconds)
+            if !serverBusy { serve(now: now) }
+        case .sleep(let delay):
+            queue.schedule(.wake(request: index), at: now + delay.simulationMilliseconds)
+        case .succeed:
+            succeeded += 1
+            latencies.append(now - requests[index].start)
+            bucket(now) { $0.goodput += 1 }
+        case .fail:
+            break
+        case .waitForSlot, .hedge, .startHedgeTimer, .refresh, .wait:
+            preconditionFailure("no bulkhead, hedging or refresh step in this simulation (\(action))")
         }
-        let id = attemptRequest.count
-        attemptRequest.append(index)
-        attemptLive.append(true)
-        bucket(now) { $0.attempts += 1 }
-        serverQueue.append((id, now))
-        queue.schedule(.timeout(attempt: id), at: now + timeoutMs)
-        if !serverBusy { serve(now: now) }
     }
-
-    private mutating func succeed(_ index: Int, now: Double) {
-        let client = clients[requests[index].client]
-        client.budget?.recordSuccess()
-        client.breaker?.record(success: true, counted: true, retryAfter: nil, now: .milliseconds(now))
-        succeeded += 1
-        latencies.append(now - requests[index].start)
-        bucket(now) { $0.goodput += 1 }
-    }
-
-    /// What ``Pipeline`` does after a failed attempt: count it, decide, then ask the budget.
-    private mutating func fail(_ index: Int, _ failure: Failure, sent: Bool, now: Double) {
-        let client = clients[requests[index].client]
-        if sent {
-            let counted = CircuitBreakerPolicy.countsFailure(failure)
-            if counted { client.budget?.recordFailure() }
-            client.breaker?.record(success: false, counted: counted, retryAfter: failure.retryAfter, now: .milliseconds(now))
-        }
-        let number = requests[index].attempts
-        guard client.retry.retriedDecisions.contains(failure.decision), number < client.retry.maxAttempts else { return }
-        let delay: Duration
-        if let named = failure.retryAfter {
-            guard named <= client.retry.maximumRetryAfter else { return }
-            delay = named
-        } else {
-            delay = client.retry.backoff.delay(retry: number, previous: requests[index].previousDelay, using: &jitterRandom).delay
-        }
-        if let budget = client.budget, !budget.tryRetry(atSecond: Int64(now / 1000)) { return }
-        requests[index].previousDelay = delay
-        queue.schedule(.attempt(request: index), at: now + delay.simulationMilliseconds)
-    }
-
     // MARK: - Server
 
     private mutating func serve(now: Double) {

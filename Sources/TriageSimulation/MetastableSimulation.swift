@@ -11,12 +11,15 @@ import TriageTestKit
 /// on an attempt after `attemptTimeout` (default 1 s) — the server still serves it if it gets to it,
 /// which is the wasted work that sustains the collapse.
 ///
-/// Policies (each client has its own retry budget and breaker, the real Triage types, fed virtual time):
+/// Every request is decided by the ``Pipeline``'s own `PipelineStateMachine`, fed virtual time; the
+/// requests are idempotent (reads). Policies (each client has its own retry budget and breaker):
 /// - `none`: one attempt;
 /// - `naive`: 3 immediate retries (4 attempts), no budget;
 /// - `backoff`: ``RetryPolicy/standard`` (3 attempts, full jitter 100 ms…10 s), no budget, no breaker;
-/// - `triage`: ``RetryPolicy/standard`` + ``RetryBudget`` (defaults) + ``CircuitBreaker`` (``CircuitBreakerPolicy/standard``),
-///   deciding as ``Pipeline`` does (backoff or named delay, then the budget).
+/// - `triage`: what ``Pipeline/standard`` holds: ``RetryPolicy/standard`` + ``RetryBudget`` (defaults) +
+///   ``CircuitBreaker`` (``CircuitBreakerPolicy/standard``) + a 30 s overall deadline.
+///
+/// Every policy gives an attempt `attemptTimeout` (the attempt's limit in the machine).
 ///
 /// Measures: `recovery` is the time from the end of the drop until goodput stays at least 90 % of the
 /// arrivals in every 5 s window to the end of the run (`nil`: never within `duration`); latency

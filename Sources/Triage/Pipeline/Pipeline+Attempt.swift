@@ -1,209 +1,95 @@
 extension Pipeline {
-    /// How an attempt ended; a failure comes with the time it was classified at.
+    /// What ends one part of an attempt's race (``race(_:hedgeAfter:limit:machine:_:)``).
     @usableFromInline
-    enum Outcome<T> {
-        case success(T)
-        case failure(Failure, at: Duration)
+    enum RaceEvent<T: Sendable>: Sendable {
+        case value(T)
+        case failed(any Error)
+        case hedgeTimerFired
+        case limitPassed
+        case timerCancelled
     }
 
-    /// One attempt, begun at `start` (times are since ``epoch``): breaker admission, adaptive throttle,
-    /// bulkhead slot, time limit, hedging. Its outcome is recorded in the breaker and budget, and any
-    /// error comes back classified. The breaker's ticket is reported or released on every way out.
+    /// Sends `attempt` and tells `machine` how it ended; returns the machine's next action and the
+    /// value of a success. Without hedging or ``TimeoutEnforcement/cancel`` the operation is called
+    /// directly, with no task.
     @inlinable
-    func attempt<T: Sendable>(number: Int, start: Duration, previous: Failure?, deadline: Duration?, hedge: HedgingPolicy?,
-                              _ operation: @escaping @Sendable (Attempt) async throws -> T) async -> Outcome<T> {
-        if Task.isCancelled { return .failure(Failure(.cancelled, delivery: .notSent, detail: "cancelled before the attempt"), at: start) }
-        var ticket: CircuitBreakerState.Ticket?
-        if let breaker {
-            switch breaker.admitTicket(now: start) {
-            case .admitted(let admitted):
-                ticket = admitted
-            case .rejected(let remaining?):
-                return .failure(Failure(.circuitOpen, retryAfter: remaining, detail: "circuit open"), at: start)
-            case .rejected(remaining: nil):
-                // Half-open with its probes in flight: no time to name, so the backoff formula decides
-                // (a zero delay would send every waiting caller straight back).
-                return .failure(Failure(.circuitOpen, decision: .retry, detail: "circuit half-open, probes in flight"), at: start)
-            }
-        }
-        if let throttle {
-            guard throttle.allow(now: start, random: random.fraction()) else {
-                throttle.record(accepted: false, now: start)
-                if let ticket { breaker?.release(ticket) }
-                return .failure(Failure(.concurrencyLimited, delivery: .notSent, detail: "adaptive throttle"), at: start)
-            }
-        }
-        var limit = attemptTimeout
-        var limitIsDeadline = false
-        if let deadline {
-            let left = deadline - start
-            if left <= .zero {
-                if let ticket { breaker?.release(ticket) }
-                return .failure(Failure(.deadlineExceeded, delivery: .notSent, detail: "deadline spent before the attempt"), at: start)
-            }
-            if limit.map({ left < $0 }) ?? true {
-                limit = left
-                limitIsDeadline = true
-            }
-        }
-        // Measured from the attempt's start: the bulkhead wait and any hedging delay count against it.
-        let attemptDeadline = limit.map { start + $0 }
-        var handedAt = start
-        if let bulkhead {
+    func send<T: Sendable>(_ attempt: PipelineStateMachine.Attempt, hedgeAfter: Duration?, machine: inout PipelineStateMachine,
+                           _ operation: @escaping @Sendable (Attempt) async throws -> T) async -> (PipelineStateMachine.Action, T?) {
+        let enforced = timeoutEnforcement == .cancel ? attempt.timeLimit : nil
+        guard hedgeAfter != nil || enforced != nil else {
             do {
-                try await acquireSlot(bulkhead, until: attemptDeadline, isOverallDeadline: limitIsDeadline)
+                let value = try await operation(info(attempt))
+                return (machine.attemptSucceeded(now: now()), value)
             } catch {
-                let now = self.now()
-                if let ticket { breaker?.release(ticket) }
-                return .failure((error as? Failure) ?? classifier.classify(error), at: now)
+                return (machine.attemptFailed(error, now: now(), cancelled: Task.isCancelled), nil)
             }
-            handedAt = now()
         }
-        defer { bulkhead?.release() }
-
-        let info = Attempt(number: number, previous: previous, deadlineSinceEpoch: attemptDeadline,
-                           timeLimit: attemptDeadline.map { $0 - handedAt })
-        do {
-            let value: T
-            let enforced = timeoutEnforcement == .cancel ? info.timeLimit : nil
-            if hedge == nil, enforced == nil {
-                value = try await operation(info)
-            } else {
-                let call: @Sendable () async throws -> T
-                if let hedge {
-                    // Each hedge is handed what is left of the attempt's time when it starts.
-                    call = {
-                        try await self.hedged(hedge) {
-                            var sent = info
-                            if let attemptDeadline { sent.timeLimit = attemptDeadline - self.now() }
-                            return try await operation(sent)
-                        }
-                    }
-                } else {
-                    call = { try await operation(info) }
-                }
-                if let enforced {
-                    value = try await withTimeLimit(enforced, isDeadline: limitIsDeadline, call)
-                } else {
-                    value = try await call()
-                }
-            }
-            budget?.recordSuccess()
-            if let ticket { breaker?.report(ticket, success: true, counted: true, retryAfter: nil, now: start) }
-            throttle?.record(accepted: true, now: start)
-            return .success(value)
-        } catch {
-            let now = self.now()
-            return .failure(attemptFailed(error, now: now, deadline: attemptDeadline, limitIsDeadline: limitIsDeadline, ticket: ticket), at: now)
-        }
+        return await race(attempt, hedgeAfter: hedgeAfter, limit: enforced, machine: &machine, operation)
     }
 
-    /// Classifies an attempt's error and records it in the breaker and budget.
-    ///
-    /// Cancellation of the calling task is `cancelled`. An attempt that failed after its `deadline`
-    /// with a timeout of its own (a cooperative attempt that passed the deadline on) is
-    /// `attempt.timeout`, or `deadline.exceeded` when the limit was the overall deadline.
+    /// Runs `attempt` in a task group beside its hedge timer and, when `limit` is set, a timer that
+    /// ends the attempt; hedges join as the machine asks. The first success wins and the rest are
+    /// cancelled.
     @inlinable
-    func attemptFailed(_ error: any Error, now: Duration, deadline: Duration?, limitIsDeadline: Bool,
-                       ticket: CircuitBreakerState.Ticket?) -> Failure {
-        var failure = (error as? Failure) ?? classifier.classify(error)
-        if failure.kind == .cancelled || Task.isCancelled {
-            failure = Failure(.cancelled, delivery: failure.delivery, underlying: error, detail: failure.detail)
-        } else if let deadline, now >= deadline, Self.isTimeout(failure.kind) {
-            failure = Failure(limitIsDeadline ? .deadlineExceeded : .attemptTimeout, delivery: failure.delivery,
-                              underlying: failure, detail: failure.kind.id)
-        }
-        let serverTransient = CircuitBreakerPolicy.isServerTransient(failure)
-        // A named delay takes its token too: a throttling outage answered with `Retry-After: 0` must
-        // not let every caller retry at once.
-        if serverTransient { budget?.recordFailure() }
-        if let ticket {
-            // A failure that says nothing about the dependency (cancellation, a caller's deadline) reports
-            // uncounted: a probe's slot is freed and the circuit stays as it is.
-            breaker?.report(ticket, success: false, counted: CircuitBreakerPolicy.countsFailure(failure), retryAfter: failure.retryAfter,
-                            now: now)
-        }
-        throttle?.record(accepted: !serverTransient, now: now)
-        return failure
-    }
-
-    /// The kinds an operation reports when a deadline it was given passes.
-    @inlinable
-    static func isTimeout(_ kind: FailureKind) -> Bool {
-        kind == .attemptTimeout || kind == .deadlineExceeded || kind == .responseTimeout || kind == .connectTimeout
-    }
-
-    /// Runs `body`, and again after each hedging delay while nothing has succeeded (within the budget);
-    /// returns the first success and cancels the rest, or throws the last failure.
-    @usableFromInline
-    func hedged<T: Sendable>(_ policy: HedgingPolicy, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    func race<T: Sendable>(_ attempt: PipelineStateMachine.Attempt, hedgeAfter: Duration?, limit: Duration?,
+                           machine: inout PipelineStateMachine,
+                           _ operation: @escaping @Sendable (Attempt) async throws -> T) async -> (PipelineStateMachine.Action, T?) {
         let clock = self.clock
-        let budget = self.budget
-        let epoch = self.epoch
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            let started = clock.now
-            group.addTask { try await body() }
-            var running = 1
-            var hedgesLeft = policy.maximumHedges
-            var lastError: (any Error)?
-            if hedgesLeft > 0 {
+        return await withTaskGroup(of: RaceEvent<T>.self) { group in
+            defer { group.cancelAll() }
+            func launch(_ attempt: PipelineStateMachine.Attempt) {
+                let info = self.info(attempt)
                 group.addTask {
-                    try await clock.sleep(until: clock.now.advanced(by: policy.currentDelay), tolerance: nil)
-                    return nil
+                    do { return .value(try await operation(info)) } catch { return .failed(error) }
                 }
             }
-            defer { group.cancelAll() }
-            while running > 0 {
-                let next: T??
-                do {
-                    next = try await group.next()
-                } catch {
-                    running -= 1
-                    lastError = error
+            func arm(_ delay: Duration, _ event: RaceEvent<T>) {
+                group.addTask {
+                    do {
+                        try await clock.sleep(until: clock.now.advanced(by: delay), tolerance: nil)
+                        return event
+                    } catch {
+                        return .timerCancelled
+                    }
+                }
+            }
+            launch(attempt)
+            if let hedgeAfter { arm(hedgeAfter, .hedgeTimerFired) }
+            if let limit { arm(limit, .limitPassed) }
+            while let event = await group.next() {
+                let action: PipelineStateMachine.Action
+                switch event {
+                case .value(let value):
+                    return (machine.attemptSucceeded(now: now()), value)
+                case .failed(let error):
+                    action = machine.attemptFailed(error, now: now(), cancelled: Task.isCancelled)
+                case .hedgeTimerFired:
+                    action = machine.hedgeTimerFired(now: now())
+                case .limitPassed:
+                    action = machine.attemptTimedOut(now: now())
+                case .timerCancelled:
                     continue
                 }
-                guard let result = next else { break }
-                if let value = result {
-                    policy.record(latency: started.duration(to: clock.now))
-                    return value
-                }
-                // The hedging timer fired: send a hedge if the budget allows.
-                guard hedgesLeft > 0 else { continue }
-                hedgesLeft -= 1
-                let second = epoch.duration(to: clock.now).components.seconds
-                if budget?.tryRetry(atSecond: second) ?? true {
-                    running += 1
-                    group.addTask { try await body() }
-                }
-                if hedgesLeft > 0 {
-                    group.addTask {
-                        try await clock.sleep(until: clock.now.advanced(by: policy.currentDelay), tolerance: nil)
-                        return nil
-                    }
+                switch action {
+                case .wait:
+                    continue
+                case .hedge(let hedge, let rearmAfter):
+                    launch(hedge)
+                    if let rearmAfter { arm(rearmAfter, .hedgeTimerFired) }
+                case .startHedgeTimer(let delay):
+                    arm(delay, .hedgeTimerFired)
+                default:
+                    return (action, nil)
                 }
             }
-            throw lastError ?? CancellationError()
+            preconditionFailure("an attempt's race ends with its last send")
         }
     }
 
-    /// Races `body` against a clock sleep of `limit`; the loser is cancelled.
-    @usableFromInline
-    func withTimeLimit<T: Sendable>(_ limit: Duration, isDeadline: Bool,
-                                            _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let clock = self.clock
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await clock.sleep(until: clock.now.advanced(by: limit), tolerance: nil)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else {
-                throw isDeadline
-                    ? Failure(.deadlineExceeded, detail: "the overall deadline passed during the attempt")
-                    : Failure(.attemptTimeout, detail: "no result within the attempt timeout")
-            }
-            return value
-        }
+    /// The ``Attempt`` the operation is handed for the machine's `attempt`.
+    @inlinable
+    func info(_ attempt: PipelineStateMachine.Attempt) -> Attempt {
+        Attempt(number: attempt.number, previous: attempt.previousFailure, deadlineSinceEpoch: attempt.deadline,
+                timeLimit: attempt.timeLimit)
     }
 }

@@ -2,11 +2,14 @@ import Logging
 import Tracing
 
 extension Pipeline {
-    /// Keeps a decision record and passes it to the observer, telemetry, the span and the logger.
-    @inlinable
-    func record(_ history: inout DecisionHistory, span: (any Span)?, _ record: DecisionRecord) {
-        history.append(record)
-        if hasListeners || span != nil { publish(record, span: span) }
+    /// Passes the records of `history` from index `published` on to whoever listens, and moves
+    /// `published` past them.
+    @usableFromInline
+    func publishNew(_ history: DecisionHistory, from published: inout Int, span: (any Span)?) {
+        guard history.count > published else { return }
+        defer { published = history.count }
+        guard hasListeners || span != nil else { return }
+        for index in published..<history.count { publish(history[index], span: span) }
     }
 
     /// Whether anyone but the history hears of decisions: the observer, telemetry or the logger.

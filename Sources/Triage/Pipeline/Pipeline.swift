@@ -1,7 +1,15 @@
 import Logging
 
 /// Runs an operation under Triage's policies, outermost first:
-/// **deadline → retry (+ budget) → circuit breaker → adaptive throttle → hedging → attempt timeout → bulkhead**.
+/// **deadline → retry (+ budget) → circuit breaker → adaptive throttle → bulkhead → attempt timeout → hedging**.
+///
+/// Each attempt, in that order: a cancellation check, the breaker's admission (a ticket that is
+/// reported or given back however the attempt ends), the adaptive throttle, the overall deadline, a
+/// bulkhead slot, then the call with its time limit (the sooner of ``attemptTimeout`` and what is left
+/// of ``timeout``, measured from before the bulkhead wait). Hedges of an idempotent call run beside it
+/// in the same slot and under the same limit, each taking a retry from the budget. One state machine
+/// decides all of it (`PipelineStateMachine`, driven by the simulations too); this type carries out
+/// what it decides.
 ///
 /// Every error goes through ``classifier``; the decision after each attempt is recorded
 /// (``DecisionRecord``), logged at debug level and passed to ``observer``. When the operation fails
@@ -109,7 +117,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     ) async throws(Failure) -> T {
         let start = now()
         // A closed ticket read without the lock: the call reports under the generation it ran in.
-        let ticket = breaker?.closedTicket()
+        let ticket = breaker.flatMap(PipelineStateMachine.admitWithoutLock)
         guard takesFastPath, breaker == nil || ticket != nil, !Task.isCancelled else {
             try rejectIfOpen(at: start, idempotent: idempotent, canRefresh: refresh != nil)
             return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: nil, firstTicket: nil, operation)
@@ -123,8 +131,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         } catch {
             return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: error, firstTicket: ticket, operation)
         }
-        budget?.recordSuccess()
-        if let ticket { breaker?.report(ticket, success: true, counted: true, retryAfter: nil, now: start) }
+        PipelineStateMachine.firstAttemptSucceeded(ticket: ticket, budget: budget, breaker: breaker, now: start)
         return value
     }
 
@@ -152,13 +159,6 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         guard let first else { return second }
         guard let second else { return first }
         return min(first, second)
-    }
-
-    /// Whether the first attempt's limit is the overall deadline rather than the attempt timeout.
-    @inlinable
-    var firstLimitIsDeadline: Bool {
-        guard let timeout else { return false }
-        return attemptTimeout.map { timeout < $0 } ?? true
     }
 }
 

@@ -1,4 +1,4 @@
-extension Pipeline {
+extension PipelineStateMachine {
     /// What to do after a failed attempt.
     @usableFromInline
     struct Verdict {
@@ -16,26 +16,17 @@ extension Pipeline {
         }
     }
 
-    /// The retry rules, in order: the decision must be retried (a `refresh` needs a refresh step);
-    /// a failure after which the server may have acted (``Failure/serverMayHaveActed``: `maybeProcessed`,
-    /// or a response other than 408, 425, 429 and 503) needs an idempotent operation; attempts must be
-    /// left; a named delay is honoured up to the cap (above it the operation ends so the caller can
-    /// reschedule) with a little jitter on top (``RetryPolicy/retryAfterJitter(for:fraction:)``),
-    /// otherwise the backoff formula draws one; the wait must end before the overall deadline.
+    /// The retry rules on the parts of a failure, in order: the decision must be retried (a `refresh`
+    /// needs a refresh step); a failure after which the server may have acted (``Failure/serverMayHaveActed``:
+    /// `maybeProcessed`, or a response other than 408, 425, 429 and 503) needs an idempotent operation;
+    /// attempts must be left; a named delay (`retryAfter`) is honoured up to
+    /// ``RetryPolicy/maximumRetryAfter`` (above it the operation ends so the caller can reschedule) with
+    /// a little jitter on top (``RetryPolicy/retryAfterJitter(for:fraction:)``), otherwise the backoff
+    /// formula draws one; the wait must end before the overall `deadline`.
     @inlinable
-    func decide(_ failure: Failure, number: Int, idempotent: Bool, canRefresh: Bool, now: Duration, deadline: Duration?,
-                previousDelay: Duration?, random: RandomSource) -> Verdict {
-        decide(decision: failure.decision, mayHaveActed: failure.serverMayHaveActed, namedDelay: failure.retryAfter,
-               namedByBreaker: failure.kind == .circuitOpen, number: number, idempotent: idempotent, canRefresh: canRefresh,
-               now: now, deadline: deadline, previousDelay: previousDelay, random: random)
-    }
-
-    /// ``decide(_:number:idempotent:canRefresh:now:deadline:previousDelay:random:)`` on the parts of a
-    /// failure it reads, for callers that have not built the failure yet.
-    @inlinable
-    func decide(decision: Decision, mayHaveActed: Bool, namedDelay: Duration?, namedByBreaker: Bool, number: Int,
-                idempotent: Bool, canRefresh: Bool, now: Duration, deadline: Duration?, previousDelay: Duration?,
-                random: RandomSource) -> Verdict {
+    static func verdict(decision: Decision, mayHaveActed: Bool, retryAfter: Duration?, namedByBreaker: Bool, number: Int,
+                        idempotent: Bool, canRefresh: Bool, now: Duration, deadline: Duration?, previousDelay: Duration?,
+                        retry: RetryPolicy, random: RandomSource) -> Verdict {
         let refreshes: Bool
         if case .refresh = decision { refreshes = true } else { refreshes = false }
         if refreshes {
@@ -54,7 +45,7 @@ extension Pipeline {
             return Verdict(action: .gaveUp, rule: .attemptsSpent(maxAttempts: retry.maxAttempts))
         }
         var verdict: Verdict
-        if let named = namedDelay {
+        if let named = retryAfter {
             let source: DecisionRecord.DelaySource = namedByBreaker ? .breaker : .retryAfter
             if named > retry.maximumRetryAfter {
                 return Verdict(action: .gaveUp, delay: named, source: source, rule: .namedDelayAboveCap(cap: retry.maximumRetryAfter))
