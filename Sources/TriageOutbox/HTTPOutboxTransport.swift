@@ -7,7 +7,7 @@ import TriageHTTP
 
 /// Delivers each message as an HTTP POST of its payload to its destination URL over a
 /// ``ResilientHTTPClient``; a 2xx delivers it, whatever its body (up to 64 KiB of which is read and
-/// dropped, so that the connection is kept). A 3xx is a permanent failure: a redirect would turn the
+/// dropped within 1 s, so that the connection is kept). A 3xx is a permanent failure: a redirect would turn the
 /// POST into a GET without its body.
 ///
 /// Headers sent: the message's own, then `Idempotency-Key: <idempotency key>`, `Triage-Outbox-Key: <key>`,
@@ -32,11 +32,12 @@ public struct HTTPOutboxTransport<C: Clock>: OutboxTransport where C.Duration ==
         request.headers.replaceOrAdd(name: "Idempotency-Key", value: message.idempotencyKey)
         request.headers.replaceOrAdd(name: "Triage-Outbox-Key", value: message.key)
         request.headers.replaceOrAdd(name: "Triage-Outbox-Seq", value: String(message.seq))
-        // The status decides; the body of a 2xx is drained, not judged (a large or broken one must not turn
-        // a delivered message into a failure).
+        // The status decides; the body of a 2xx is drained, not judged (a large, broken or stalled one must
+        // not turn a delivered message into a failure, nor hold its sender).
         let status = try await client.execute(request, body: .bytes(message.payload), logger: logger) { response in
-            await Self.drain(response.body)
-            return Int(response.status.code)
+            let status = Int(response.status.code)
+            if (200..<300).contains(status) { await Self.drain(response.body) }
+            return status
         }
         guard (200..<300).contains(status) else {
             throw Failure(.httpClientError, decision: .fail, delivery: .processed, status: status,
@@ -46,19 +47,30 @@ public struct HTTPOutboxTransport<C: Clock>: OutboxTransport where C.Duration ==
 }
 
 extension HTTPOutboxTransport {
-    /// Reads and drops up to 64 KiB of a 2xx's body, so that AsyncHTTPClient keeps the connection for the
-    /// next request: a body left unread closed it (648 new connections for 4,000 loopback requests in
-    /// one benchmark run). A longer body is left unread, its connection closed; an error reading it is
-    /// ignored.
+    /// The longest a 2xx's body is read for (1 s): a receiver that answers and then stalls or trickles
+    /// must not hold the sender (AsyncHTTPClient's deadline ends with the response head).
+    static var drainLimit: Duration { .seconds(1) }
+
+    /// Reads and drops up to 64 KiB of a 2xx's body within ``drainLimit``, so that AsyncHTTPClient keeps
+    /// the connection for the next request: a body left unread closed it (648 new connections for 4,000
+    /// loopback requests in one benchmark run). A longer or slower body is left unread, its connection
+    /// closed; an error reading it is ignored.
     static func drain(_ body: ResponseBody) async {
-        var read = 0
-        do {
-            for try await chunk in body {
-                read += chunk.readableBytes
-                if read > 64 << 10 { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var read = 0
+                do {
+                    for try await chunk in body {
+                        read += chunk.readableBytes
+                        if read > 64 << 10 { return }
+                    }
+                } catch {
+                    return
+                }
             }
-        } catch {
-            return
+            group.addTask { try? await Task.sleep(for: drainLimit) }
+            await group.next()
+            group.cancelAll()
         }
     }
 }

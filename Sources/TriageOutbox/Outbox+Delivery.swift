@@ -11,6 +11,7 @@ extension Outbox {
     func deliver(_ record: OutboxRecord, through transport: some OutboxTransport, sent: @Sendable () -> Void) async -> OutboxRecord? {
         let now = clock.now()
         if let expiresAt = record.expiresAt, now >= expiresAt {
+            sent()
             await settle(record) {
                 try await self.store.deadLetter(record.id, claim: record.claim, kind: FailureKind.messageExpired.id, status: nil,
                                                 reason: "expired before delivery, after \(record.attempts) attempts", attempt: nil)

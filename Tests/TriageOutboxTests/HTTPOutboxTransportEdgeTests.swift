@@ -29,6 +29,34 @@ struct HTTPOutboxTransportEdgeTests {
         }
     }
 
+    @Test("a 2xx whose body then stalls delivers the message and frees its sender (the body is read for at most 1 s)")
+    func stalledSuccessBodyDelivers() async throws {
+        try await FaultServer.with(.chunkedStall) { server in
+            let store = try await openTemporaryStore()
+            let outbox = Outbox(store: store, configuration: Self.configuration, logger: quietLogger)
+            _ = try await outbox.enqueue([OutboxMessage(key: "k", destination: server.url("/in"), text: "m")])
+            // Safety net only: before the drain had a limit, the sender waited for the body for ever.
+            let finished = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    (try? await HTTPOutboxTransport.withTransport(attemptTimeout: .seconds(60)) {
+                        try await outbox.run(transport: $0, untilEmpty: true)
+                    }) != nil
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(30))
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            #expect(finished, "the sender was still reading the stalled body after 30 s")
+            let stats = try await store.stats(now: OutboxClock.system.now())
+            #expect(stats.delivered == 1)
+            await store.close()
+        }
+    }
+
     @Test("a redirect is not followed (it would resend the POST as a GET): the message is dead-lettered as the 3xx")
     func redirectIsNotADelivery() async throws {
         let paths = LockedValue<[String]>([])
