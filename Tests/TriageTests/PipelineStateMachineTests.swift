@@ -136,6 +136,26 @@ import TriageTestKit
         #expect(other.start(now: .seconds(1), cancelled: false) == .waitForSlot(until: .seconds(3), isOverallDeadline: true))
     }
 
+    /// A cancelled caller begins no further attempt after a refused slot or a timed-out attempt, even
+    /// when the verdict's delay is zero (a `Retry-After: 0` with no jitter drawn).
+    @Test func aCancelledCallerBeginsNoAttemptAfterARefusedSlotOrATimeout() throws {
+        func cancelledKind(_ action: Machine.Action) -> Bool {
+            if case .fail(let failure) = action { return failure.kind == .cancelled }
+            return false
+        }
+        var configuration = try Self.configuration()
+        configuration.usesBulkhead = true
+        var refused = Machine(configuration)
+        _ = refused.start(now: .zero, cancelled: false)
+        let throttled = Failure(.httpThrottled, delivery: .notSent, retryAfter: .zero)
+        let afterSlot = refused.slotRefused(throttled, now: Self.ms(1), cancelled: true)
+        #expect(cancelledKind(afterSlot), "\(afterSlot)")
+        var timedOut = Machine(try Self.configuration(attemptTimeout: .seconds(1)))
+        _ = timedOut.start(now: .zero, cancelled: false)
+        let afterTimeout = timedOut.attemptTimedOut(now: .seconds(1), cancelled: true)
+        #expect(cancelledKind(afterTimeout), "\(afterTimeout)")
+    }
+
     @Test func aSpentBudgetEndsTheCall() throws {
         let budget = try RetryBudget(maximumTokens: 2, minimumRetriesPerSecond: 0)
         var configuration = try Self.configuration()

@@ -66,7 +66,7 @@ extension Pipeline {
                 case .hedgeTimerFired:
                     action = machine.hedgeTimerFired(now: now())
                 case .limitPassed:
-                    action = machine.attemptTimedOut(now: now())
+                    action = machine.attemptTimedOut(now: now(), cancelled: Task.isCancelled)
                 case .timerCancelled:
                     continue
                 }

@@ -34,7 +34,7 @@ extension Pipeline {
                 do {
                     try await acquireSlot(bulkhead, until: until, isOverallDeadline: isOverallDeadline)
                 } catch {
-                    action = machine.slotRefused(error, now: now())
+                    action = machine.slotRefused(error, now: now(), cancelled: Task.isCancelled)
                     continue
                 }
                 action = machine.slotGranted(now: now())

@@ -27,12 +27,13 @@ extension PipelineStateMachine {
         return send(running, now: now)
     }
 
-    /// No bulkhead slot: the queue was full, the wait passed its deadline, or the caller was cancelled.
+    /// No bulkhead slot: the queue was full, the wait passed its deadline, or the caller was cancelled;
+    /// `cancelled`: whether the calling task is cancelled (then no further attempt begins).
     @usableFromInline
-    package mutating func slotRefused(_ error: any Error, now: Duration) -> Action {
+    package mutating func slotRefused(_ error: any Error, now: Duration, cancelled: Bool = false) -> Action {
         guard case .waitingForSlot(let running) = state else { preconditionFailure("slotRefused: no slot was asked for") }
         if let ticket = running.ticket { configuration.breaker?.release(ticket) }
-        return decide((error as? Failure) ?? configuration.classifier.classify(error), now: now, cancelled: false)
+        return decide((error as? Failure) ?? configuration.classifier.classify(error), now: now, cancelled: cancelled)
     }
 
     /// The attempt (or one of its hedges) returned a value at `now`.
@@ -70,16 +71,17 @@ extension PipelineStateMachine {
     }
 
     /// The attempt's own time ran out at `now` while it (and any hedges) still ran, under
-    /// ``TimeoutEnforcement/cancel``: the attempt ends, whatever is in flight.
+    /// ``TimeoutEnforcement/cancel``: the attempt ends, whatever is in flight; `cancelled`: whether the
+    /// calling task is cancelled (then the call ends as cancelled, not retried).
     @usableFromInline
-    package mutating func attemptTimedOut(now: Duration) -> Action {
+    package mutating func attemptTimedOut(now: Duration, cancelled: Bool = false) -> Action {
         guard case .running(var running) = state else { preconditionFailure("attemptTimedOut: no attempt is running") }
         running.inFlight = 1
         state = .running(running)
         let failure = running.limitIsDeadline
             ? Failure(.deadlineExceeded, detail: "the overall deadline passed during the attempt")
             : Failure(.attemptTimeout, detail: "no result within the attempt timeout")
-        return attemptFailed(failure, now: now, cancelled: false)
+        return attemptFailed(failure, now: now, cancelled: cancelled)
     }
 
     /// The hedge timer started by ``Action/run(_:hedgeAfter:)`` (or re-armed) fired at `now`: send a
