@@ -110,7 +110,8 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
         await reporter.forget(object)
     }
 
-    /// Stops taking changes: ``run()`` returns once every object's worker is idle.
+    /// Lets ``run()`` end: it returns once no worker is busy and no object waits for one. A change
+    /// submitted before then is still handled (so a caller stops its watch first, then calls this).
     public func finish() {
         let dispatch = state.withLock { state in
             state.workers.finished = true

@@ -16,7 +16,8 @@ extension WatchSupervisor {
         var handlerError: (any Error)?
     }
 
-    /// What the reading task, the watchdog and ``lastEventAge`` share about the stream: one lock per event.
+    /// What the reading task, the watchdog and ``lastEventAge`` share about the stream: two locks per
+    /// chunk of the body (when it arrives, when its events are handled).
     final class StreamState: Sendable {
         struct Values {
             var lastActivity: C.Instant
@@ -26,6 +27,8 @@ extension WatchSupervisor {
             var events = 0
             var bookmarks = 0
             var handlerError: (any Error)?
+            /// A chunk's events are being handed out: the stream is not silent, its consumer is slow.
+            var handling = false
         }
         let values: LockedValue<Values>
         init(start: C.Instant) { values = LockedValue(Values(lastActivity: start)) }
@@ -72,6 +75,7 @@ extension WatchSupervisor {
                         state.values.withLock { [bookmarks, version] values in
                             values.lastActivity = now
                             values.lastEvent = now
+                            values.handling = true
                             values.events += events.count
                             values.bookmarks += bookmarks
                             if let version { values.resourceVersion = version }
@@ -84,6 +88,12 @@ extension WatchSupervisor {
                                 state.values.withLock { $0.handlerError = error }
                                 throw CancellationError()
                             }
+                        }
+                        // The watchdog measures silence from here: handling the chunk was not silence.
+                        let handled = clock.now
+                        state.values.withLock { values in
+                            values.lastActivity = handled
+                            values.handling = false
                         }
                     }
                     return .ended(summary)
@@ -99,12 +109,14 @@ extension WatchSupervisor {
                 // The watchdog: wakes when the stream would have been silent for the stall timeout,
                 // and ends it when nothing came meanwhile.
                 while !Task.isCancelled {
-                    let (last, seen) = state.values.withLock { ($0.lastActivity, $0.bookmarks > 0) }
+                    let (last, seen, busy) = state.values.withLock { ($0.lastActivity, $0.bookmarks > 0, $0.handling) }
                     let stall = policy.stallTimeout(requested: requested, bookmarksSeen: bookmarksSeen || seen)
-                    do { try await clock.sleep(until: last.advanced(by: stall), tolerance: nil) } catch { return .cancelled }
+                    // While a chunk is handled, look again a stall timeout from now.
+                    let wake = busy ? clock.now.advanced(by: stall) : last.advanced(by: stall)
+                    do { try await clock.sleep(until: wake, tolerance: nil) } catch { return .cancelled }
                     let now = clock.now
-                    let latest = state.values.withLock { $0.lastActivity }
-                    if latest.duration(to: now) >= stall { return .stalled(stall) }
+                    let (latest, handling) = state.values.withLock { ($0.lastActivity, $0.handling) }
+                    if !handling, latest.duration(to: now) >= stall { return .stalled(stall) }
                 }
                 return .cancelled
             }
