@@ -18,19 +18,9 @@ extension SQLiteOutboxStore {
                 SELECT id FROM (\(SQLiteOutboxSchema.heads))
                 WHERE (state = 0 AND next_attempt_at <= ?3) OR (state = 1 AND lease_until <= ?3)
                 ORDER BY next_attempt_at, seq LIMIT ?4)
-            RETURNING \(claimedColumns)
+            RETURNING id, key, seq, destination, payload, idempotency_key, header_count, created_at, expires_at,
+                      attempts, consecutive_failures
             """, [.text(owner), .integer(Int(leaseUntil)), .integer(Int(now)), .integer(limit)])
-        return try await records(claimed: rows, owner: owner, on: connection)
-    }
-
-    /// The columns a claim returns, read by ``records(claimed:owner:on:)``.
-    static let claimedColumns = """
-        id, key, seq, destination, payload, idempotency_key, header_count, created_at, expires_at, attempts, consecutive_failures
-        """
-
-    /// The records of claimed rows (``claimedColumns``) with their headers, read in one more query, in
-    /// key and sequence order.
-    static func records(claimed rows: [SQLiteRow], owner: String, on connection: SQLiteConnection) async throws -> [OutboxRecord] {
         let withHeaders = rows.filter { ($0.column("header_count")?.integer ?? 0) > 0 }.compactMap { $0.column("id")?.string }
         let headers = try await Self.headers(of: withHeaders, on: connection)
         var records: [OutboxRecord] = []

@@ -21,9 +21,7 @@ extension SQLiteOutboxStore {
 
     /// Marks the message delivered and claims up to `limit` more heads, in the transaction that carries
     /// every other mark waiting with it: one fsync, and one statement each for the marks, their attempts
-    /// and their claims, however many deliveries ended together. The heads claimed are those of the keys
-    /// that transaction marked delivered (each key's next message, if due); heads of other keys wait for
-    /// ``claim(limit:owner:leaseUntil:now:)``.
+    /// and their claims, however many deliveries ended together.
     public func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt, thenClaim limit: Int, owner: String,
                               leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord] {
         let next = limit > 0 ? DeliveredMark.NextClaim(limit: limit, owner: owner, leaseUntil: leaseUntil, now: now) : nil
@@ -33,27 +31,23 @@ extension SQLiteOutboxStore {
     }
 
     /// Marks every message of `marks` delivered (those not already delivered or dead), stores their
-    /// attempts, then claims what they asked for, owner by owner, among the keys of the messages marked
-    /// here (``handOver(keys:limit:owner:leaseUntil:now:on:)``): the latest lease and time asked, records
-    /// handed out in claim order. A message is marked once however often it appears.
+    /// attempts, then claims what they asked for, owner by owner: the latest lease and time asked,
+    /// records handed out in claim order. A message is marked once however often it appears.
     static func markDelivered(_ marks: [DeliveredMark], on connection: SQLiteConnection) async throws {
         var seen: Set<String> = []
         let unique = marks.filter { seen.insert($0.id).inserted }
-        // The key of each message marked here: the keys that can have a new head.
-        var marked: [String: String] = [:]
+        var marked: Set<String> = []
         for start in stride(from: 0, to: unique.count, by: rowsPerStatement) {
             let chunk = unique[start..<min(unique.count, start + rowsPerStatement)]
             let rows = try await connection.query("""
                 UPDATE outbox_messages SET state = 2, claim = NULL, lease_until = NULL, payload = x'', attempts = v.column2,
                        consecutive_failures = 0, finished_at = v.column3
                 FROM (VALUES \(placeholders(rows: chunk.count, columns: 3))) AS v
-                WHERE outbox_messages.id = v.column1 AND outbox_messages.state < 2 RETURNING id, key
+                WHERE outbox_messages.id = v.column1 AND outbox_messages.state < 2 RETURNING id
                 """, chunk.flatMap { [.text($0.id), .integer($0.attempt.number), .integer(Int($0.attempt.at))] })
-            for row in rows {
-                if let id = row.column("id")?.string, let key = row.column("key")?.string { marked[id] = key }
-            }
+            for row in rows { if let id = row.column("id")?.string { marked.insert(id) } }
         }
-        let attempts = unique.filter { marked[$0.id] != nil }.flatMap { mark -> [SQLiteData] in
+        let attempts = unique.filter { marked.contains($0.id) }.flatMap { mark -> [SQLiteData] in
             let attempt = mark.attempt
             return [.text(mark.id), .integer(attempt.number), .integer(Int(attempt.at)), attempt.kind.map { .text($0) } ?? .null,
                     .text(attempt.delivery), attempt.status.map { .integer($0) } ?? .null,
@@ -72,11 +66,9 @@ extension SQLiteOutboxStore {
         for owner in owners {
             let asking = requests[owner] ?? []
             let nexts = asking.compactMap(\.next)
-            var keys: [String] = []
-            for mark in asking { if let key = marked[mark.id], !keys.contains(key) { keys.append(key) } }
-            var records = try await handOver(keys: keys, limit: nexts.reduce(0) { $0 + $1.limit }, owner: owner,
-                                             leaseUntil: nexts.map(\.leaseUntil).max() ?? 0, now: nexts.map(\.now).max() ?? 0,
-                                             on: connection)[...]
+            var records = try await claim(limit: nexts.reduce(0) { $0 + $1.limit }, owner: owner,
+                                          leaseUntil: nexts.map(\.leaseUntil).max() ?? 0, now: nexts.map(\.now).max() ?? 0,
+                                          on: connection)[...]
             for mark in asking {
                 let share = records.prefix(mark.next?.limit ?? 0)
                 records = records.dropFirst(share.count)
