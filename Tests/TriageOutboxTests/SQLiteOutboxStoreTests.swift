@@ -6,7 +6,7 @@ import TriageOutboxSQLite
 
 @Suite("SQLiteOutboxStore")
 struct SQLiteOutboxStoreTests {
-    @Test("runs in WAL mode with synchronous=FULL and a busy timeout, as read back from SQLite")
+    @Test("runs in WAL mode with synchronous=FULL, a busy timeout and temp_store=MEMORY, as read back from SQLite")
     func settingsReadBack() async throws {
         let store = try await openTemporaryStore()
         defer { Task { await store.close() } }
@@ -14,6 +14,7 @@ struct SQLiteOutboxStoreTests {
         #expect(settings.journalMode == "wal")
         #expect(settings.synchronous == 2)
         #expect(settings.busyTimeoutMilliseconds == 5000)
+        #expect(settings.tempStore == 2, "statement journals in memory")
     }
 
     @Test("hands out only the head of each key, and the next one once the head is delivered")
