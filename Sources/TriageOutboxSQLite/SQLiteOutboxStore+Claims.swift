@@ -114,11 +114,20 @@ extension SQLiteOutboxStore {
     }
 
     static func store(_ attempt: OutboxAttempt, of id: String, on connection: SQLiteConnection) async throws {
-        _ = try await connection.query("""
-            INSERT OR REPLACE INTO outbox_attempts (message_id, number, at, kind, delivery, status, delay_ms)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-            """, [.text(id), .integer(attempt.number), .integer(Int(attempt.at)), attempt.kind.map { .text($0) } ?? .null,
-                  .text(attempt.delivery), attempt.status.map { .integer($0) } ?? .null,
-                  attempt.delayMilliseconds.map { .integer(Int($0)) } ?? .null])
+        try await insertAttempts(attemptRow(attempt, of: id), on: connection)
+    }
+
+    /// `attempt`'s row of `outbox_attempts`, in ``insertAttempts(_:on:)``'s column order.
+    static func attemptRow(_ attempt: OutboxAttempt, of id: String) -> [SQLiteData] {
+        [.text(id), .integer(attempt.number), .integer(Int(attempt.at)), attempt.kind.map { .text($0) } ?? .null,
+         .text(attempt.delivery), attempt.status.map { .integer($0) } ?? .null,
+         attempt.delayMilliseconds.map { .integer(Int($0)) } ?? .null]
+    }
+
+    /// Stores attempts' rows (``attemptRow(_:of:)`` each, concatenated), many to a statement.
+    static func insertAttempts(_ rows: [SQLiteData], on connection: SQLiteConnection) async throws {
+        try await insertRows(rows, columns: 7, on: connection) {
+            "INSERT OR REPLACE INTO outbox_attempts (message_id, number, at, kind, delivery, status, delay_ms) VALUES \($0)"
+        }
     }
 }

@@ -47,15 +47,8 @@ extension SQLiteOutboxStore {
                 """, chunk.flatMap { [.text($0.id), .integer($0.attempt.number), .integer(Int($0.attempt.at))] })
             for row in rows { if let id = row.column("id")?.string { marked.insert(id) } }
         }
-        let attempts = unique.filter { marked.contains($0.id) }.flatMap { mark -> [SQLiteData] in
-            let attempt = mark.attempt
-            return [.text(mark.id), .integer(attempt.number), .integer(Int(attempt.at)), attempt.kind.map { .text($0) } ?? .null,
-                    .text(attempt.delivery), attempt.status.map { .integer($0) } ?? .null,
-                    attempt.delayMilliseconds.map { .integer(Int($0)) } ?? .null]
-        }
-        try await insertRows(attempts, columns: 7, on: connection) {
-            "INSERT OR REPLACE INTO outbox_attempts (message_id, number, at, kind, delivery, status, delay_ms) VALUES \($0)"
-        }
+        let attempts = unique.filter { marked.contains($0.id) }.flatMap { attemptRow($0.attempt, of: $0.id) }
+        try await insertAttempts(attempts, on: connection)
         var owners: [String] = []
         var requests: [String: [DeliveredMark]] = [:]
         for mark in marks {
