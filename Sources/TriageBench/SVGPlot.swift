@@ -1,4 +1,5 @@
 import Foundation
+import Triage
 
 /// A line plot written as SVG text, with no tools outside this package: axes with ticks and labels,
 /// a title, a legend, any number of series, an optional log-scale y axis and shaded x ranges.
@@ -156,22 +157,11 @@ public struct SVGPlot: Sendable {
 
     private func f(_ value: Double) -> String { Self.f(value) }
 
-    /// `text` with the five XML special characters escaped (and control characters dropped).
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case _ where scalar.value < 0x20 && scalar != "\t" && scalar != "\n": continue
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+    /// `text` with the five XML special characters escaped and control characters other than tab and
+    /// newline dropped (XML 1.0 has no way to write them).
+    private func escape(_ text: String) -> String {
+        var kept = text.unicodeScalars
+        kept.removeAll { $0.value < 0x20 && $0 != "\t" && $0 != "\n" }
+        return XMLText.escaped(String(kept))
     }
-
-    private func escape(_ text: String) -> String { Self.escape(text) }
 }

@@ -41,7 +41,7 @@ enum FlatXML {
             if tag.hasPrefix("/") {
                 let name = tag.dropFirst().trimmingWhitespace
                 guard let top = stack.popLast(), top == name else { return nil }
-                if stack.count == 1, let value = unescape(currentText) { fields[String(name)] = value }
+                if stack.count == 1, let value = XMLText.unescaped(currentText)?.trimmingWhitespace { fields[String(name)] = value }
                 if stack.isEmpty { return top == root[...] ? fields : nil }
                 currentText = ""
                 continue
@@ -64,35 +64,6 @@ enum FlatXML {
 
     private static func hasDeclaration(_ text: String) -> Bool {
         text.contains("<!DOCTYPE") || text.contains("<!ENTITY") || text.contains("<!doctype") || text.contains("<!ELEMENT")
-    }
-
-    /// Decodes `&lt; &gt; &amp; &quot; &apos;` and `&#N;`/`&#xH;`; any other reference refuses the text.
-    static func unescape(_ text: String) -> String? {
-        guard text.contains("&") else { return text.trimmingWhitespace }
-        var result = ""
-        var rest = Substring(text)
-        while let amp = rest.firstIndex(of: "&") {
-            result += rest[..<amp]
-            rest = rest[rest.index(after: amp)...]
-            guard let semi = rest.firstIndex(of: ";"), rest.distance(from: rest.startIndex, to: semi) <= 10 else { return nil }
-            let name = rest[..<semi]
-            rest = rest[rest.index(after: semi)...]
-            switch name {
-            case "lt": result += "<"
-            case "gt": result += ">"
-            case "amp": result += "&"
-            case "quot": result += "\""
-            case "apos": result += "'"
-            default:
-                guard name.hasPrefix("#") else { return nil }
-                let digits = name.dropFirst()
-                let value = digits.hasPrefix("x") ? UInt32(digits.dropFirst(), radix: 16) : UInt32(digits)
-                guard let value, let scalar = Unicode.Scalar(value) else { return nil }
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        result += rest
-        return result.trimmingWhitespace
     }
 }
 

@@ -51,7 +51,7 @@ extension S3Client {
             throw Failure(.httpBadRequest, delivery: .notSent, detail: "DeleteObjects takes at most 1000 keys, not \(keys.count)")
         }
         var xml = "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>false</Quiet>"
-        for key in keys { xml += "<Object><Key>\(S3XML.escape(key))</Key></Object>" }
+        for key in keys { xml += "<Object><Key>\(XMLText.escaped(key))</Key></Object>" }
         xml += "</Delete>"
         let body = Data(xml.utf8)
         let md5 = Data(Insecure.MD5.hash(data: body)).base64EncodedString()

@@ -41,7 +41,7 @@ extension S3Client {
             let etags = try await uploadParts(bucket: bucket, key: key, uploadID: uploadID, body: body, options: options)
             var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
             for (index, etag) in etags.enumerated() {
-                xml += "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(S3XML.escape(etag))</ETag></Part>"
+                xml += "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(XMLText.escaped(etag))</ETag></Part>"
             }
             xml += "</CompleteMultipartUpload>"
             let complete = S3RequestSpec(operation: .completeMultipartUpload, method: "POST", bucket: bucket, key: key,

@@ -55,7 +55,7 @@ extension S3Client {
         var spec = S3RequestSpec(operation: .createBucket, method: "PUT", bucket: bucket)
         let region = state.region(for: bucket) ?? self.region
         if region != "us-east-1" {
-            let xml = "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(S3XML.escape(region))</LocationConstraint></CreateBucketConfiguration>"
+            let xml = "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(XMLText.escaped(region))</LocationConstraint></CreateBucketConfiguration>"
             spec.body = ByteBuffer(string: xml)
         }
         try await send(spec) { _ in () }
