@@ -43,11 +43,7 @@ struct S3RmManyCommand: AsyncParsableCommand {
         let retry = retryFailed
         let json = common.json
         let report = try await common.withClient { client in
-            do {
-                return try await client.deletePrefix(bucket: location.bucket, prefix: location.key, concurrency: concurrency, retryFailed: retry)
-            } catch let failure as Failure {
-                try S3Output.fail(failure, json: json)
-            }
+            try await client.deletePrefix(bucket: location.bucket, prefix: location.key, concurrency: concurrency, retryFailed: retry)
         }
         try S3Output.report(report, json: json, fileKey: "key")
     }

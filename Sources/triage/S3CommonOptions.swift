@@ -39,12 +39,18 @@ struct S3CommonOptions: ParsableArguments {
         guard (1...256).contains(concurrency) else { throw ValidationError("--concurrency must be from 1 to 256") }
     }
 
-    /// Runs `body` with a client for `endpoint` (default the common one) and the standard pipeline.
+    /// Runs `body` with a client for `endpoint` (default the common one) and the standard pipeline; a
+    /// ``Failure`` out of `body` is printed as s3-cli.md says (a JSON line or `failed: …` on standard
+    /// error) and the command exits 1.
     func withClient<T: Sendable>(endpoint override: String? = nil,
                                  _ body: (S3Client<ContinuousClock>) async throws -> T) async throws -> T {
         let endpoint = try resolvedEndpoint(override)
         let credentials = try credentials()
-        return try await S3Client.withClient(endpoint: endpoint, region: resolvedRegion, credentials: credentials, pipeline: Self.pipeline(), body)
+        do {
+            return try await S3Client.withClient(endpoint: endpoint, region: resolvedRegion, credentials: credentials, pipeline: Self.pipeline(), body)
+        } catch let failure as Failure {
+            try S3Output.fail(failure, json: json)
+        }
     }
 
     /// 5 attempts with full jitter 50 ms…2 s, a retry budget, a breaker, a 60 s deadline and 20 s per attempt.

@@ -40,22 +40,18 @@ struct S3GetCommand: AsyncParsableCommand {
         let json = common.json
         let output = output
         try await common.withClient { client in
-            do {
-                let bytes: Int
-                if let output {
-                    // Streamed to the file (any size); a retried read starts the file over.
-                    bytes = try await client.getObject(bucket: location.bucket, key: location.key) { _, body in
-                        try await Self.stream(body, to: output)
-                    }
-                } else {
-                    let object = try await client.getObject(bucket: location.bucket, key: location.key)
-                    try write(object.body, json: json, output: nil)
-                    bytes = object.body.readableBytes
+            let bytes: Int
+            if let output {
+                // Streamed to the file (any size); a retried read starts the file over.
+                bytes = try await client.getObject(bucket: location.bucket, key: location.key) { _, body in
+                    try await Self.stream(body, to: output)
                 }
-                if json { print(S3Output.object([("source", .string("primary")), ("bytes", .int(bytes)), ("attempts", .raw("[]"))])) }
-            } catch let failure as Failure {
-                try S3Output.fail(failure, json: json)
+            } else {
+                let object = try await client.getObject(bucket: location.bucket, key: location.key)
+                try write(object.body, json: json, output: nil)
+                bytes = object.body.readableBytes
             }
+            if json { print(S3Output.object([("source", .string("primary")), ("bytes", .int(bytes)), ("attempts", .raw("[]"))])) }
         }
     }
 

@@ -17,19 +17,15 @@ struct S3PutCommand: AsyncParsableCommand {
         let location = destination
         let json = common.json
         try await common.withClient { client in
-            do {
-                let body = ByteBuffer(bytes: data)
-                let etag = data.count > 64 << 20
-                    ? try await client.uploadMultipart(bucket: location.bucket, key: location.key, body: body)
-                    : try await client.putObject(bucket: location.bucket, key: location.key, body: body)
-                if json {
-                    print(S3Output.object([("key", .string(location.key)), ("outcome", .string("ok")), ("bytes", .int(data.count)),
-                                           ("etag", etag.map(S3JSONValue.string))]))
-                } else {
-                    print("uploaded \(data.count) bytes to s3://\(location.bucket)/\(location.key)")
-                }
-            } catch let failure as Failure {
-                try S3Output.fail(failure, json: json)
+            let body = ByteBuffer(bytes: data)
+            let etag = data.count > 64 << 20
+                ? try await client.uploadMultipart(bucket: location.bucket, key: location.key, body: body)
+                : try await client.putObject(bucket: location.bucket, key: location.key, body: body)
+            if json {
+                print(S3Output.object([("key", .string(location.key)), ("outcome", .string("ok")), ("bytes", .int(data.count)),
+                                       ("etag", etag.map(S3JSONValue.string))]))
+            } else {
+                print("uploaded \(data.count) bytes to s3://\(location.bucket)/\(location.key)")
             }
         }
     }
@@ -45,17 +41,13 @@ struct S3HeadCommand: AsyncParsableCommand {
         let location = location
         let json = common.json
         try await common.withClient { client in
-            do {
-                let head = try await client.headObject(bucket: location.bucket, key: location.key)
-                if json {
-                    print(S3Output.object([("key", .string(location.key)), ("bytes", head.contentLength.map(S3JSONValue.int)),
-                                           ("etag", head.etag.map(S3JSONValue.string)), ("content_type", head.contentType.map(S3JSONValue.string)),
-                                           ("last_modified", head.lastModified.map(S3JSONValue.string))]))
-                } else {
-                    print("s3://\(location.bucket)/\(location.key): \(head.contentLength ?? 0) bytes, etag \(head.etag ?? "-"), \(head.contentType ?? "-"), \(head.lastModified ?? "-")")
-                }
-            } catch let failure as Failure {
-                try S3Output.fail(failure, json: json)
+            let head = try await client.headObject(bucket: location.bucket, key: location.key)
+            if json {
+                print(S3Output.object([("key", .string(location.key)), ("bytes", head.contentLength.map(S3JSONValue.int)),
+                                       ("etag", head.etag.map(S3JSONValue.string)), ("content_type", head.contentType.map(S3JSONValue.string)),
+                                       ("last_modified", head.lastModified.map(S3JSONValue.string))]))
+            } else {
+                print("s3://\(location.bucket)/\(location.key): \(head.contentLength ?? 0) bytes, etag \(head.etag ?? "-"), \(head.contentType ?? "-"), \(head.lastModified ?? "-")")
             }
         }
     }
@@ -71,12 +63,8 @@ struct S3RmCommand: AsyncParsableCommand {
         let location = location
         let json = common.json
         try await common.withClient { client in
-            do {
-                try await client.deleteObject(bucket: location.bucket, key: location.key)
-                print(json ? S3Output.object([("key", .string(location.key)), ("outcome", .string("ok"))]) : "deleted s3://\(location.bucket)/\(location.key)")
-            } catch let failure as Failure {
-                try S3Output.fail(failure, json: json)
-            }
+            try await client.deleteObject(bucket: location.bucket, key: location.key)
+            print(json ? S3Output.object([("key", .string(location.key)), ("outcome", .string("ok"))]) : "deleted s3://\(location.bucket)/\(location.key)")
         }
     }
 }
@@ -91,17 +79,13 @@ struct S3LsCommand: AsyncParsableCommand {
         let location = location
         let json = common.json
         try await common.withClient { client in
-            do {
-                for object in try await client.listAllObjects(bucket: location.bucket, prefix: location.key) {
-                    if json {
-                        print(S3Output.object([("key", .string(object.key)), ("size", .int(object.size)),
-                                               ("etag", object.etag.map(S3JSONValue.string)), ("last_modified", object.lastModified.map(S3JSONValue.string))]))
-                    } else {
-                        print("\(object.lastModified ?? "-")  \(String(object.size).leftPadded(to: 12))  \(object.key)")
-                    }
+            for object in try await client.listAllObjects(bucket: location.bucket, prefix: location.key) {
+                if json {
+                    print(S3Output.object([("key", .string(object.key)), ("size", .int(object.size)),
+                                           ("etag", object.etag.map(S3JSONValue.string)), ("last_modified", object.lastModified.map(S3JSONValue.string))]))
+                } else {
+                    print("\(object.lastModified ?? "-")  \(String(object.size).leftPadded(to: 12))  \(object.key)")
                 }
-            } catch let failure as Failure {
-                try S3Output.fail(failure, json: json)
             }
         }
     }
