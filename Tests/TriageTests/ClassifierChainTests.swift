@@ -87,10 +87,16 @@ struct Foreign: Error { var code: Int }
         (EADDRNOTAVAIL, false, "network.unreachable"),
         (EINVAL, true, "network.unreachable"),
         (EACCES, true, "network.unreachable"),
+        (EPERM, true, "network.unreachable"),
     ] as [(Int32, Bool, String)])
     func errnoMapsToItsKind(code: Int32, duringConnect: Bool, kind: String) throws {
         let failure = try #require(Errno.failure(errno: code, duringConnect: duringConnect))
         #expect(failure.kind.id == kind)
+    }
+
+    @Test func aFirewallsRefusalNamesItsOwnNumber() throws {
+        #expect(try #require(Errno.failure(errno: EPERM, duringConnect: true)).detail == "EPERM from connect")
+        #expect(Errno.failure(errno: EPERM) == nil)
     }
 
     @Test func invalidArgumentOutsideConnectIsNotANetworkFailure() {

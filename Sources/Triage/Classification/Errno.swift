@@ -15,7 +15,8 @@ public enum Errno {
     /// The failure an `errno` stands for, or `nil` for numbers that say nothing about the network.
     ///
     /// - Parameter duringConnect: `true` when the number came from `connect(2)`; there EINVAL and
-    ///   EACCES mean a blackhole or prohibit route (`network.unreachable`), elsewhere they mean nothing here;
+    ///   EACCES mean a blackhole or prohibit route and EPERM a firewall's refusal (`network.unreachable`),
+    ///   elsewhere they mean nothing here;
     ///   ENETUNREACH, EHOSTUNREACH, ENETDOWN and EHOSTDOWN are `notSent` from connect(2) and
     ///   `maybeProcessed` elsewhere (default `false`: the safe reading when the source is unknown).
     public static func failure(errno code: Int32, duringConnect: Bool = false, underlying: (any Error)? = nil) -> Failure? {
@@ -54,8 +55,10 @@ public enum Errno {
         #endif
         case EINVAL where duringConnect:
             return Failure(.networkUnreachable, underlying: underlying, detail: "EINVAL from connect")
-        case EACCES where duringConnect, EPERM where duringConnect:
+        case EACCES where duringConnect:
             return Failure(.networkUnreachable, underlying: underlying, detail: "EACCES from connect")
+        case EPERM where duringConnect:
+            return Failure(.networkUnreachable, underlying: underlying, detail: "EPERM from connect")
         case ECANCELED:
             return Failure(.cancelled, underlying: underlying, detail: "ECANCELED")
         default:
