@@ -86,7 +86,7 @@ public final class ChaosProxy: Sendable {
         let valid = try toxics.validated()
         shared.state.withLock {
             $0.toxics = valid
-            $0.random = ChaosRandom(seed: valid.seed ?? .random(in: .min ... .max))
+            $0.random = SplitMix64(seed: valid.seed ?? .random(in: .min ... .max))
         }
     }
 
@@ -105,7 +105,7 @@ public final class ChaosProxy: Sendable {
 final class ProxyState: Sendable {
     struct Shared {
         var toxics: ProxyToxics
-        var random: ChaosRandom
+        var random: SplitMix64
         var connections = 0
         var affected = 0
     }
@@ -113,7 +113,7 @@ final class ProxyState: Sendable {
     let state: LockedValue<Shared>
 
     init(toxics: ProxyToxics) {
-        state = LockedValue(Shared(toxics: toxics, random: ChaosRandom(seed: toxics.seed ?? .random(in: .min ... .max))))
+        state = LockedValue(Shared(toxics: toxics, random: SplitMix64(seed: toxics.seed ?? .random(in: .min ... .max))))
     }
 
     /// Counts a new connection; returns the toxics for it, or `nil` when the rate spares it.

@@ -29,7 +29,7 @@ final class ChaosState: Sendable {
 
     private struct State {
         var scenario: ChaosScenario
-        var random: ChaosRandom
+        var random: SplitMix64
         var stats = ChaosStats()
         var inFlight = 0
         var waiting: [(ticket: Int, promise: EventLoopPromise<ChaosPlan>)] = []
@@ -45,8 +45,8 @@ final class ChaosState: Sendable {
         state = LockedValue(State(scenario: scenario, random: Self.random(for: scenario)))
     }
 
-    private static func random(for scenario: ChaosScenario) -> ChaosRandom {
-        ChaosRandom(seed: scenario.seed ?? UInt64.random(in: .min ... .max))
+    private static func random(for scenario: ChaosScenario) -> SplitMix64 {
+        SplitMix64(seed: scenario.seed ?? UInt64.random(in: .min ... .max))
     }
 
     var scenario: ChaosScenario { state.withLock { $0.scenario } }
