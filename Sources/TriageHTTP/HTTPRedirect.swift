@@ -42,6 +42,13 @@ public enum HTTPRedirect {
             && port(first) == port(second)
     }
 
+    /// Whether the header `name` is left out when a redirect leads to another origin: the `secret` ones,
+    /// `Origin`, and `Host`, which names the old origin (a client may set it, as KubernetesClient does for
+    /// tls-server-name).
+    package static func dropsAcrossOrigins(_ name: String, secret: (String) -> Bool) -> Bool {
+        secret(name) || ["origin", "host"].contains(name.lowercased())
+    }
+
     /// The request that follows a `status` response with `location` to `request`, or `nil` when there is
     /// nothing to follow; `secret` names the headers dropped across origins (with `Origin` and `Host`).
     static func next(_ request: HTTPClientRequest, status: Int, location: String?, secret: (String) -> Bool) -> HTTPClientRequest? {
@@ -55,8 +62,7 @@ public enum HTTPRedirect {
             next.headers.remove(name: "Content-Type")
         }
         if !sameOrigin(current, target) {
-            // `Host` names the old origin (a client may set it, as KubernetesClient does for tls-server-name).
-            let dropped = next.headers.map(\.name).filter { secret($0) || ["origin", "host"].contains($0.lowercased()) }
+            let dropped = next.headers.map(\.name).filter { dropsAcrossOrigins($0, secret: secret) }
             for name in dropped { next.headers.remove(name: name) }
         }
         return next

@@ -4,8 +4,8 @@ import TriageHTTP
 
 /// How the probe follows a redirect itself, so that it decides which headers go along: the rules of
 /// ``HTTPRedirect`` (methods change as AsyncHTTPClient changes them; every secret header, those of
-/// ``Redactor/isSecretHeader(_:)``, is dropped when the next URL has another origin, which includes
-/// every https→http downgrade).
+/// ``Redactor/isSecretHeader(_:)``, and `Origin` and `Host` are dropped when the next URL has another
+/// origin, which includes every https→http downgrade).
 struct ProbeRedirect: Sendable {
     /// The most redirects followed: 10 (AsyncHTTPClient follows 5 by default; a probe shows a longer
     /// chain before it gives up).
@@ -36,7 +36,7 @@ struct ProbeRedirect: Sendable {
             next.headers.removeAll { ["content-length", "content-type"].contains($0.name.lowercased()) }
         }
         if !HTTPRedirect.sameOrigin(current, target) {
-            next.headers.removeAll { redactor.isSecretHeader($0.name) || $0.name.lowercased() == "origin" }
+            next.headers.removeAll { HTTPRedirect.dropsAcrossOrigins($0.name, secret: redactor.isSecretHeader) }
         }
         return next
     }

@@ -126,6 +126,19 @@ import TriageProbe
         #expect(received["x-plain"] == "plain-5")
     }
 
+    /// A `Host` the user set names the first origin: sent on, it would address the next server by the
+    /// first one's name.
+    @Test func crossOriginRedirectsDropAHostTheUserSet() async throws {
+        let (target, seen) = Self.recorder()
+        let report = try await FaultServer.with(target) { landing in
+            try await FaultServer.with(.respond(status: 302, headers: [("Location", landing.url("/there"))])) { start in
+                await ProbeRunnerTests.probe(start.url("/here")) { $0.headers = [("Host", "first.example")] }
+            }
+        }
+        #expect(report.succeeded)
+        #expect(try #require(seen.first)["host"] != "first.example")
+    }
+
     @Test func sameOriginRedirectsKeepTheHeaders() async throws {
         let (landing, seen) = Self.recorder()
         let behaviour = FaultBehaviour.routeRequest { request in
