@@ -2,34 +2,45 @@ import Logging
 import Triage
 
 extension Outbox {
-    /// One attempt at one claimed message, and what the store is told after it; returns the message the
-    /// store claimed with the delivered mark, if it did. Calls `sent` once the transport is done with the
-    /// message (or when it is not sent at all), before the store is told.
+    /// What one attempt at a claimed message came to, for ``storeOutcome(_:of:)``.
+    enum AttemptOutcome: Sendable {
+        /// Past its maximum age: not sent.
+        case expired
+        case delivered
+        /// `generation` is the link generation read before the send.
+        case failed(Failure, generation: Int)
+    }
+
+    /// One attempt at one claimed message: sends it unless it has expired, and classifies the failure.
+    func attempt(_ record: OutboxRecord, through transport: some OutboxTransport) async -> AttemptOutcome {
+        if let expiresAt = record.expiresAt, clock.now() >= expiresAt { return .expired }
+        configuration.faultPoint?(.afterClaim)
+        let generation = state.withLock { $0.linkGeneration }
+        do {
+            try await transport.send(record)
+            return .delivered
+        } catch {
+            return .failed(configuration.classifier.classify(error), generation: generation)
+        }
+    }
+
+    /// Tells the store what ``attempt(_:through:)`` came to; returns the message the store claimed with
+    /// the delivered mark, if it did.
     ///
-    /// A store error after the attempt is logged and left to the lease: the message comes back when the
-    /// lease ends (at least once, never lost).
-    func deliver(_ record: OutboxRecord, through transport: some OutboxTransport, sent: @Sendable () -> Void) async -> OutboxRecord? {
-        let now = clock.now()
-        if let expiresAt = record.expiresAt, now >= expiresAt {
-            sent()
+    /// A store error is logged and left to the lease: the message comes back when the lease ends (at
+    /// least once, never lost).
+    func storeOutcome(_ outcome: AttemptOutcome, of record: OutboxRecord) async -> OutboxRecord? {
+        let number = record.attempts + 1
+        let failure: Failure
+        let generation: Int
+        switch outcome {
+        case .expired:
             await settle(record) {
                 try await self.store.deadLetter(record.id, claim: record.claim, kind: FailureKind.messageExpired.id, status: nil,
                                                 reason: "expired before delivery, after \(record.attempts) attempts", attempt: nil)
             }
             return nil
-        }
-        configuration.faultPoint?(.afterClaim)
-        let generation = state.withLock { $0.linkGeneration }
-        let failure: Failure?
-        do {
-            try await transport.send(record)
-            failure = nil
-        } catch {
-            failure = configuration.classifier.classify(error)
-        }
-        sent()
-        let number = record.attempts + 1
-        guard let failure else {
+        case .delivered:
             configuration.faultPoint?(.afterSend)
             let attempt = OutboxAttempt(number: number, at: clock.now(), kind: nil, delivery: Delivery.processed.id, status: nil,
                                         delayMilliseconds: nil)
@@ -44,6 +55,9 @@ extension Outbox {
             }
             if state.withLock({ $0.unreachable }) { await linkIsBack() }
             return next
+        case .failed(let classified, generation: let before):
+            failure = classified
+            generation = before
         }
         if Task.isCancelled {
             await settle(record) { try await self.store.release([record.id], claim: record.claim) }

@@ -20,25 +20,17 @@ extension Outbox {
     }
 
     /// Sends `record`, then each claimed message waiting, one at a time, until none waits or the run
-    /// stops. Each delivery goes on in a task of its own once its message is sent, storing the outcome,
-    /// so that the next send does not wait for the store's commit.
+    /// stops. Each outcome is stored by a task of its own, so that the next send does not wait for the
+    /// store's commit; the send itself stays in this task (a task per send, waited on, was a
+    /// continuation and a thread hop more per message).
     private func send(from record: OutboxRecord, through transport: some OutboxTransport) async {
         await withDiscardingTaskGroup { deliveries in
             var current: OutboxRecord? = record
             while let delivering = current {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let waiting = LockedValue<CheckedContinuation<Void, Never>?>(continuation)
-                    let sent: @Sendable () -> Void = {
-                        waiting.withLock { waiting -> CheckedContinuation<Void, Never>? in
-                            defer { waiting = nil }
-                            return waiting
-                        }?.resume()
-                    }
-                    deliveries.addTask {
-                        let next = await self.deliver(delivering, through: transport, sent: sent)
-                        sent()
-                        await self.settled(delivering, handingOver: next)
-                    }
+                let outcome = await attempt(delivering, through: transport)
+                deliveries.addTask {
+                    let next = await self.storeOutcome(outcome, of: delivering)
+                    await self.settled(delivering, handingOver: next)
                 }
                 current = state.withLock { state -> OutboxRecord? in
                     if state.stopRequested || Task.isCancelled || state.ready.isEmpty {

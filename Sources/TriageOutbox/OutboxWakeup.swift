@@ -25,6 +25,14 @@ final class OutboxWakeup: Sendable {
 
     /// Returns at the next signal (or a kept one), at `time`, or when cancelled.
     func wait(until time: OutboxTimestamp, clock: OutboxClock) async {
+        // A kept signal returns at once, without the task group, its two tasks and the timer: the
+        // delivery loop finds one there after most rounds (a signal per delivery).
+        if state.withLock({ state in
+            defer { state.pending = false }
+            return state.pending
+        }) {
+            return
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await clock.sleepUntil(time) }
             group.addTask { await self.waitForSignal() }

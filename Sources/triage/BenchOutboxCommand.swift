@@ -23,8 +23,11 @@ struct BenchOutboxCommand: AsyncParsableCommand {
     @Option(help: "Messages per producer.")
     var perProducer = 50
 
-    @Option(help: "Messages for the end-to-end delivery rate.")
-    var messages = 2000
+    @Option(help: "Messages for each run of the end-to-end delivery rate.")
+    var messages = 5000
+
+    @Option(help: "Pairs of end-to-end runs (plain client, outbox), order swapped every pair; the median per-pair ratio is reported.")
+    var pairs = 5
 
     @Option(help: "Single enqueues timed for the latency.")
     var samples = 50
@@ -46,7 +49,9 @@ struct BenchOutboxCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...1024).contains(producers), (1...100_000).contains(perProducer) else { throw ValidationError("--producers 1…1024, --per-producer 1…100000") }
-        guard (100...1_000_000).contains(messages), (5...10_000).contains(samples) else { throw ValidationError("--messages 100…1000000, --samples 5…10000") }
+        guard (100...1_000_000).contains(messages), (5...10_000).contains(samples), (1...100).contains(pairs) else {
+            throw ValidationError("--messages 100…1000000, --samples 5…10000, --pairs 1…100")
+        }
         guard (100...1_000_000).contains(postgresMessages), (0...10_000).contains(receiverDelay), (1...1024).contains(workerConcurrency) else {
             throw ValidationError("--postgres-messages 100…1000000, --receiver-delay 0…10000, --worker-concurrency 1…1024")
         }
@@ -91,12 +96,17 @@ struct BenchOutboxCommand: AsyncParsableCommand {
         print(String(format: "  single enqueue latency median %.2f ms = %.2f raw commits", enqueue.singleMedianMilliseconds,
                      enqueue.singleMedianMilliseconds / raw.medianMilliseconds))
 
-        let delivery = try await BenchOutboxDelivery.run(path: directory + "/e2e.sqlite", messages: messages, logger: logger)
-        print("end to end, \(messages) messages over 64 keys, concurrency 16, loopback receiver:")
-        print(String(format: "  plain client POSTs (16 at once):  %8.0f req/s   CPU %.0f us/request", delivery.plain, delivery.plainCPU))
-        print(String(format: "  outbox delivered:                 %8.0f msg/s   %.2f of the plain rate   CPU %.0f us/message (plain/outbox CPU %.2f)   (%ld transactions, %ld writes)",
-                     delivery.outbox, delivery.outbox / delivery.plain, delivery.outboxCPU, delivery.plainCPU / delivery.outboxCPU,
-                     delivery.transactions, delivery.writes))
+        let delivery = try await BenchOutboxDelivery.run(path: directory + "/e2e.sqlite", messages: messages, pairs: pairs, logger: logger)
+        print("end to end, \(messages) messages over 64 keys, concurrency 16, loopback receiver, \(pairs) pairs (order swapped every pair):")
+        for (index, pair) in delivery.pairs.enumerated() {
+            print(String(format: "  pair %ld: plain %8.0f req/s  CPU %.0f us   outbox %8.0f msg/s  CPU %.0f us   ratio %.2f   (%ld transactions, %ld writes)",
+                         index + 1, pair.plain, pair.plainCPU, pair.outbox, pair.outboxCPU, pair.ratio, pair.transactions, pair.writes))
+        }
+        print(String(format: "  plain client POSTs (16 at once):  %8.0f req/s   CPU %.0f us/request   (medians of the pairs)",
+                     delivery.median(\.plain), delivery.median(\.plainCPU)))
+        print(String(format: "  outbox delivered:                 %8.0f msg/s   %.2f of the plain rate (median per-pair ratio)   CPU %.0f us/message (plain/outbox CPU %.2f)",
+                     delivery.median(\.outbox), delivery.median(\.ratio), delivery.median(\.outboxCPU),
+                     delivery.median { $0.plainCPU / $0.outboxCPU }))
         print(String(format: "  outbox to a transport that accepts at once: %8.0f msg/s   CPU %.0f us/message   (the store's own ceiling)",
                      delivery.storeOnly, delivery.storeOnlyCPU))
     }

@@ -6,9 +6,11 @@ import TriageOutbox
 import TriageOutboxSQLite
 
 /// End-to-end delivery: the same loopback receiver driven by a plain AsyncHTTPClient (16 requests at
-/// once) and by the outbox (concurrency 16, 64 keys).
+/// once) and by the outbox (concurrency 16, 64 keys), in pairs of runs whose order swaps every pair, so
+/// that load from elsewhere falls on both sides alike; the median of the per-pair ratios is the figure.
 enum BenchOutboxDelivery {
-    struct Rates {
+    /// One pair of runs, plain client and outbox, on the same number of messages.
+    struct Pair {
         var plain: Double
         var outbox: Double
         /// Process CPU (this process runs the receiver too) per request of the plain client and per
@@ -19,36 +21,63 @@ enum BenchOutboxDelivery {
         /// ...) they carried.
         var transactions: Int
         var writes: Int
+
+        var ratio: Double { outbox / plain }
+    }
+
+    struct Rates {
+        var pairs: [Pair]
         /// The outbox delivering the same messages to a transport that accepts each at once: the
         /// store's and the delivery loop's own ceiling.
         var storeOnly: Double
         /// Process CPU per message of that run, in microseconds.
         var storeOnlyCPU: Double
+
+        /// The median of `value` over the pairs (the upper one of an even count).
+        func median(_ value: (Pair) -> Double) -> Double {
+            let values = pairs.map(value).sorted()
+            return values[values.count / 2]
+        }
     }
 
-    static func run(path: String, messages: Int, logger: Logger) async throws -> Rates {
+    static func run(path: String, messages: Int, pairs: Int, logger: Logger) async throws -> Rates {
         let received = Atomic<Int>(0)
         let receiver = try await OutboxHTTPReceiver.start { _ in
             received.add(1, ordering: .relaxed)
             return .ok
         }
-        let plainStart = BenchHandlersCommand.processCPUTime()
-        let plainRate = try await plain(url: receiver.url("/in"), requests: messages)
-        let plainCPU = (BenchHandlersCommand.processCPUTime() - plainStart) * 1e6 / Double(messages)
-
-        let outboxStart = BenchHandlersCommand.processCPUTime()
-        let (outboxRate, transactions, writes) = try await HTTPOutboxTransport.withTransport { transport in
-            try await deliver(messages: messages, to: receiver.url("/in"), path: path, through: transport, logger: logger)
+        var results: [Pair] = []
+        do {
+            for index in 0..<pairs {
+                var pair = Pair(plain: 0, outbox: 0, plainCPU: 0, outboxCPU: 0, transactions: 0, writes: 0)
+                for plainFirst in index % 2 == 0 ? [true, false] : [false, true] {
+                    let cpuStart = BenchHandlersCommand.processCPUTime()
+                    if plainFirst {
+                        pair.plain = try await plain(url: receiver.url("/in"), requests: messages)
+                        pair.plainCPU = (BenchHandlersCommand.processCPUTime() - cpuStart) * 1e6 / Double(messages)
+                    } else {
+                        // A client of its own per run, as the plain client has.
+                        let outbox = try await HTTPOutboxTransport.withTransport { transport in
+                            try await deliver(messages: messages, to: receiver.url("/in"), path: path + "-\(index)",
+                                              through: transport, logger: logger)
+                        }
+                        // The enqueue of the batch is inside: a small share, one transaction for all of them.
+                        pair.outboxCPU = (BenchHandlersCommand.processCPUTime() - cpuStart) * 1e6 / Double(messages)
+                        (pair.outbox, pair.transactions, pair.writes) = outbox
+                    }
+                }
+                results.append(pair)
+            }
+        } catch {
+            await receiver.shutdown()
+            throw error
         }
-        // The enqueue of the batch is inside: a small share, one transaction for all of them.
-        let outboxCPU = (BenchHandlersCommand.processCPUTime() - outboxStart) * 1e6 / Double(messages)
         await receiver.shutdown()
         let storeOnlyStart = BenchHandlersCommand.processCPUTime()
         let storeOnly = try await deliver(messages: messages, to: "http://127.0.0.1:9/", path: path + "-null", through: AcceptingTransport(),
                                           logger: logger)
         let storeOnlyCPU = (BenchHandlersCommand.processCPUTime() - storeOnlyStart) * 1e6 / Double(messages)
-        return Rates(plain: plainRate, outbox: outboxRate, plainCPU: plainCPU, outboxCPU: outboxCPU, transactions: transactions,
-                     writes: writes, storeOnly: storeOnly.rate, storeOnlyCPU: storeOnlyCPU)
+        return Rates(pairs: results, storeOnly: storeOnly.rate, storeOnlyCPU: storeOnlyCPU)
     }
 
     /// Enqueues `messages` over 64 keys in one batch, then times `Outbox.run` (concurrency 16) until
