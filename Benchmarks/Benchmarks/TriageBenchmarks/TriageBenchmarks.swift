@@ -35,9 +35,11 @@ let benchmarks: @Sendable () -> Void = {
 
     let breaker = CircuitBreaker(policy: try! CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(3600),
                                                                    maximumOpenDuration: .seconds(3600)))
-    breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
     let open = Pipeline(retry: .never, breaker: breaker)
     Benchmark("open-breaker") { benchmark in
+        // One counted failure opens the breaker for the hour the measured calls run in.
+        _ = try? await open.run(idempotent: true) { _ -> Int in throw Failure(.connectionReset) }
+        benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(try? await open.run(idempotent: true) { _ in await work() }) }
     }
 

@@ -117,7 +117,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     ) async throws(Failure) -> T {
         let start = now()
         // A closed ticket read without the lock: the call reports under the generation it ran in.
-        let ticket = breaker.flatMap(PipelineStateMachine.admitWithoutLock)
+        let ticket = breaker?.closedTicket()
         guard takesFastPath, breaker == nil || ticket != nil, !Task.isCancelled else {
             try rejectIfOpen(at: start, idempotent: idempotent, canRefresh: refresh != nil)
             return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: nil, firstTicket: nil, operation)
@@ -131,7 +131,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         } catch {
             return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: error, firstTicket: ticket, operation)
         }
-        PipelineStateMachine.firstAttemptSucceeded(ticket: ticket, budget: budget, breaker: breaker, now: start)
+        PipelineStateMachine.recordSuccess(ticket: ticket, budget: budget, breaker: breaker, now: start)
         return value
     }
 

@@ -22,21 +22,23 @@ public final class AdaptiveThrottle: Sendable {
         self.window = LockedValue(SlidingWindow(length: window))
     }
 
-    /// The probability a request at `now` is rejected locally.
-    public func rejectionProbability(now: Duration) -> Double {
+    /// The probability a request at `now` is rejected locally. Times are the engine's (a `Duration`
+    /// since the epoch of the pipeline's clock type), so these methods are the package's: give the
+    /// throttle to a ``Pipeline`` to use it.
+    package func rejectionProbability(now: Duration) -> Double {
         let (requests, rejects) = window.withLock { $0.totals(now: now) }
         let accepts = Double(requests - rejects)
         return max(0, (Double(requests) - k * accepts) / (Double(requests) + 1))
     }
 
     /// Decides for one request; `random` is a uniform draw in [0, 1). `true` means send it.
-    public func allow(now: Duration, random: Double) -> Bool {
+    package func allow(now: Duration, random: Double) -> Bool {
         random >= rejectionProbability(now: now)
     }
 
     /// Records what the backend did with a request that was sent, or that it was rejected locally
     /// (`accepted: false`). Throttling and overload responses count as not accepted.
-    public func record(accepted: Bool, now: Duration) {
+    package func record(accepted: Bool, now: Duration) {
         window.withLock { $0.record(failure: !accepted, now: now) }
     }
 }

@@ -79,6 +79,9 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
 }
 
 /// The breaker's state: a pure value driven by the times it is given.
+///
+/// Every `now` is a `Duration` since an origin the caller picks (the start of a test, a clock's
+/// first reading), the same for every call on one state.
 public struct CircuitBreakerState: Sendable, Hashable {
     public enum Phase: String, Sendable, Hashable { case closed, open, halfOpen }
 
@@ -217,15 +220,19 @@ public final class CircuitBreaker: Sendable {
 
     /// The open time left at `now`, or `nil` when a call may go through (closed, half-open, or open
     /// and due to half-open). Changes nothing: a rejection needs no transition.
+    ///
+    /// Times given to a shared breaker are the engine's (a `Duration` since the epoch of the clock's
+    /// instant type, `ClockEpochs`), so these methods are the package's: users share a breaker by
+    /// giving it to pipelines, and drive ``CircuitBreakerState`` directly on times of their own.
     @inlinable
-    public func openRemaining(now: Duration) -> Duration? {
+    package func openRemaining(now: Duration) -> Duration? {
         let openUntil = openUntilNanoseconds.load(ordering: .relaxed)
         guard openUntil != .min else { return nil }
         let remaining = Duration.nanoseconds(openUntil) - now
         return remaining > .zero ? remaining : nil
     }
 
-    public func admit(now: Duration) -> CircuitBreakerState.Admission {
+    package func admit(now: Duration) -> CircuitBreakerState.Admission {
         let (admission, before, after) = state.withLock { state in
             let before = state.phase
             let admission = state.admit(now: now)
@@ -239,12 +246,13 @@ public final class CircuitBreaker: Sendable {
     /// Records a success at `now`; on a closed circuit with no failure counted (the common case) it
     /// returns at once, without a lock.
     @inlinable
-    public func recordSuccess(now: Duration) {
+    package func recordSuccess(now: Duration) {
         if successChangesNothing.load(ordering: .relaxed) { return }
         record(success: true, counted: true, retryAfter: nil, now: now)
     }
 
-    public func record(success: Bool, counted: Bool, retryAfter: Duration?, now: Duration) {
+    @usableFromInline
+    package func record(success: Bool, counted: Bool, retryAfter: Duration?, now: Duration) {
         // Concurrent calls finish in no particular order, so skipping a success that changes nothing
         // loses nothing.
         if success, successChangesNothing.load(ordering: .relaxed) { return }

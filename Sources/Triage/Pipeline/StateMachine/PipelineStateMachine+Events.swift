@@ -42,10 +42,7 @@ extension PipelineStateMachine {
         guard case .running(let running) = state else { preconditionFailure("attemptSucceeded: no attempt is running") }
         state = .finished
         hedging?.record(latency: now - running.sentAt)
-        configuration.budget?.recordSuccess()
-        if let ticket = running.ticket {
-            configuration.breaker?.report(ticket, success: true, counted: true, retryAfter: nil, now: now)
-        }
+        Self.recordSuccess(ticket: running.ticket, budget: configuration.budget, breaker: configuration.breaker, now: now)
         configuration.throttle?.record(accepted: true, now: now)
         if !history.isEmpty || configuration.recordsEverySuccess {
             history.append(DecisionRecord(
