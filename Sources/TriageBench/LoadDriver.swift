@@ -33,7 +33,7 @@ public struct LoadDriver: Sendable {
         let tally = Tally()
         var pipeline = Pipeline.standard
         pipeline.classifier = .asyncHTTPClient
-        pipeline.timeout = options.deadline
+        pipeline.deadline = options.deadline
         pipeline.breaker = CircuitBreaker(policy: .standard) { _, to in
             if to == .open { tally.breakerOpened.add(1, ordering: .relaxed) }
         }

@@ -79,7 +79,7 @@ public struct ProbeRunner: Sendable {
         let pipeline = Pipeline(
             clock: ContinuousClock(),
             retry: (try? RetryPolicy(maxAttempts: max(1, options.maxAttempts))) ?? .never,
-            timeout: options.timeout,
+            deadline: options.timeout,
             attemptTimeout: attemptIsShorter ? options.attemptTimeout : nil,
             classifier: .asyncHTTPClient,
             observer: { record in progress.records.withLock { $0.append(record) } }

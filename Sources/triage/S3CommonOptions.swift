@@ -51,7 +51,7 @@ struct S3CommonOptions: ParsableArguments {
     static func pipeline() -> Pipeline<ContinuousClock> {
         var pipeline = Pipeline.standard
         pipeline.retry = (try? RetryPolicy(maxAttempts: 5, backoff: try Backoff(.fullJitter, base: .milliseconds(50), cap: .seconds(2)))) ?? .standard
-        pipeline.timeout = .seconds(60)
+        pipeline.deadline = .seconds(60)
         pipeline.attemptTimeout = .seconds(20)
         return pipeline
     }

@@ -12,7 +12,7 @@ enum FakeCluster {
     /// open it for the next request).
     static var pipeline: Pipeline<ContinuousClock> {
         Pipeline(clock: ContinuousClock(), retry: try! RetryPolicy(maxAttempts: 2, backoff: Backoff(.constant, base: .milliseconds(20), cap: .milliseconds(20))),
-                 timeout: .seconds(20), attemptTimeout: .seconds(10))
+                 deadline: .seconds(20), attemptTimeout: .seconds(10))
     }
 
     static func with<T>(

@@ -38,7 +38,7 @@ import TriageTestKit
         let clock = ManualClock()
         let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(10)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
-        let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 3), breaker: breaker, timeout: .milliseconds(10_500))
+        let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 3), breaker: breaker, deadline: .milliseconds(10_500))
         let calls = Counter()
         let waiting = Task { try await pipeline.run(idempotent: true) { _ in calls.increment(); return 1 } }
         await clock.waitForSleepers(1)

@@ -31,7 +31,7 @@ extension PipelineStateMachineTests {
              steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)),
                      (.failed(Failure(.httpUnavailable, retryAfter: .seconds(60), status: 503), at: ms(10)),
                       .fail(Failure(.httpUnavailable)))],
-             rules: [.namedDelayAboveCap(cap: .seconds(30))]),
+             rules: [.retryAfterAboveCap(cap: .seconds(30))]),
         Case(name: "a wait that would pass the deadline ends the call as deadline.exceeded",
              configuration: { try configuration(deadline: ms(150)) },
              steps: [(.start(.zero), .run(attempt(1, deadline: ms(150), timeLimit: ms(150), limitIsDeadline: true), hedgeAfter: nil)),

@@ -8,7 +8,7 @@ import TriageTestKit
                   enforcement: TimeoutEnforcement = .cooperative,
                   observer: (@Sendable (DecisionRecord) -> Void)? = nil) throws -> Pipeline<ManualClock> {
         Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: attempts, maximumRetryAfter: maximumRetryAfter), budget: budget,
-                 breaker: breaker, timeout: timeout, attemptTimeout: attemptTimeout, timeoutEnforcement: enforcement, observer: observer)
+                 breaker: breaker, deadline: timeout, attemptTimeout: attemptTimeout, timeoutEnforcement: enforcement, observer: observer)
     }
 
     @Test func transientFailuresAreRetriedWithBackoffUntilSuccess() async throws {
@@ -202,7 +202,7 @@ import TriageTestKit
         #expect(failure.kind == .circuitOpen && failure.retryAfter == .seconds(60))
         let record = try #require(failure.history.first)
         #expect(failure.history.count == 1)
-        #expect(record.rule == .namedDelayAboveCap(cap: .seconds(30)) && record.delaySource == .breaker && record.breakerPhase == .open)
+        #expect(record.rule == .retryAfterAboveCap(cap: .seconds(30)) && record.delaySource == .breaker && record.breakerPhase == .open)
     }
 
     @Test func pipelinesBuiltAtDifferentTimesShareABreakerOnOneTimeline() async throws {

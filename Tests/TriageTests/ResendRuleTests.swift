@@ -41,7 +41,7 @@ import TriageTestKit
     /// 429 with `Retry-After: 0` in a total outage: without a token per retry every caller retries in
     /// lockstep at 3× the offered load.
     @Test(arguments: [Duration.zero, .seconds(1)])
-    func aNamedDelayTakesFromTheBudget(_ named: Duration) async throws {
+    func aRetryAfterTakesFromTheBudget(_ named: Duration) async throws {
         let clock = ManualClock()
         let calls = Counter()
         let budget = try RetryBudget(minimumRetriesPerSecond: 0)
@@ -57,7 +57,7 @@ import TriageTestKit
 
     /// A named delay is waited at least as named, with a little jitter on top so clients that were
     /// told the same moment do not all come back at it.
-    @Test func aNamedDelayGetsJitterOnTopAndNeverLess() async throws {
+    @Test func aRetryAfterGetsJitterOnTopAndNeverLess() async throws {
         let clock = ManualClock()
         let delays = LockedValue<[Duration]>([])
         let pipeline = try pipeline(clock, attempts: 2, observer: { record in

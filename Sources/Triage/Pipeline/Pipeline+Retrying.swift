@@ -76,7 +76,7 @@ extension Pipeline {
     func machineConfiguration(idempotent: Bool, canRefresh: Bool) -> PipelineStateMachine.Configuration {
         PipelineStateMachine.Configuration(
             retry: retry, budget: budget, breaker: breaker, throttle: throttle, hedging: hedging, usesBulkhead: bulkhead != nil,
-            deadline: timeout, attemptTimeout: attemptTimeout, classifier: classifier, random: random, idempotent: idempotent,
+            deadline: deadline, attemptTimeout: attemptTimeout, classifier: classifier, random: random, idempotent: idempotent,
             canRefresh: canRefresh, recordsEverySuccess: observer != nil || telemetry != nil)
     }
 
@@ -89,7 +89,7 @@ extension Pipeline {
     func rejectIfOpen(at start: Duration, idempotent: Bool, canRefresh: Bool) throws(Failure) {
         guard telemetry == nil, let breaker,
               let rejection = PipelineStateMachine.immediateRejection(
-                  by: breaker, at: start, deadline: timeout, idempotent: idempotent, canRefresh: canRefresh, retry: retry,
+                  by: breaker, at: start, deadline: deadline, idempotent: idempotent, canRefresh: canRefresh, retry: retry,
                   budget: budget, random: random) else { return }
         if hasListeners { publish(rejection.record, span: nil) }
         throw Failure.breakerRejection(rejection)

@@ -6,7 +6,7 @@ import Logging
 /// Each attempt, in that order: a cancellation check, the breaker's admission (a ticket that is
 /// reported or given back however the attempt ends), the adaptive throttle, the overall deadline, a
 /// bulkhead slot, then the call with its time limit (the sooner of ``attemptTimeout`` and what is left
-/// of ``timeout``, measured from before the bulkhead wait). Hedges of an idempotent call run beside it
+/// of ``deadline``, measured from before the bulkhead wait). Hedges of an idempotent call run beside it
 /// in the same slot and under the same limit, each taking a retry from the budget. One state machine
 /// decides all of it (`PipelineStateMachine`, driven by the simulations too); this type carries out
 /// what it decides.
@@ -38,13 +38,13 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     /// Hedged attempts for slow calls (idempotent operations only); `nil` turns hedging off.
     public var hedging: HedgingPolicy?
     /// The overall deadline across every attempt and wait (default 30 s in ``standard``).
-    public var timeout: Duration? { didSet { firstAttemptLimit = Self.sooner(timeout, attemptTimeout) } }
+    public var deadline: Duration? { didSet { firstAttemptLimit = Self.sooner(deadline, attemptTimeout) } }
     /// The limit for one attempt (`attempt.timeout`; default 10 s in ``standard``).
-    public var attemptTimeout: Duration? { didSet { firstAttemptLimit = Self.sooner(timeout, attemptTimeout) } }
-    /// The first attempt's time: the sooner of ``attemptTimeout`` and ``timeout``. Kept rather than
+    public var attemptTimeout: Duration? { didSet { firstAttemptLimit = Self.sooner(deadline, attemptTimeout) } }
+    /// The first attempt's time: the sooner of ``attemptTimeout`` and ``deadline``. Kept rather than
     /// worked out per call: comparing two `Duration`s is a call into the standard library.
     @usableFromInline private(set) var firstAttemptLimit: Duration?
-    /// How ``timeout`` and ``attemptTimeout`` are held to (default ``TimeoutEnforcement/cooperative``:
+    /// How ``deadline`` and ``attemptTimeout`` are held to (default ``TimeoutEnforcement/cooperative``:
     /// each attempt is handed its deadline; choose ``TimeoutEnforcement/cancel`` for code that cannot
     /// take one).
     public var timeoutEnforcement: TimeoutEnforcement
@@ -71,7 +71,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         bulkhead: Bulkhead? = nil,
         throttle: AdaptiveThrottle? = nil,
         hedging: HedgingPolicy? = nil,
-        timeout: Duration? = nil,
+        deadline: Duration? = nil,
         attemptTimeout: Duration? = nil,
         timeoutEnforcement: TimeoutEnforcement = .cooperative,
         classifier: ClassifierChain = .core,
@@ -90,9 +90,9 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         self.bulkhead = bulkhead
         self.throttle = throttle
         self.hedging = hedging
-        self.timeout = timeout
+        self.deadline = deadline
         self.attemptTimeout = attemptTimeout
-        self.firstAttemptLimit = Self.sooner(timeout, attemptTimeout)
+        self.firstAttemptLimit = Self.sooner(deadline, attemptTimeout)
         self.timeoutEnforcement = timeoutEnforcement
         self.classifier = classifier
         self.logger = logger
@@ -151,7 +151,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     @inlinable
     var takesFastPath: Bool {
         hedging == nil && bulkhead == nil && throttle == nil && observer == nil && telemetry == nil
-            && (timeoutEnforcement == .cooperative || (timeout == nil && attemptTimeout == nil))
+            && (timeoutEnforcement == .cooperative || (deadline == nil && attemptTimeout == nil))
     }
 
     /// The sooner of two limits; `nil` only when both are.
@@ -170,14 +170,14 @@ extension Pipeline where C == ContinuousClock {
     /// Each access makes a new budget and breaker: keep the pipeline you get and share it per client.
     public static var standard: Pipeline<ContinuousClock> {
         Pipeline(clock: ContinuousClock(), retry: .standard, budget: try! RetryBudget(), breaker: CircuitBreaker(),
-                 timeout: .seconds(30), attemptTimeout: .seconds(10))
+                 deadline: .seconds(30), attemptTimeout: .seconds(10))
     }
 
     public init(retry: RetryPolicy = .standard, budget: RetryBudget? = nil, breaker: CircuitBreaker? = nil, bulkhead: Bulkhead? = nil,
-                timeout: Duration? = nil, attemptTimeout: Duration? = nil, timeoutEnforcement: TimeoutEnforcement = .cooperative,
+                deadline: Duration? = nil, attemptTimeout: Duration? = nil, timeoutEnforcement: TimeoutEnforcement = .cooperative,
                 classifier: ClassifierChain = .core, logger: Logger? = nil) {
         self.init(clock: ContinuousClock(), retry: retry, budget: budget, breaker: breaker, bulkhead: bulkhead,
-                  timeout: timeout, attemptTimeout: attemptTimeout, timeoutEnforcement: timeoutEnforcement,
+                  deadline: deadline, attemptTimeout: attemptTimeout, timeoutEnforcement: timeoutEnforcement,
                   classifier: classifier, logger: logger)
     }
 }

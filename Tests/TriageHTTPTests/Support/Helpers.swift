@@ -24,7 +24,7 @@ enum TestPipelines {
         Pipeline(
             clock: ContinuousClock(),
             retry: try! RetryPolicy(maxAttempts: attempts, backoff: try! Backoff(.constant, base: .milliseconds(1), cap: .milliseconds(1))),
-            timeout: .seconds(20),
+            deadline: .seconds(20),
             attemptTimeout: .seconds(5),
             observer: records.map { records in { @Sendable record in records.append(record) } }
         )

@@ -36,6 +36,6 @@ struct AuthenticatedMoto: Sendable {
     static func pipeline(attempts: Int = 4) -> Pipeline<ContinuousClock> {
         Pipeline(clock: ContinuousClock(),
                  retry: try! RetryPolicy(maxAttempts: attempts, backoff: try! Backoff(.fullJitter, base: .milliseconds(10), cap: .milliseconds(50))),
-                 timeout: .seconds(30), attemptTimeout: .seconds(15))
+                 deadline: .seconds(30), attemptTimeout: .seconds(15))
     }
 }

@@ -11,7 +11,7 @@ enum Simulated {
     static func pipeline(attempts: Int = 3) -> Pipeline<ContinuousClock> {
         Pipeline(clock: ContinuousClock(),
                  retry: try! RetryPolicy(maxAttempts: attempts, backoff: try! Backoff(.constant, base: .milliseconds(1), cap: .milliseconds(1))),
-                 timeout: .seconds(20))
+                 deadline: .seconds(20))
     }
 
     static func client(_ transport: S3SimulatedTransport, attempts: Int = 3, logger: Logger? = nil) -> S3Client<ContinuousClock> {

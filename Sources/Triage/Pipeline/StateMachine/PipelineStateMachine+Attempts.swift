@@ -123,7 +123,7 @@ extension PipelineStateMachine {
         }
         history.append(DecisionRecord(
             attempt: number, kind: failure.kind, decision: failure.decision, status: failure.status,
-            namedDelay: failure.retryAfter, action: verdict.action, delay: verdict.delay, delaySource: verdict.source,
+            retryAfter: failure.retryAfter, action: verdict.action, delay: verdict.delay, delaySource: verdict.source,
             rule: verdict.rule, elapsed: now - start, budgetLevel: configuration.budget?.level,
             breakerPhase: configuration.breaker?.phase))
         if verdict.action == .gaveUp { return finish(&failure) }

@@ -46,7 +46,7 @@ extension PipelineStateMachine {
         configuration.throttle?.record(accepted: true, now: now)
         if !history.isEmpty || configuration.recordsEverySuccess {
             history.append(DecisionRecord(
-                attempt: number, kind: nil, decision: nil, status: nil, namedDelay: nil, action: .succeeded, delay: nil,
+                attempt: number, kind: nil, decision: nil, status: nil, retryAfter: nil, action: .succeeded, delay: nil,
                 delaySource: nil, rule: .succeeded, elapsed: now - start, budgetLevel: configuration.budget?.level,
                 breakerPhase: configuration.breaker?.phase))
         }
