@@ -34,7 +34,7 @@ public struct LoadDriver: Sendable {
         var pipeline = Pipeline.standard
         pipeline.classifier = .asyncHTTPClient
         pipeline.deadline = options.deadline
-        pipeline.breaker = CircuitBreaker(policy: .standard) { _, to in
+        pipeline.breaker = CircuitBreaker { _, to in
             if to == .open { tally.breakerOpened.add(1, ordering: .relaxed) }
         }
         pipeline.observer = { record in

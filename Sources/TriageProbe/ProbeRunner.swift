@@ -78,7 +78,7 @@ public struct ProbeRunner: Sendable {
     private func follow(progress: Progress) async -> Outcome {
         let pipeline = Pipeline(
             clock: ContinuousClock(),
-            retry: (try? RetryPolicy(maxAttempts: max(1, options.maxAttempts))) ?? .never,
+            retry: RetryPolicy(maxAttempts: max(1, options.maxAttempts)),
             deadline: options.timeout,
             attemptTimeout: attemptIsShorter ? options.attemptTimeout : nil,
             classifier: .asyncHTTPClient,

@@ -33,7 +33,7 @@ import TriageHTTP
             return .stream(events: 4, interval: .milliseconds(50))
         }
         var pipeline = TestPipelines.fast()
-        pipeline.hedging = try HedgingPolicy(delay: .fixed(.milliseconds(10)), maximumHedges: 2)
+        pipeline.hedging = HedgingPolicy(delay: .fixed(.milliseconds(10)), maximumHedges: 2)
         let hedged = pipeline
         try await FaultServer.with(slow) { server in
             try await ResilientHTTPClient.withClient(pipeline: hedged) { client in
@@ -59,7 +59,7 @@ import TriageHTTP
             return .stream(events: 4, interval: .milliseconds(50))
         }
         var pipeline = TestPipelines.fast()
-        pipeline.hedging = try HedgingPolicy(delay: .fixed(.milliseconds(10)), maximumHedges: 2)
+        pipeline.hedging = HedgingPolicy(delay: .fixed(.milliseconds(10)), maximumHedges: 2)
         let hedged = pipeline
         try await FaultServer.with(slow) { server in
             try await ResilientHTTPClient.withClient(pipeline: hedged) { client in

@@ -8,7 +8,7 @@ import TriageTestKit
 
     func pipeline(_ clock: ManualClock, attempts: Int = 3, timeout: Duration? = .seconds(30),
                   attemptTimeout: Duration? = .seconds(10), breaker: CircuitBreaker? = nil) throws -> Pipeline<ManualClock> {
-        Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: attempts), breaker: breaker, deadline: timeout,
+        Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: attempts), breaker: breaker, deadline: timeout,
                  attemptTimeout: attemptTimeout, timeoutEnforcement: .cooperative)
     }
 
@@ -106,7 +106,7 @@ import TriageTestKit
 
     @Test func aFailureOnTheFastPathCountsInTheBreakerAndContinuesTheLoop() async throws {
         let clock = ManualClock()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(60)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(60)))
         let pipeline = try pipeline(clock, attempts: 3, breaker: breaker)
         let calls = Counter()
         let result = await drive(clock) { try await pipeline.run(idempotent: true) { _ -> Int in calls.increment(); throw Transient() } }
@@ -120,7 +120,7 @@ import TriageTestKit
 
     @Test func anOpenBreakerRejectionExplainsItself() async throws {
         let clock = ManualClock()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(30)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(30)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         let pipeline = try pipeline(clock, attempts: 1, breaker: breaker)
         let result = await drive(clock) { try await pipeline.run { _ in 1 } }
@@ -168,11 +168,11 @@ import TriageTestKit
 
     @Test func aRejectionsCompactRecordReadsBackWholeAndTakesMoreRecords() async throws {
         let clock = ManualClock()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(60)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(60)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         let budget = try RetryBudget(maximumTokens: 4)
         budget.recordFailure()
-        let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 3, maximumRetryAfter: .seconds(30)),
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3, maximumRetryAfter: .seconds(30)),
                                 budget: budget, breaker: breaker)
         clock.advance(by: .seconds(15))
         let result = await drive(clock) { try await pipeline.run { _ in 1 } }
@@ -204,7 +204,7 @@ import TriageTestKit
         func delays(seed: UInt64) async throws -> [Duration] {
             let clock = ManualClock()
             let recorder = DecisionRecorder()
-            let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 5), observer: recorder.observer,
+            let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 5), observer: recorder.observer,
                                     random: RandomSource(SeededRandom(seed: seed)))
             _ = await drive(clock) { try await pipeline.run(idempotent: true) { _ -> Int in throw Transient() } }
             #expect(recorder.actions == [.retry, .retry, .retry, .retry, .gaveUp])

@@ -12,7 +12,7 @@ import TriageTestKit
 
     func pipeline(_ clock: ManualClock, attempts: Int = 3, budget: RetryBudget? = nil,
                   observer: (@Sendable (DecisionRecord) -> Void)? = nil) throws -> Pipeline<ManualClock> {
-        Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: attempts), budget: budget, observer: observer)
+        Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: attempts), budget: budget, observer: observer)
     }
 
     @Test(arguments: [FailureKind.httpServerError, .httpBadGateway, .httpGatewayTimeout])
@@ -84,11 +84,11 @@ import TriageTestKit
     @Test func windowsBeyondTheirBoundAreRefusedNotTrapped() throws {
         let huge = Duration.seconds(Int64.max)
         #expect(throws: ConfigurationError.self) {
-            try CircuitBreakerPolicy(trip: .failureRatio(0.5, window: huge, minimumCalls: 1))
+            try CircuitBreakerPolicy(trip: .failureRatio(0.5, window: huge, minimumCalls: 1)).validate()
         }
         #expect(throws: ConfigurationError.self) { try AdaptiveThrottle(window: huge) }
         let longest = Duration.seconds(100 * 365 * 86_400)
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .failureRatio(0.5, window: longest, minimumCalls: 1)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .failureRatio(0.5, window: longest, minimumCalls: 1)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .seconds(1))
         #expect(breaker.phase == .open)
         let throttle = try AdaptiveThrottle(window: longest)

@@ -33,8 +33,9 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { blackHole(try await cancelling.run(idempotent: true) { _ in await work() }) }
     }
 
-    let breaker = CircuitBreaker(policy: try! CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(3600),
-                                                                   maximumOpenDuration: .seconds(3600)))
+    let tripsAtOnce = CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(3600), maximumOpenDuration: .seconds(3600))
+    // A valid policy: the breaker is always made.
+    guard let breaker = try? CircuitBreaker(policy: tripsAtOnce) else { return }
     let open = Pipeline(retry: .never, breaker: breaker)
     Benchmark("open-breaker") { benchmark in
         // One counted failure opens the breaker for the hour the measured calls run in.

@@ -77,7 +77,8 @@ extension Pipeline {
         PipelineStateMachine.Configuration(
             retry: retry, budget: budget, breaker: breaker, throttle: throttle, hedging: hedging, usesBulkhead: bulkhead != nil,
             deadline: deadline, attemptTimeout: attemptTimeout, classifier: classifier, random: random, idempotent: idempotent,
-            canRefresh: canRefresh, recordsEverySuccess: observer != nil || telemetry != nil)
+            canRefresh: canRefresh, recordsEverySuccess: observer != nil || telemetry != nil,
+            latencies: hedgingLatencies)
     }
 
     /// Throws at once when an open breaker rejects the first attempt and the retry rules give up on it

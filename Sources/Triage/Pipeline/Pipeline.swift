@@ -1,7 +1,9 @@
 import Logging
 
 /// Runs an operation under Triage's policies, outermost first:
-/// **deadline → retry (+ budget) → circuit breaker → adaptive throttle → bulkhead → attempt timeout → hedging**.
+/// **deadline → retry (+ budget) → circuit breaker → adaptive throttle → attempt timeout → bulkhead → hedging**:
+/// the attempt timeout starts before the bulkhead wait, which counts against it, and hedges run inside
+/// the attempt's bulkhead slot.
 ///
 /// Each attempt, in that order: a cancellation check, the breaker's admission (a ticket that is
 /// reported or given back however the attempt ends), the adaptive throttle, the overall deadline, a
@@ -15,7 +17,12 @@ import Logging
 /// (``DecisionRecord``), logged at debug level and passed to ``observer``. When the operation fails
 /// for good, the thrown ``Failure`` holds every record in ``Failure/history``.
 ///
-/// Keep one pipeline per client: its retry budget and breaker are shared by every call through it.
+/// Keep one pipeline per client: its retry budget, breaker and hedging latencies are shared by every
+/// call through it and by its copies.
+///
+/// Policies are values to copy and adjust (`var pipeline = Pipeline.standard; pipeline.retry.maxAttempts = 5`);
+/// ``validate()`` checks them. The shared parts (``CircuitBreaker``, ``RetryBudget``, ``Bulkhead``,
+/// ``AdaptiveThrottle``) check their configuration when they are made.
 ///
 /// ```swift
 /// let pipeline = Pipeline.standard
@@ -37,6 +44,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     public var throttle: AdaptiveThrottle?
     /// Hedged attempts for slow calls (idempotent operations only); `nil` turns hedging off.
     public var hedging: HedgingPolicy?
+    /// The latencies a percentile ``hedging`` delay follows: the pipeline's state, shared by its copies.
+    let hedgingLatencies = LatencyTracker()
     /// The overall deadline across every attempt and wait (default 30 s in ``standard``).
     public var deadline: Duration? { didSet { firstAttemptLimit = Self.sooner(deadline, attemptTimeout) } }
     /// The limit for one attempt (`attempt.timeout`; default 10 s in ``standard``).
@@ -154,6 +163,17 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
             && (timeoutEnforcement == .cooperative || (deadline == nil && attemptTimeout == nil))
     }
 
+    /// Checks the policy values (``RetryPolicy/validate()``, ``HedgingPolicy/validate()``) and the
+    /// limits: call it after adjusting a pipeline's policies. The shared parts (breaker, budget,
+    /// bulkhead, throttle) were checked when they were made. A pipeline that validates never traps.
+    /// - Throws: ``ConfigurationError`` for the first setting that cannot work.
+    public func validate() throws(ConfigurationError) {
+        try retry.validate()
+        try hedging?.validate()
+        try ConfigurationError.require(deadline.map { $0 > .zero } ?? true, "Pipeline.deadline", "must be positive")
+        try ConfigurationError.require(attemptTimeout.map { $0 > .zero } ?? true, "Pipeline.attemptTimeout", "must be positive")
+    }
+
     /// The sooner of two limits; `nil` only when both are.
     static func sooner(_ first: Duration?, _ second: Duration?) -> Duration? {
         guard let first else { return second }
@@ -169,7 +189,7 @@ extension Pipeline where C == ContinuousClock {
     /// ``timeoutEnforcement`` to ``TimeoutEnforcement/cancel``.
     /// Each access makes a new budget and breaker: keep the pipeline you get and share it per client.
     public static var standard: Pipeline<ContinuousClock> {
-        Pipeline(clock: ContinuousClock(), retry: .standard, budget: try! RetryBudget(), breaker: CircuitBreaker(),
+        Pipeline(clock: ContinuousClock(), retry: .standard, budget: RetryBudget(), breaker: CircuitBreaker(),
                  deadline: .seconds(30), attemptTimeout: .seconds(10))
     }
 

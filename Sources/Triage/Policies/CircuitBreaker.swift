@@ -27,19 +27,32 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
         case failureRatio(Double, window: Duration, minimumCalls: Int)
     }
 
-    public let trip: Trip
-    public let openDuration: Duration
-    public let halfOpenProbes: Int
-    /// The longest a Retry-After may hold the breaker open (default 5 minutes).
-    public let maximumOpenDuration: Duration
+    /// What trips it (default 5 consecutive counted failures).
+    public var trip: Trip
+    /// How long it stays open (default 10 s; positive).
+    public var openDuration: Duration
+    /// Calls let through at once while half-open (default 1; at least 1).
+    public var halfOpenProbes: Int
+    /// The longest a Retry-After may hold the breaker open (default 5 minutes; at least ``openDuration``).
+    public var maximumOpenDuration: Duration
     /// How long a half-open probe may go without reporting before its slot is given to another call
-    /// (default 30 s).
-    public let maximumProbeDuration: Duration
+    /// (default 30 s; positive).
+    public var maximumProbeDuration: Duration
+
+    /// Checked by ``validate()`` (``CircuitBreaker/init(policy:onTransition:)`` calls it); a policy that
+    /// does not validate still never traps (a window is clamped to 100 years).
+    public init(trip: Trip = .consecutiveFailures(5), openDuration: Duration = .seconds(10), halfOpenProbes: Int = 1,
+                maximumOpenDuration: Duration = .seconds(300), maximumProbeDuration: Duration = .seconds(30)) {
+        self.trip = trip
+        self.openDuration = openDuration
+        self.halfOpenProbes = halfOpenProbes
+        self.maximumOpenDuration = maximumOpenDuration
+        self.maximumProbeDuration = maximumProbeDuration
+    }
 
     /// - Throws: ``ConfigurationError`` for counts below 1, a ratio outside 0…1, non-positive durations, a
     ///   window above 100 years.
-    public init(trip: Trip = .consecutiveFailures(5), openDuration: Duration = .seconds(10), halfOpenProbes: Int = 1,
-                maximumOpenDuration: Duration = .seconds(300), maximumProbeDuration: Duration = .seconds(30)) throws(ConfigurationError) {
+    public func validate() throws(ConfigurationError) {
         switch trip {
         case .consecutiveFailures(let count):
             try ConfigurationError.require(count >= 1, "CircuitBreakerPolicy.consecutiveFailures", "must be at least 1 (\(count))")
@@ -53,15 +66,10 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
         try ConfigurationError.require(halfOpenProbes >= 1, "CircuitBreakerPolicy.halfOpenProbes", "must be at least 1")
         try ConfigurationError.require(maximumOpenDuration >= openDuration, "CircuitBreakerPolicy.maximumOpenDuration", "must be at least openDuration")
         try ConfigurationError.require(maximumProbeDuration > .zero, "CircuitBreakerPolicy.maximumProbeDuration", "must be positive")
-        self.maximumProbeDuration = maximumProbeDuration
-        self.trip = trip
-        self.openDuration = openDuration
-        self.halfOpenProbes = halfOpenProbes
-        self.maximumOpenDuration = maximumOpenDuration
     }
 
     /// Five consecutive counted failures open it for 10 s; one probe at a time.
-    public static let standard = try! CircuitBreakerPolicy()
+    public static var standard: CircuitBreakerPolicy { CircuitBreakerPolicy() }
 
     /// Whether a failure says something about the dependency's health: transient failures the
     /// dependency caused (decision `retry`/`retryAfter`) other than throttling. Local rejections,
@@ -204,8 +212,21 @@ public final class CircuitBreaker: Sendable {
     /// The end of the open phase in nanoseconds on the caller's clock; `Int64.min` unless open.
     @usableFromInline let openUntilNanoseconds = Atomic(Int64.min)
 
-    public init(policy: CircuitBreakerPolicy = .standard,
-                onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)? = nil) {
+    /// A breaker on ``CircuitBreakerPolicy/standard``.
+    public convenience init(onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)? = nil) {
+        self.init(validated: .standard, onTransition: onTransition)
+    }
+
+    /// - Throws: ``ConfigurationError`` when `policy` does not validate (``CircuitBreakerPolicy/validate()``).
+    public convenience init(policy: CircuitBreakerPolicy,
+                            onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)? = nil)
+    throws(ConfigurationError) {
+        try policy.validate()
+        self.init(validated: policy, onTransition: onTransition)
+    }
+
+    init(validated policy: CircuitBreakerPolicy,
+         onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)?) {
         let initial = CircuitBreakerState(policy: policy)
         state = LockedValue(initial)
         successChangesNothing = Atomic(initial.successChangesNothing)

@@ -37,10 +37,20 @@ public final class RetryBudget: Sendable {
     @usableFromInline let tokenBits: Atomic<UInt64>
 
     /// - Throws: ``ConfigurationError`` for a non-positive maximum, a ratio outside 0…1 or a negative floor.
-    public init(maximumTokens: Double = 10, tokenRatio: Double = 0.3, minimumRetriesPerSecond: Int = 1) throws(ConfigurationError) {
+    public convenience init(maximumTokens: Double = 10, tokenRatio: Double = 0.3, minimumRetriesPerSecond: Int = 1) throws(ConfigurationError) {
         try ConfigurationError.require(maximumTokens > 0 && maximumTokens.isFinite, "RetryBudget.maximumTokens", "must be above 0 (\(maximumTokens))")
         try ConfigurationError.require((0...1).contains(tokenRatio), "RetryBudget.tokenRatio", "must be within 0…1 (\(tokenRatio))")
         try ConfigurationError.require(minimumRetriesPerSecond >= 0, "RetryBudget.minimumRetriesPerSecond", "must not be negative")
+        self.init(checked: maximumTokens, tokenRatio: tokenRatio, minimumRetriesPerSecond: minimumRetriesPerSecond)
+    }
+
+    /// A budget on the defaults (10 tokens, 0.3 back per success, a floor of 1 retry per second).
+    public convenience init() {
+        self.init(checked: 10, tokenRatio: 0.3, minimumRetriesPerSecond: 1)
+    }
+
+    /// Values the public initialisers have checked.
+    init(checked maximumTokens: Double, tokenRatio: Double, minimumRetriesPerSecond: Int) {
         self.maximumTokens = maximumTokens
         self.tokenRatio = tokenRatio
         self.minimumRetriesPerSecond = minimumRetriesPerSecond

@@ -62,7 +62,7 @@ extension PipelineStateMachine {
         let hedging = self.hedging
         running.hedgesLeft = hedging?.maximumHedges ?? 0
         state = .running(running)
-        return .run(attempt(running, sentAt: now), hedgeAfter: running.hedgesLeft > 0 ? hedging?.currentDelay : nil)
+        return .run(attempt(running, sentAt: now), hedgeAfter: running.hedgesLeft > 0 ? hedging?.currentDelay(configuration.latencies) : nil)
     }
 
     /// What the operation is told about a send at `sentAt`.

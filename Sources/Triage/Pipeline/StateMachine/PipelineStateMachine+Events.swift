@@ -41,7 +41,7 @@ extension PipelineStateMachine {
     package mutating func attemptSucceeded(now: Duration) -> Action {
         guard case .running(let running) = state else { preconditionFailure("attemptSucceeded: no attempt is running") }
         state = .finished
-        hedging?.record(latency: now - running.sentAt)
+        if hedging != nil { configuration.latencies.record(now - running.sentAt) }
         Self.recordSuccess(ticket: running.ticket, budget: configuration.budget, breaker: configuration.breaker, now: now)
         configuration.throttle?.record(accepted: true, now: now)
         if !history.isEmpty || configuration.recordsEverySuccess {
@@ -87,7 +87,7 @@ extension PipelineStateMachine {
     package mutating func hedgeTimerFired(now: Duration) -> Action {
         guard case .running(var running) = state, running.hedgesLeft > 0, let hedging else { return .wait }
         running.hedgesLeft -= 1
-        let rearm = running.hedgesLeft > 0 ? hedging.currentDelay : nil
+        let rearm = running.hedgesLeft > 0 ? hedging.currentDelay(configuration.latencies) : nil
         let allowed = configuration.budget?.tryRetry(atSecond: now.components.seconds) ?? true
         if allowed { running.inFlight += 1 }
         state = .running(running)
