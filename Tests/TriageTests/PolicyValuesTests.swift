@@ -12,6 +12,19 @@ import TriageTestKit
         try Pipeline.standard.validate()
     }
 
+    @Test func sharedPartsCheckTheirConfigurationWhereTheyAreMade() throws {
+        var budget = RetryBudget.Configuration.standard
+        budget.maximumTokens = 4
+        #expect(try RetryBudget(budget).level == 4)
+        budget.tokenRatio = 2
+        #expect(throws: ConfigurationError.self) { try RetryBudget(budget) }
+        var throttle = AdaptiveThrottle.Configuration.standard
+        throttle.k = 3
+        #expect(try AdaptiveThrottle(throttle).k == 3)
+        throttle.window = .seconds(Int64.max)
+        #expect(throws: ConfigurationError.self) { try AdaptiveThrottle(throttle) }
+    }
+
     @Test func aCopyChangesWithoutTouchingThePreset() {
         var policy = RetryPolicy.standard
         policy.maxAttempts = 5
