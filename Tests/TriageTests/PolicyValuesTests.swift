@@ -23,6 +23,10 @@ import TriageTestKit
         #expect(try AdaptiveThrottle(throttle).k == 3)
         throttle.window = .seconds(Int64.max)
         #expect(throws: ConfigurationError.self) { try AdaptiveThrottle(throttle) }
+        var bulkhead = Bulkhead.Configuration(maximumConcurrent: 2)
+        #expect(try Bulkhead(bulkhead).maximumConcurrent == 2)
+        bulkhead.maximumQueued = -1
+        #expect(throws: ConfigurationError.self) { try Bulkhead(bulkhead) }
     }
 
     @Test func aCopyChangesWithoutTouchingThePreset() {
