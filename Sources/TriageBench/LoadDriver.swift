@@ -33,8 +33,8 @@ public struct LoadDriver: Sendable {
         let tally = Tally()
         var pipeline = Pipeline.standard
         pipeline.classifier = .asyncHTTPClient
-        pipeline.timeout = options.deadline
-        pipeline.breaker = CircuitBreaker(policy: .standard) { _, to in
+        pipeline.deadline = options.deadline
+        pipeline.breaker = CircuitBreaker { _, to in
             if to == .open { tally.breakerOpened.add(1, ordering: .relaxed) }
         }
         pipeline.observer = { record in

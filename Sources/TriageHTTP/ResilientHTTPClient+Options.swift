@@ -68,6 +68,16 @@ public struct ResilientHTTPClientOptions: Sendable {
         if let maximumRedirects, !(0...100).contains(maximumRedirects) {
             throw ConfigurationError("ResilientHTTPClient.Options.maximumRedirects", "must be 0...100 (\(maximumRedirects))")
         }
+        self.init(checked: (), maximumErrorBodySize: maximumErrorBodySize, idleTimeout: idleTimeout,
+                  generatesIdempotencyKeys: generatesIdempotencyKeys, idempotencyKeyHeader: idempotencyKeyHeader,
+                  isKubernetes: isKubernetes, classifier: classifier, maximumRetryAfter: maximumRetryAfter,
+                  maximumRedirects: maximumRedirects, secretHeaders: secretHeaders)
+    }
+
+    /// Values the public initialiser has checked (or the defaults, which are valid).
+    private init(checked: Void, maximumErrorBodySize: Int, idleTimeout: Duration, generatesIdempotencyKeys: Bool, idempotencyKeyHeader: String,
+                isKubernetes: Bool, classifier: ClassifierChain, maximumRetryAfter: Duration, maximumRedirects: Int?,
+                secretHeaders: Set<String>) {
         self.maximumRedirects = maximumRedirects
         self.secretHeaders = Set(secretHeaders.map { $0.lowercased() })
         self.idleTimeout = idleTimeout
@@ -84,7 +94,9 @@ public struct ResilientHTTPClientOptions: Sendable {
     /// The defaults: 64 KiB error bodies, 30 s idle timeout, no generated keys, not Kubernetes, 5
     /// redirects followed with secret headers kept to their origin.
     public init() {
-        try! self.init(maximumErrorBodySize: 65_536)
+        self.init(checked: (), maximumErrorBodySize: 65_536, idleTimeout: .seconds(30), generatesIdempotencyKeys: false,
+                  idempotencyKeyHeader: "Idempotency-Key", isKubernetes: false, classifier: .asyncHTTPClient,
+                  maximumRetryAfter: .seconds(86_400), maximumRedirects: 5, secretHeaders: SecretHeaders.standard)
     }
 
     static func isTokenByte(_ byte: UInt8) -> Bool {

@@ -36,7 +36,7 @@ public struct HandlerOptions: Sendable {
     /// Kopf's defaults: temporary errors mode, unlimited retries, no timeouts, 60 s backoff.
     public static var kopf: HandlerOptions { HandlerOptions() }
 
-    /// Throws when a limit is negative.
+    /// Throws when a limit is negative or the backoff does not validate (``Backoff/validate()``).
     public func validate() throws(ConfigurationError) {
         if let retries, retries < 0 { throw ConfigurationError("HandlerOptions.retries", "must not be negative (\(retries))") }
         if let timeout, timeout < .zero { throw ConfigurationError("HandlerOptions.timeout", "must not be negative (\(timeout))") }
@@ -44,11 +44,11 @@ public struct HandlerOptions: Sendable {
             throw ConfigurationError("HandlerOptions.attemptTimeout", "must be positive (\(attemptTimeout))")
         }
         if refreshDelay < .zero { throw ConfigurationError("HandlerOptions.refreshDelay", "must not be negative (\(refreshDelay))") }
+        try backoff.validate()
     }
 }
 
 extension Backoff {
     /// A constant 60 s: Kopf's default delay before retrying a handler's arbitrary error.
-    // The arguments are valid constants: the initialiser cannot throw for them.
-    public static let kopf: Backoff = try! Backoff(.constant, base: .seconds(60), cap: .seconds(60))
+    public static var kopf: Backoff { Backoff(.constant, base: .seconds(60), cap: .seconds(60)) }
 }

@@ -29,7 +29,7 @@ public enum ScriptVerdict {
         case 0:
             return .success(())
         case temporaryExit:
-            let delay = namedDelay(lastLine(standardOutput)) ?? temporaryDelay
+            let delay = retryAfter(lastLine(standardOutput)) ?? temporaryDelay
             return .failure(TemporaryError(message ?? "temporary error (exit 75)", delay: delay))
         case permanentExit:
             return .failure(PermanentError(message ?? "permanent error (exit 65)"))
@@ -39,7 +39,7 @@ public enum ScriptVerdict {
     }
 
     /// `delay=SECONDS` as a duration: finite, not negative, at most a day; `nil` for anything else.
-    static func namedDelay(_ line: String?) -> Duration? {
+    static func retryAfter(_ line: String?) -> Duration? {
         guard let line, line.hasPrefix("delay="), let seconds = Double(line.dropFirst("delay=".count)),
               seconds.isFinite, seconds >= 0 else { return nil }
         return .milliseconds(Int64(min(seconds, 86_400) * 1000))

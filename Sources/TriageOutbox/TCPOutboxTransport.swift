@@ -45,7 +45,7 @@ public final class TCPOutboxTransport: OutboxTransport {
     /// - Parameter backoff: the wait between reconnection attempts; default full jitter from 100 ms to 5 s.
     public static func withTransport<Return>(
         host: String = "127.0.0.1", port: Int,
-        backoff: Backoff = try! Backoff(.fullJitter, base: .milliseconds(100), cap: .seconds(5)),
+        backoff: Backoff = Backoff(.fullJitter, base: .milliseconds(100), cap: .seconds(5)),
         acknowledgementTimeout: Duration = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (TCPOutboxTransport) async throws -> Return

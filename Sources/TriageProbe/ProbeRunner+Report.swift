@@ -103,7 +103,7 @@ extension ProbeRunner {
             let draw = random.map { String(format: " × random %.3f", $0) } ?? ""
             return "\(what) is transient; backoff \(seconds(record.delay)) s (\(strategy): ceiling \(seconds(ceiling)) s\(draw))"
         case nil:
-            if let named = record.namedDelay {
+            if let named = record.retryAfter {
                 return "\(what) is transient; the server asked for \(seconds(named)) s (Retry-After)"
             }
             return record.reason

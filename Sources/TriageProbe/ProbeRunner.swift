@@ -78,8 +78,8 @@ public struct ProbeRunner: Sendable {
     private func follow(progress: Progress) async -> Outcome {
         let pipeline = Pipeline(
             clock: ContinuousClock(),
-            retry: (try? RetryPolicy(maxAttempts: max(1, options.maxAttempts))) ?? .never,
-            timeout: options.timeout,
+            retry: RetryPolicy(maxAttempts: max(1, options.maxAttempts)),
+            deadline: options.timeout,
             attemptTimeout: attemptIsShorter ? options.attemptTimeout : nil,
             classifier: .asyncHTTPClient,
             observer: { record in progress.records.withLock { $0.append(record) } }

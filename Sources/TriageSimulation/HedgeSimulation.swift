@@ -74,7 +74,7 @@ public struct HedgeSimulation: Sendable {
             }
             guard !policies.isEmpty else { throw ConfigurationError("HedgeSimulation.policies", "must not be empty") }
             for policy in policies {
-                if let delay = policy.delay { _ = try HedgingPolicy(delay: delay, maximumHedges: policy.maximumHedges) }
+                if let delay = policy.delay { try HedgingPolicy(delay: delay, maximumHedges: policy.maximumHedges).validate() }
             }
         }
     }
@@ -117,10 +117,10 @@ public struct HedgeSimulation: Sendable {
     }
 
     private func simulate(_ policy: Policy) -> Row {
-        // Validated in `init`, so neither throws here.
-        let hedging = policy.delay.flatMap { try? HedgingPolicy(delay: $0, maximumHedges: policy.maximumHedges) }
+        // Validated in `init`.
+        let hedging = policy.delay.flatMap { HedgingPolicy(delay: $0, maximumHedges: policy.maximumHedges) }
         let machineConfiguration = PipelineStateMachine.Configuration(
-            retry: .never, budget: try? RetryBudget(), hedging: hedging, idempotent: true)
+            retry: .never, budget: RetryBudget(), hedging: hedging, idempotent: true)
         var primaries = SeededRandom.derived(configuration.seed, 3, 0)  // the same first attempts for every policy
         var hedges = SeededRandom.derived(configuration.seed, 3, 1)
         var latencies: [Double] = []

@@ -28,13 +28,13 @@ public struct JitterSimulation: Sendable {
         case decorrelated
 
         /// The Triage backoff this policy runs with.
-        public func backoff(base: Duration, cap: Duration) throws(ConfigurationError) -> Backoff {
+        public func backoff(base: Duration, cap: Duration) -> Backoff {
             switch self {
-            case .none: return try Backoff(.constant, base: .zero, cap: .zero)
-            case .exponential: return try Backoff(.exponential, base: base, cap: cap)
-            case .full: return try Backoff(.fullJitter, base: base, cap: cap)
-            case .equal: return try Backoff(.equalJitter, base: base, cap: cap)
-            case .decorrelated: return try Backoff(.decorrelatedJitter, base: base, cap: cap)
+            case .none: return Backoff(.constant, base: .zero, cap: .zero)
+            case .exponential: return Backoff(.exponential, base: base, cap: cap)
+            case .full: return Backoff(.fullJitter, base: base, cap: cap)
+            case .equal: return Backoff(.equalJitter, base: base, cap: cap)
+            case .decorrelated: return Backoff(.decorrelatedJitter, base: base, cap: cap)
             }
         }
     }
@@ -71,7 +71,7 @@ public struct JitterSimulation: Sendable {
             guard messageMean >= .zero, messageDeviation >= .zero else {
                 throw ConfigurationError("JitterSimulation.message", "mean and deviation must not be negative")
             }
-            for policy in policies { _ = try policy.backoff(base: base, cap: cap) }
+            for policy in policies { try policy.backoff(base: base, cap: cap).validate() }
         }
     }
 
@@ -98,7 +98,7 @@ public struct JitterSimulation: Sendable {
         var rows: [Row] = []
         for clients in configuration.clients {
             for policy in configuration.policies {
-                let backoff = try! policy.backoff(base: configuration.base, cap: configuration.cap)
+                let backoff = policy.backoff(base: configuration.base, cap: configuration.cap)
                 var calls = 0.0, time = 0.0
                 for trial in 0..<configuration.trials {
                     var random = SeededRandom.derived(configuration.seed, 1, UInt64(clients), UInt64(trial))

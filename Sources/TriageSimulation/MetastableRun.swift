@@ -64,18 +64,14 @@ struct MetastableRun {
         case .none:
             break
         case .naive:
-            // Valid constants: neither throws.
-            if let immediate = try? Backoff(.constant, base: .zero, cap: .zero),
-               let retry = try? RetryPolicy(maxAttempts: 4, backoff: immediate) {
-                client.retry = retry
-            }
+            client.retry = RetryPolicy(maxAttempts: 4, backoff: Backoff(.constant, base: .zero, cap: .zero))
         case .backoff:
             client.retry = .standard
         case .triage:
             // What `Pipeline.standard` holds: the budget, the breaker and the 30 s deadline.
             client.retry = .standard
-            client.budget = try? RetryBudget()
-            client.breaker = CircuitBreaker(policy: .standard)
+            client.budget = RetryBudget()
+            client.breaker = CircuitBreaker()
             client.deadline = .seconds(30)
         }
         return client

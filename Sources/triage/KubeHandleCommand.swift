@@ -73,7 +73,7 @@ struct KubeHandleCommand: AsyncParsableCommand {
             options.retries = retries
             options.timeout = timeout.map(Self.duration)
             options.attemptTimeout = attemptTimeout.map(Self.duration)
-            options.backoff = try Backoff(.constant, base: Self.duration(backoff), cap: Self.duration(backoff))
+            options.backoff = Backoff(.constant, base: Self.duration(backoff), cap: Self.duration(backoff))
             return options
         }
     }

@@ -11,7 +11,7 @@ import TriageHTTP
     /// A 503 whose 1 MiB body trickles a byte every 300 ms, under a 1 s deadline: the call ends near the deadline.
     @Test func aTricklingErrorBodyIsBoundedByTheDeadline() async throws {
         let server = try await FaultServer.start(.trickleBody(status: 503, interval: .milliseconds(300)))
-        let pipeline = Pipeline(clock: ContinuousClock(), retry: .standard, timeout: .seconds(1))
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: .standard, deadline: .seconds(1))
         // The call alone is timed: starting and shutting down the HTTPClient is not part of it.
         let (failure, elapsed) = try await ResilientHTTPClient.withClient(pipeline: pipeline) { client in
             let started = ContinuousClock.now
@@ -33,7 +33,7 @@ import TriageHTTP
             return .stream(events: 4, interval: .milliseconds(50))
         }
         var pipeline = TestPipelines.fast()
-        pipeline.hedging = try HedgingPolicy(delay: .fixed(.milliseconds(10)), maximumHedges: 2)
+        pipeline.hedging = HedgingPolicy(delay: .fixed(.milliseconds(10)), maximumHedges: 2)
         let hedged = pipeline
         try await FaultServer.with(slow) { server in
             try await ResilientHTTPClient.withClient(pipeline: hedged) { client in
@@ -59,7 +59,7 @@ import TriageHTTP
             return .stream(events: 4, interval: .milliseconds(50))
         }
         var pipeline = TestPipelines.fast()
-        pipeline.hedging = try HedgingPolicy(delay: .fixed(.milliseconds(10)), maximumHedges: 2)
+        pipeline.hedging = HedgingPolicy(delay: .fixed(.milliseconds(10)), maximumHedges: 2)
         let hedged = pipeline
         try await FaultServer.with(slow) { server in
             try await ResilientHTTPClient.withClient(pipeline: hedged) { client in

@@ -18,7 +18,7 @@ import TriageHTTP
 
     @Test(arguments: bodies)
     func theStatusDecides(name: String, body: String) async throws {
-        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(10))
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, deadline: .seconds(10))
         let failure = try await FaultServer.with(.respond(status: 404, body: body)) { server in
             try await ResilientHTTPClient.withClient(pipeline: pipeline) { client in
                 await captureFailure { try await client.execute(HTTPClientRequest(url: server.url())) }
@@ -30,7 +30,7 @@ import TriageHTTP
 
     @Test func theErrorBodyIsReadOnlyUpToTheLimit() async throws {
         let options = try ResilientHTTPClientOptions(maximumErrorBodySize: 64)
-        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(10))
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, deadline: .seconds(10))
         let small = "<Error><Code>NoSuchKey</Code></Error>"
         let large = "<Error><Code>NoSuchKey</Code><Message>" + String(repeating: "m", count: 100) + "</Message></Error>"
         for (body, decoded) in [(small, true), (large, false)] {

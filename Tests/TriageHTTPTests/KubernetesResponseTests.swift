@@ -56,7 +56,7 @@ import TriageHTTP
 
     static func fetch(_ path: String, _ method: HTTPMethod = .GET) async throws -> Failure? {
         let options = try ResilientHTTPClientOptions(isKubernetes: true)
-        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(10))
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, deadline: .seconds(10))
         return try await FaultServer.with(server) { server in
             try await ResilientHTTPClient.withClient(pipeline: pipeline, options: options) { client in
                 var request = HTTPClientRequest(url: server.url(path))

@@ -141,7 +141,7 @@ import TriageTestKit
     }
 
     @Test func theAttemptTimeoutIsPassedOn() async throws {
-        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(20), attemptTimeout: .milliseconds(300))
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, deadline: .seconds(20), attemptTimeout: .milliseconds(300))
         let failure = try await FaultServer.with(.stall) { server in
             try await ResilientHTTPClient.withClient(pipeline: pipeline) { client in
                 await captureFailure { try await client.execute(Self.request(server.url())) }
@@ -154,7 +154,7 @@ import TriageTestKit
         // Cooperative timeouts: AHC's deadline ends at the head; the buffered read checks it between chunks.
         // The head comes at once, the body takes 3 s: a 1 s attempt timeout falls inside the body, on a loaded
         // machine too.
-        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(20), attemptTimeout: .seconds(1),
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, deadline: .seconds(20), attemptTimeout: .seconds(1),
                                 timeoutEnforcement: .cooperative)
         let failure = try await FaultServer.with(.stream(events: 60, interval: .milliseconds(50))) { server in
             try await ResilientHTTPClient.withClient(pipeline: pipeline) { client in
@@ -168,13 +168,13 @@ import TriageTestKit
     @Test func theStandardPipelineHandsTimeoutsToAsyncHTTPClient() {
         let pipeline = ResilientHTTPClient.standardPipeline
         #expect(pipeline.timeoutEnforcement == .cooperative)
-        #expect(pipeline.timeout == .seconds(30))
+        #expect(pipeline.deadline == .seconds(30))
         #expect(pipeline.attemptTimeout == .seconds(10))
     }
 
     @Test func aStalledBodyHitsTheIdleTimeout() async throws {
         let options = try ResilientHTTPClientOptions(idleTimeout: .milliseconds(200))
-        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(20))
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, deadline: .seconds(20))
         let failure = try await FaultServer.with(.chunkedStall) { server in
             try await ResilientHTTPClient.withClient(pipeline: pipeline, options: options) { client in
                 await captureFailure {

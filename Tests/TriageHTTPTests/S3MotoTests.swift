@@ -25,7 +25,7 @@ struct S3MotoTests {
 
     @Test func s3ErrorsThroughTheClientAndTheProbe() async throws {
         try await MotoServer.with { moto in
-            let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(20))
+            let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, deadline: .seconds(20))
             try await ResilientHTTPClient.withClient(pipeline: pipeline) { client in
                 let base = moto.url
                 #expect(await Self.send(client, .PUT, "\(base)/triage-one") == nil, "creating a bucket succeeds")

@@ -56,7 +56,7 @@ import TriageTestKit
     @Test func theSameChangeDuringABackoffNeitherRunsNorRaisesTheBackoff() async throws {
         let calls = LockedValue(0)
         var options = HandlerOptions.kopf
-        options.backoff = try Backoff(.exponential, base: .seconds(10), cap: .seconds(1000))
+        options.backoff = Backoff(.exponential, base: .seconds(10), cap: .seconds(1000))
         let handler = Handler(id: "h", options: options) { _ in
             if calls.withLock({ $0 += 1; return $0 }) < 3 { throw Failed() }
         }

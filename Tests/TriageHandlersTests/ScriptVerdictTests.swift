@@ -14,7 +14,7 @@ import TriageTestKit
         try result(0).get()
     }
 
-    @Test func exit75IsTemporaryWithTheNamedDelay() throws {
+    @Test func exit75IsTemporaryWithTheRetryAfter() throws {
         let error = try #require(result(75, out: "working\ndelay=2.5\n", err: "warming up\nnot ready yet\n").failure as? TemporaryError)
         #expect(error.delay == .milliseconds(2500))
         #expect(error.message == "not ready yet")

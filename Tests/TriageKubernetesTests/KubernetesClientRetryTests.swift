@@ -42,8 +42,8 @@ import TriageChaos
     @Test func replaceWithoutResourceVersionTakesOneBulkheadPermitAndOneRecord() async throws {
         let records = LockedValue<[DecisionRecord]>([])
         // One slot, no queue: a request nested inside another's pass would be refused (`concurrency.limited`).
-        let pipeline = Pipeline(clock: ContinuousClock(), retry: try RetryPolicy(maxAttempts: 2), bulkhead: try Bulkhead(maximumConcurrent: 1),
-                                timeout: .seconds(20), attemptTimeout: .seconds(10), observer: { record in records.withLock { $0.append(record) } })
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: RetryPolicy(maxAttempts: 2), bulkhead: try Bulkhead(maximumConcurrent: 1),
+                                deadline: .seconds(20), attemptTimeout: .seconds(10), observer: { record in records.withLock { $0.append(record) } })
         try await FakeCluster.with(pipeline: pipeline) { server, client, _ in
             server.create(in: FakeCluster.configmaps, name: "a")
             let replaced = try await client.replace(FakeCluster.configmaps + "/a", json: Array(#"{"metadata":{"name":"a"},"data":{"k":"2"}}"#.utf8))

@@ -11,7 +11,7 @@ import TriageTestKit
 struct OutboxDeliveryTests {
     static func fastConfiguration() -> OutboxConfiguration {
         var configuration = OutboxConfiguration.defaults
-        configuration.retry = OutboxRetryRule(backoff: try! Backoff(.constant, base: .milliseconds(20), cap: .milliseconds(20)))
+        configuration.retry = OutboxRetryRule(backoff: Backoff(.constant, base: .milliseconds(20), cap: .milliseconds(20)))
         configuration.pollInterval = .milliseconds(50)
         return configuration
     }

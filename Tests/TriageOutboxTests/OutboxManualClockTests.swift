@@ -28,7 +28,7 @@ struct OutboxManualClockTests {
         let port = try LoopbackSockets.closedPort()
         let url = "http://127.0.0.1:\(port)/in"
         let store = try await openTemporaryStore()
-        let backoff = try Backoff(.exponential, base: .seconds(1), cap: .seconds(60))
+        let backoff = Backoff(.exponential, base: .seconds(1), cap: .seconds(60))
         let outbox = Outbox(store: store, configuration: Self.configuration(backoff: backoff),
                             clock: OutboxClock(clock, origin: Self.origin), logger: quietLogger)
         let early = try await outbox.enqueue((2...5).map { OutboxMessage(key: "k\($0)", destination: url, text: "m") })
@@ -89,7 +89,7 @@ struct OutboxManualClockTests {
         let clock = ManualClock()
         let url = "http://127.0.0.1:\(try LoopbackSockets.closedPort())/in"
         let store = try await openTemporaryStore()
-        let backoff = try Backoff(.constant, base: .seconds(2), cap: .seconds(2))
+        let backoff = Backoff(.constant, base: .seconds(2), cap: .seconds(2))
         let outbox = Outbox(store: store, configuration: Self.configuration(backoff: backoff),
                             clock: OutboxClock(clock, origin: Self.origin), logger: quietLogger)
         let ids = try await outbox.enqueue([

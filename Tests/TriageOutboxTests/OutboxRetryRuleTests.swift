@@ -5,7 +5,7 @@ import TriageTestKit
 
 @Suite("OutboxRetryRule")
 struct OutboxRetryRuleTests {
-    let rule = OutboxRetryRule(backoff: try! Backoff(.exponential, base: .milliseconds(100), cap: .seconds(10)),
+    let rule = OutboxRetryRule(backoff: Backoff(.exponential, base: .milliseconds(100), cap: .seconds(10)),
                                maximumRetryAfter: .seconds(60))
 
     func action(_ failure: Failure, failures: Int = 1, expiresAt: OutboxTimestamp? = nil) -> OutboxRetryRule.Action {

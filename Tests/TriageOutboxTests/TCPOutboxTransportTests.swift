@@ -17,7 +17,7 @@ struct TCPOutboxTransportTests {
 
     static func configuration() -> OutboxConfiguration {
         var configuration = OutboxConfiguration.defaults
-        configuration.retry = OutboxRetryRule(backoff: try! Backoff(.constant, base: .seconds(30), cap: .seconds(30)))
+        configuration.retry = OutboxRetryRule(backoff: Backoff(.constant, base: .seconds(30), cap: .seconds(30)))
         configuration.pollInterval = .milliseconds(50)
         return configuration
     }
@@ -47,7 +47,7 @@ struct TCPOutboxTransportTests {
         let outbox = Outbox(store: store, configuration: Self.configuration(), logger: quietLogger)
         let ids = try await outbox.enqueue((1...6).map { OutboxMessage(key: "robot-\($0 % 2)", destination: "tcp", text: "m\($0)") })
         let started = ContinuousClock.now
-        try await TCPOutboxTransport.withTransport(port: port, backoff: try Backoff(.constant, base: .milliseconds(50), cap: .milliseconds(50))) { transport in
+        try await TCPOutboxTransport.withTransport(port: port, backoff: Backoff(.constant, base: .milliseconds(50), cap: .milliseconds(50))) { transport in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await outbox.run(transport: transport, untilEmpty: true) }
                 for id in ids.prefix(2) { #expect(await eventually { (try? await store.attempts(of: id).count) ?? 0 >= 1 }) }

@@ -43,7 +43,7 @@ struct S3ChaosMotoTests {
                 return S3UploadItem(name: "\(index).txt", key: key) { ByteBuffer(string: "file \(index)") }
             }
             var pipeline = AuthenticatedMoto.pipeline()
-            pipeline.budget = try RetryBudget()
+            pipeline.budget = RetryBudget()
             try await moto.withClient(endpoint: through, configuration: Self.oneRequestPerConnection, pipeline: pipeline) { s3 in
                 let report = await s3.putMany(bucket: Self.bucket, items: items, concurrency: 8)
                 #expect(proxy.connections.affected > 0, "the proxy did reset connections")

@@ -12,7 +12,7 @@ struct S3ClientPolicyTests {
         let clock = ManualClock()
         let down = Counter()
         let transport = S3SimulatedTransport { _, _ in down.count < 3 ? .refused : .respond() }
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(3), openDuration: .seconds(10)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(3), openDuration: .seconds(10)))
         let pipeline = Pipeline(clock: clock, retry: .never, breaker: breaker)
         let client = S3Client(endpoint: Simulated.endpoint, credentials: Simulated.credentials, pipeline: pipeline, transport: transport)
         for _ in 0..<3 {

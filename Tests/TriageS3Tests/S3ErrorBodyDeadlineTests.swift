@@ -9,7 +9,7 @@ import TriageS3
     @Test func aTricklingErrorBodyEndsAtTheAttemptDeadline() async throws {
         // A 503 whose 1 MiB body trickles a byte every 300 ms; the attempt has 1 s.
         let server = try await FaultServer.start(.trickleBody(status: 503, interval: .milliseconds(300)))
-        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, timeout: .seconds(20), attemptTimeout: .seconds(1))
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: .never, deadline: .seconds(20), attemptTimeout: .seconds(1))
         let credentials = S3Credentials(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "secret")
         let endpoint = try S3Endpoint(url: String(server.url().dropLast()))
         let result: (failure: Failure?, elapsed: Duration) = try await S3Client.withClient(endpoint: endpoint, credentials: credentials,

@@ -7,9 +7,9 @@ import TriageTestKit
 
     @Test func deterministicFormulas() throws {
         var random = SeededRandom(seed: 1)
-        let constant = try Backoff(.constant, base: base, cap: cap)
-        let linear = try Backoff(.linear, base: base, cap: cap)
-        let exponential = try Backoff(.exponential, base: base, cap: cap)
+        let constant = Backoff(.constant, base: base, cap: cap)
+        let linear = Backoff(.linear, base: base, cap: cap)
+        let exponential = Backoff(.exponential, base: base, cap: cap)
         #expect(constant.delay(retry: 5, previous: nil, using: &random).delay == base)
         #expect(linear.delay(retry: 3, previous: nil, using: &random).delay == .milliseconds(300))
         #expect(exponential.delay(retry: 1, previous: nil, using: &random).delay == .milliseconds(100))
@@ -19,7 +19,7 @@ import TriageTestKit
     }
 
     @Test func fullJitterSpansZeroToTheCeiling() throws {
-        let backoff = try Backoff(.fullJitter, base: base, cap: cap)
+        let backoff = Backoff(.fullJitter, base: base, cap: cap)
         var low = FixedRandom(fraction: 0)
         var high = FixedRandom(fraction: 0.999_999)
         #expect(backoff.delay(retry: 3, previous: nil, using: &low).delay == .zero)
@@ -29,7 +29,7 @@ import TriageTestKit
     }
 
     @Test func equalJitterKeepsHalf() throws {
-        let backoff = try Backoff(.equalJitter, base: base, cap: cap)
+        let backoff = Backoff(.equalJitter, base: base, cap: cap)
         var low = FixedRandom(fraction: 0)
         var high = FixedRandom(fraction: 0.999_999)
         #expect(backoff.delay(retry: 3, previous: nil, using: &low).delay == .milliseconds(200))
@@ -37,7 +37,7 @@ import TriageTestKit
     }
 
     @Test func decorrelatedJitterGrowsFromThePreviousDelay() throws {
-        let backoff = try Backoff(.decorrelatedJitter, base: base, cap: .seconds(1))
+        let backoff = Backoff(.decorrelatedJitter, base: base, cap: .seconds(1))
         var low = FixedRandom(fraction: 0)
         var high = FixedRandom(fraction: 0.999_999)
         #expect(backoff.delay(retry: 2, previous: .milliseconds(200), using: &low).delay == base)
@@ -47,7 +47,7 @@ import TriageTestKit
     }
 
     @Test func seededJitterIsReproducibleAndInBounds() throws {
-        let backoff = try Backoff(.fullJitter, base: base, cap: cap)
+        let backoff = Backoff(.fullJitter, base: base, cap: cap)
         var first = SeededRandom(seed: 42), second = SeededRandom(seed: 42)
         for retry in 1...50 {
             let a = backoff.delay(retry: retry, previous: nil, using: &first)
@@ -58,13 +58,19 @@ import TriageTestKit
     }
 
     @Test func invalidConfigurationIsRejectedWhereItIsBuilt() {
-        #expect(throws: ConfigurationError.self) { try Backoff(.exponential, base: .milliseconds(-1), cap: cap) }
-        #expect(throws: ConfigurationError.self) { try Backoff(.exponential, base: .seconds(2), cap: .seconds(1)) }
-        #expect(throws: ConfigurationError.self) { try Backoff(.exponential, base: base, cap: cap, multiplier: 0.5) }
-        #expect(throws: ConfigurationError.self) { try RetryPolicy(maxAttempts: 0) }
+        #expect(throws: ConfigurationError.self) { try Backoff(.exponential, base: .milliseconds(-1), cap: cap).validate() }
+        #expect(throws: ConfigurationError.self) { try Backoff(.exponential, base: .seconds(2), cap: .seconds(1)).validate() }
+        #expect(throws: ConfigurationError.self) { try Backoff(.exponential, base: base, cap: cap, multiplier: 0.5).validate() }
+        #expect(throws: ConfigurationError.self) { try RetryPolicy(maxAttempts: 0).validate() }
         #expect(throws: ConfigurationError.self) { try RetryBudget(tokenRatio: 1.5) }
-        #expect(throws: ConfigurationError.self) { try CircuitBreakerPolicy(trip: .failureRatio(1.5, window: .seconds(10), minimumCalls: 5)) }
-        #expect(throws: ConfigurationError.self) { try CircuitBreakerPolicy(openDuration: .seconds(-1)) }
+        #expect(throws: ConfigurationError.self) { try CircuitBreakerPolicy(trip: .failureRatio(1.5, window: .seconds(10), minimumCalls: 5)).validate() }
+        #expect(throws: ConfigurationError.self) { try CircuitBreakerPolicy(openDuration: .seconds(-1)).validate() }
+        #expect(throws: ConfigurationError.self) { try CircuitBreaker(policy: CircuitBreakerPolicy(halfOpenProbes: 0)) }
+        #expect(throws: ConfigurationError.self) { try HedgingPolicy(delay: .fixed(.seconds(-1))).validate() }
+        var pipeline = Pipeline(retry: .standard)
+        pipeline.retry.backoff.multiplier = 0.5
+        #expect(throws: ConfigurationError.self) { try pipeline.validate() }
+        #expect(throws: Never.self) { try Pipeline.standard.validate() }
         #expect(throws: ConfigurationError.self) { try Bulkhead(maximumConcurrent: 0) }
         #expect(throws: ConfigurationError.self) { try AdaptiveThrottle(k: 0.5) }
     }

@@ -61,7 +61,7 @@ import TriageTestKit
         let bulkhead = try Bulkhead(maximumConcurrent: 1, maximumQueued: 1)
         try await bulkhead.acquire()
         let calls = Counter()
-        let pipeline = Pipeline(clock: clock, retry: .never, bulkhead: bulkhead, timeout: .seconds(30), attemptTimeout: .seconds(1))
+        let pipeline = Pipeline(clock: clock, retry: .never, bulkhead: bulkhead, deadline: .seconds(30), attemptTimeout: .seconds(1))
         let call = Task { try await pipeline.run(idempotent: true) { _ in calls.increment() } }
         for _ in 0..<100_000 where clock.sleeperCount == 0 { await Task.yield() }
         #expect(clock.sleeperCount == 1, "the queued call waits without a timer")

@@ -4,7 +4,7 @@ import Triage
 
 @Suite struct CircuitBreakerTests {
     func state(_ trip: CircuitBreakerPolicy.Trip = .consecutiveFailures(3), open: Duration = .seconds(10), probes: Int = 1) throws -> CircuitBreakerState {
-        CircuitBreakerState(policy: try CircuitBreakerPolicy(trip: trip, openDuration: open, halfOpenProbes: probes))
+        CircuitBreakerState(policy: CircuitBreakerPolicy(trip: trip, openDuration: open, halfOpenProbes: probes))
     }
 
     @Test func consecutiveFailuresOpenItAndASuccessResetsTheCount() throws {
@@ -83,7 +83,7 @@ import Triage
 
     @Test func transitionsAreObservable() throws {
         let transitions = TransitionLog()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(1))) { from, to in
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(1))) { from, to in
             transitions.append("\(from)→\(to)")
         }
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
@@ -97,7 +97,7 @@ import Triage
 /// state; they must agree with the state after every transition.
 @Suite struct CircuitBreakerMirrorTests {
     @Test func isClosedAndOpenRemainingFollowEveryTransition() throws {
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(10)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(10)))
         #expect(breaker.isClosed)
         #expect(breaker.openRemaining(now: .zero) == nil)
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
@@ -118,7 +118,7 @@ import Triage
     }
 
     @Test func aSuccessAfterAFailureIsRecordedEvenThoughMostSuccessesAreSkipped() throws {
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(10)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(10)))
         for second in 0..<5 {
             breaker.record(success: false, counted: true, retryAfter: nil, now: .seconds(second))
             breaker.record(success: true, counted: true, retryAfter: nil, now: .seconds(second))
@@ -127,7 +127,7 @@ import Triage
     }
 
     @Test func aRatioBreakerRecordsEverySuccessInItsWindow() throws {
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .failureRatio(0.5, window: .seconds(10), minimumCalls: 4),
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .failureRatio(0.5, window: .seconds(10), minimumCalls: 4),
                                                                       openDuration: .seconds(10)))
         for _ in 0..<3 { breaker.record(success: true, counted: true, retryAfter: nil, now: .seconds(1)) }
         breaker.record(success: false, counted: true, retryAfter: nil, now: .seconds(1))
@@ -212,7 +212,7 @@ import Triage
 @Suite struct LocalRejectionTests {
     @Test func aBulkheadRejectionReleasesTheHalfOpenProbeWithoutClosingTheCircuit() async throws {
         let clock = ManualClock()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(1)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(1)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         let bulkhead = try Bulkhead(maximumConcurrent: 1)
         try await bulkhead.acquire()

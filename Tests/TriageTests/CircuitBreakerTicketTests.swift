@@ -36,9 +36,9 @@ import TriageTestKit
     /// A probe whose deadline passed while it waited out the open time must give its slot back.
     @Test func aProbeWhoseDeadlinePassedDuringTheWaitDoesNotWedgeTheBreaker() async throws {
         let clock = ManualClock()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(10)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(10)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
-        let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 3), breaker: breaker, timeout: .milliseconds(10_500))
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3), breaker: breaker, deadline: .milliseconds(10_500))
         let calls = Counter()
         let waiting = Task { try await pipeline.run(idempotent: true) { _ in calls.increment(); return 1 } }
         await clock.waitForSleepers(1)
@@ -57,12 +57,12 @@ import TriageTestKit
     /// the probe race back off by the formula instead of coming straight back.
     @Test func aProbeThatNeverReportsIsReleasedAfterItsBound() async throws {
         let clock = ManualClock()
-        let policy = try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(1), maximumProbeDuration: .seconds(5))
-        let breaker = CircuitBreaker(policy: policy)
+        let policy = CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(1), maximumProbeDuration: .seconds(5))
+        let breaker = try CircuitBreaker(policy: policy)
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         clock.advance(by: .seconds(2))
         let records = LockedValue<[DecisionRecord]>([])
-        let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 2), breaker: breaker,
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 2), breaker: breaker,
                                 observer: { record in records.withLock { $0.append(record) } })
         let stuck = Gate()
         let probe = Task { try await pipeline.run(idempotent: true) { _ -> Int in await stuck.wait(); return 0 } }
@@ -88,7 +88,7 @@ import TriageTestKit
     @Test(arguments: [true, false])
     func staleCompletionsDuringHalfOpenChangeNothing(staleCallsSucceed: Bool) async throws {
         let clock = ManualClock()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(3), openDuration: .seconds(1)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(3), openDuration: .seconds(1)))
         let pipeline = Pipeline(clock: clock, retry: .never, breaker: breaker)
         let staleGate = Gate(), probeGate = Gate()
         let started = Counter(), staleDone = Counter(), reachedDuringProbe = Counter()
@@ -129,8 +129,8 @@ import TriageTestKit
 
     /// Many tasks admitting and reporting at once: outstanding probes never exceed the policy's.
     @Test func concurrentAdmissionsNeverExceedTheProbeLimit() async throws {
-        let policy = try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .nanoseconds(1), halfOpenProbes: 2)
-        let breaker = CircuitBreaker(policy: policy)
+        let policy = CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .nanoseconds(1), halfOpenProbes: 2)
+        let breaker = try CircuitBreaker(policy: policy)
         final class Probes: Sendable {
             let outstanding = Atomic(0)
             let worst = Atomic(0)

@@ -120,7 +120,7 @@ struct Foreign: Error { var code: Int }
         #expect(FailureKind.allStandard.count == 58)
     }
 
-    @Test func aNamedDelayTurnsRetryIntoRetryAfter() {
+    @Test func aRetryAfterTurnsRetryIntoRetryAfter() {
         #expect(Failure(.httpUnavailable).decision == .retry)
         #expect(Failure(.httpUnavailable, retryAfter: .seconds(2)).decision == .retryAfter)
         #expect(Failure(.httpPayloadTooLarge).decision == .fail)

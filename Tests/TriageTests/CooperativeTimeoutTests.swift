@@ -8,7 +8,7 @@ import TriageTestKit
 
     func pipeline(_ clock: ManualClock, attempts: Int = 3, timeout: Duration? = .seconds(30),
                   attemptTimeout: Duration? = .seconds(10), breaker: CircuitBreaker? = nil) throws -> Pipeline<ManualClock> {
-        Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: attempts), breaker: breaker, timeout: timeout,
+        Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: attempts), breaker: breaker, deadline: timeout,
                  attemptTimeout: attemptTimeout, timeoutEnforcement: .cooperative)
     }
 
@@ -48,11 +48,11 @@ import TriageTestKit
     @Test func changingTheTimeoutsAfterwardsChangesTheFirstAttemptsLimit() async throws {
         let clock = ManualClock()
         var pipeline = try pipeline(clock, timeout: .seconds(30), attemptTimeout: .seconds(10))
-        pipeline.timeout = .seconds(4)
+        pipeline.deadline = .seconds(4)
         #expect(try await pipeline.run { attempt in attempt.timeLimit } == .seconds(4))
         pipeline.attemptTimeout = .seconds(2)
         #expect(try await pipeline.run { attempt in attempt.timeLimit } == .seconds(2))
-        pipeline.timeout = nil
+        pipeline.deadline = nil
         pipeline.attemptTimeout = nil
         #expect(try await pipeline.run { attempt in attempt.timeLimit } == nil)
     }
@@ -106,7 +106,7 @@ import TriageTestKit
 
     @Test func aFailureOnTheFastPathCountsInTheBreakerAndContinuesTheLoop() async throws {
         let clock = ManualClock()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(60)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(60)))
         let pipeline = try pipeline(clock, attempts: 3, breaker: breaker)
         let calls = Counter()
         let result = await drive(clock) { try await pipeline.run(idempotent: true) { _ -> Int in calls.increment(); throw Transient() } }
@@ -120,7 +120,7 @@ import TriageTestKit
 
     @Test func anOpenBreakerRejectionExplainsItself() async throws {
         let clock = ManualClock()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(30)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(30)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         let pipeline = try pipeline(clock, attempts: 1, breaker: breaker)
         let result = await drive(clock) { try await pipeline.run { _ in 1 } }
@@ -135,7 +135,7 @@ import TriageTestKit
 
 @Suite struct DecisionHistoryTests {
     func record(_ attempt: Int) -> DecisionRecord {
-        DecisionRecord(attempt: attempt, kind: .connectRefused, decision: .retry, status: nil, namedDelay: nil, action: .retry,
+        DecisionRecord(attempt: attempt, kind: .connectRefused, decision: .retry, status: nil, retryAfter: nil, action: .retry,
                        delay: .milliseconds(100), delaySource: .retryAfter, rule: .waitAsNamed, elapsed: .zero,
                        budgetLevel: 4, breakerPhase: .closed)
     }
@@ -151,41 +151,41 @@ import TriageTestKit
 
     @Test func aRecordsOptionalNumbersSurviveTheirCompactStorage() {
         var record = record(1)
-        #expect(record.status == nil && record.namedDelay == nil && record.delay == .milliseconds(100) && record.budgetLevel == 4)
+        #expect(record.status == nil && record.retryAfter == nil && record.delay == .milliseconds(100) && record.budgetLevel == 4)
         record.status = 404
-        record.namedDelay = .seconds(2)
+        record.retryAfter = .seconds(2)
         record.delay = nil
         record.budgetLevel = nil
         record.elapsed = .milliseconds(1500)
-        #expect(record.status == 404 && record.namedDelay == .seconds(2) && record.delay == nil && record.budgetLevel == nil)
+        #expect(record.status == 404 && record.retryAfter == .seconds(2) && record.delay == nil && record.budgetLevel == nil)
         #expect(record.elapsed == .milliseconds(1500))
-        record.namedDelay = nil
+        record.retryAfter = nil
         record.delay = .zero
-        #expect(record.namedDelay == nil && record.delay == .zero, "zero is a delay, not an absent one")
+        #expect(record.retryAfter == nil && record.delay == .zero, "zero is a delay, not an absent one")
         record.status = Int.max
         #expect(record.status == Int(Int32.max), "statuses are clamped to 32 bits")
     }
 
     @Test func aRejectionsCompactRecordReadsBackWholeAndTakesMoreRecords() async throws {
         let clock = ManualClock()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(60)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(60)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         let budget = try RetryBudget(maximumTokens: 4)
         budget.recordFailure()
-        let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 3, maximumRetryAfter: .seconds(30)),
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3, maximumRetryAfter: .seconds(30)),
                                 budget: budget, breaker: breaker)
         clock.advance(by: .seconds(15))
         let result = await drive(clock) { try await pipeline.run { _ in 1 } }
         var history = try #require(result.failure as? Failure).history
         let rejection = try #require(history.first)
         #expect(rejection.attempt == 1 && rejection.kind == .circuitOpen && rejection.decision == .retryAfter)
-        #expect(rejection.action == .gaveUp && rejection.rule == .namedDelayAboveCap(cap: .seconds(30)))
-        #expect(rejection.namedDelay == .seconds(45) && rejection.delay == .seconds(45) && rejection.delaySource == .breaker)
+        #expect(rejection.action == .gaveUp && rejection.rule == .retryAfterAboveCap(cap: .seconds(30)))
+        #expect(rejection.retryAfter == .seconds(45) && rejection.delay == .seconds(45) && rejection.delaySource == .breaker)
         #expect(rejection.elapsed == .zero && rejection.budgetLevel == 3 && rejection.breakerPhase == .open && rejection.status == nil)
         history.append(record(2))
         #expect(history.count == 2)
         #expect(history.map(\.attempt) == [1, 2])
-        #expect(history[0].rule == .namedDelayAboveCap(cap: .seconds(30)))
+        #expect(history[0].rule == .retryAfterAboveCap(cap: .seconds(30)))
     }
 
     @Test func reasonsAreWrittenFromTheRule() {
@@ -204,7 +204,7 @@ import TriageTestKit
         func delays(seed: UInt64) async throws -> [Duration] {
             let clock = ManualClock()
             let recorder = DecisionRecorder()
-            let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 5), observer: recorder.observer,
+            let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 5), observer: recorder.observer,
                                     random: RandomSource(SeededRandom(seed: seed)))
             _ = await drive(clock) { try await pipeline.run(idempotent: true) { _ -> Int in throw Transient() } }
             #expect(recorder.actions == [.retry, .retry, .retry, .retry, .gaveUp])

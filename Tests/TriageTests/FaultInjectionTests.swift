@@ -77,7 +77,7 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
     @Test func anInjectedErrorIsClassifiedAndRetriedByThePipeline() async throws {
         let clock = ManualClock()
         let records = LockedValue<[DecisionRecord]>([])
-        let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 3), budget: try RetryBudget(),
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3), budget: RetryBudget(),
                                 observer: { record in records.withLock { $0.append(record) } })
         let faults = FaultInjection<String>([try .init(.error(ResetError()), rate: 0.5)], clock: clock,
                                             random: ScriptedRandom(fractions: [0.3, 0.7]))
@@ -94,8 +94,8 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
 
     @Test func injectedFailuresOnEveryAttemptExhaustTheRetries() async throws {
         let clock = ManualClock()
-        let budget = try RetryBudget()
-        let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 3), budget: budget)
+        let budget = RetryBudget()
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3), budget: budget)
         let faults = FaultInjection<Int>([try .init(.failure(Failure(.httpUnavailable, status: 503)), rate: 1)], clock: clock)
         let result = await drive(clock) { try await pipeline.run(idempotent: true, faults.wrap { _ in 1 }) }
         let failure = try #require(result.failure as? Failure)

@@ -6,7 +6,7 @@ import TriageTestKit
         let clock = ManualClock()
         let calls = Counter()
         let cancelled = Counter()
-        let pipeline = Pipeline(clock: clock, retry: .never, hedging: try HedgingPolicy(delay: .fixed(.seconds(1))))
+        let pipeline = Pipeline(clock: clock, retry: .never, hedging: HedgingPolicy(delay: .fixed(.seconds(1))))
         let result = await drive(clock) {
             try await pipeline.run(idempotent: true) { _ in
                 if calls.increment() == 1 {
@@ -30,7 +30,7 @@ import TriageTestKit
     @Test func nonIdempotentOperationsAreNotHedged() async throws {
         let clock = ManualClock()
         let calls = Counter()
-        let pipeline = Pipeline(clock: clock, retry: .never, hedging: try HedgingPolicy(delay: .fixed(.seconds(1))))
+        let pipeline = Pipeline(clock: clock, retry: .never, hedging: HedgingPolicy(delay: .fixed(.seconds(1))))
         let result = await drive(clock) {
             try await pipeline.run(idempotent: false) { _ in
                 calls.increment()
@@ -47,7 +47,7 @@ import TriageTestKit
         let calls = Counter()
         let budget = try RetryBudget(maximumTokens: 2, minimumRetriesPerSecond: 0)
         budget.recordFailure()  // 1 token left: not above half, no hedges allowed
-        let pipeline = Pipeline(clock: clock, retry: .never, budget: budget, hedging: try HedgingPolicy(delay: .fixed(.seconds(1)), maximumHedges: 3))
+        let pipeline = Pipeline(clock: clock, retry: .never, budget: budget, hedging: HedgingPolicy(delay: .fixed(.seconds(1)), maximumHedges: 3))
         _ = await drive(clock) {
             try await pipeline.run(idempotent: true) { _ in
                 calls.increment()
@@ -59,9 +59,10 @@ import TriageTestKit
     }
 
     @Test func percentileDelaysFollowObservedLatency() throws {
-        let policy = try HedgingPolicy(delay: .percentile(0.9, fallback: .seconds(2), minimumSamples: 10))
-        #expect(policy.currentDelay == .seconds(2))
-        for millis in 1...100 { policy.record(latency: .milliseconds(millis)) }
-        #expect(policy.currentDelay == .milliseconds(90))
+        let policy = HedgingPolicy(delay: .percentile(0.9, fallback: .seconds(2), minimumSamples: 10))
+        let latencies = LatencyTracker()
+        #expect(policy.currentDelay(latencies) == .seconds(2))
+        for millis in 1...100 { latencies.record(.milliseconds(millis)) }
+        #expect(policy.currentDelay(latencies) == .milliseconds(90))
     }
 }

@@ -31,7 +31,7 @@ extension PipelineStateMachineTests {
              steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)),
                      (.failed(Failure(.httpUnavailable, retryAfter: .seconds(60), status: 503), at: ms(10)),
                       .fail(Failure(.httpUnavailable)))],
-             rules: [.namedDelayAboveCap(cap: .seconds(30))]),
+             rules: [.retryAfterAboveCap(cap: .seconds(30))]),
         Case(name: "a wait that would pass the deadline ends the call as deadline.exceeded",
              configuration: { try configuration(deadline: ms(150)) },
              steps: [(.start(.zero), .run(attempt(1, deadline: ms(150), timeLimit: ms(150), limitIsDeadline: true), hedgeAfter: nil)),
@@ -117,7 +117,7 @@ extension PipelineStateMachineTests {
         Case(name: "hedges go out on each timer while the attempt runs; the first success wins",
              configuration: {
                  var setup = try configuration()
-                 setup.hedging = try HedgingPolicy(delay: .fixed(ms(50)), maximumHedges: 2)
+                 setup.hedging = HedgingPolicy(delay: .fixed(ms(50)), maximumHedges: 2)
                  return setup
              },
              steps: [(.start(.zero), .run(attempt(1), hedgeAfter: ms(50))),
@@ -130,7 +130,7 @@ extension PipelineStateMachineTests {
         Case(name: "an attempt whose sends all fail is one failure, then backs off",
              configuration: {
                  var setup = try configuration(attemptTimeout: .seconds(1))
-                 setup.hedging = try HedgingPolicy(delay: .fixed(ms(50)))
+                 setup.hedging = HedgingPolicy(delay: .fixed(ms(50)))
                  return setup
              },
              steps: [(.start(.zero), .run(attempt(1, deadline: .seconds(1), timeLimit: .seconds(1)), hedgeAfter: ms(50))),
@@ -141,7 +141,7 @@ extension PipelineStateMachineTests {
         Case(name: "a call that is not idempotent is not hedged",
              configuration: {
                  var setup = try configuration(idempotent: false)
-                 setup.hedging = try HedgingPolicy(delay: .fixed(ms(50)))
+                 setup.hedging = HedgingPolicy(delay: .fixed(ms(50)))
                  return setup
              },
              steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil))],

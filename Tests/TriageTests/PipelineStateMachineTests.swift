@@ -38,7 +38,7 @@ import TriageTestKit
     static func configuration(attempts: Int = 3, deadline: Duration? = nil, attemptTimeout: Duration? = nil,
                               idempotent: Bool = true, canRefresh: Bool = false) throws -> Machine.Configuration {
         Machine.Configuration(
-            retry: try RetryPolicy(maxAttempts: attempts, backoff: try Backoff(.constant, base: ms(100), cap: ms(100))),
+            retry: RetryPolicy(maxAttempts: attempts, backoff: Backoff(.constant, base: ms(100), cap: ms(100))),
             deadline: deadline, attemptTimeout: attemptTimeout, random: RandomSource(FixedRandom(fraction: 0)),
             idempotent: idempotent, canRefresh: canRefresh)
     }
@@ -103,7 +103,7 @@ import TriageTestKit
     }
 
     @Test func anOpenBreakerIsWaitedOutThenProbed() throws {
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(10)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(10)))
         var configuration = try Self.configuration()
         configuration.breaker = breaker
         var machine = Machine(configuration)
@@ -121,7 +121,7 @@ import TriageTestKit
     }
 
     @Test func aProbeThatEndsBeforeSendingGivesItsSlotBack() throws {
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(1)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(1)))
         var configuration = try Self.configuration(deadline: .seconds(2))
         configuration.breaker = breaker
         configuration.usesBulkhead = true
@@ -173,7 +173,7 @@ import TriageTestKit
         budget.recordFailure()
         var configuration = try Self.configuration()
         configuration.budget = budget
-        configuration.hedging = try HedgingPolicy(delay: .fixed(Self.ms(50)), maximumHedges: 2)
+        configuration.hedging = HedgingPolicy(delay: .fixed(Self.ms(50)), maximumHedges: 2)
         var machine = Machine(configuration)
         #expect(machine.start(now: .zero, cancelled: false) == .run(Self.attempt(1), hedgeAfter: Self.ms(50)))
         #expect(machine.hedgeTimerFired(now: Self.ms(50)) == .startHedgeTimer(Self.ms(50)))

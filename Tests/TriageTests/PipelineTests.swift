@@ -7,8 +7,8 @@ import TriageTestKit
                   timeout: Duration? = nil, attemptTimeout: Duration? = nil, maximumRetryAfter: Duration = .seconds(30),
                   enforcement: TimeoutEnforcement = .cooperative,
                   observer: (@Sendable (DecisionRecord) -> Void)? = nil) throws -> Pipeline<ManualClock> {
-        Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: attempts, maximumRetryAfter: maximumRetryAfter), budget: budget,
-                 breaker: breaker, timeout: timeout, attemptTimeout: attemptTimeout, timeoutEnforcement: enforcement, observer: observer)
+        Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: attempts, maximumRetryAfter: maximumRetryAfter), budget: budget,
+                 breaker: breaker, deadline: timeout, attemptTimeout: attemptTimeout, timeoutEnforcement: enforcement, observer: observer)
     }
 
     @Test func transientFailuresAreRetriedWithBackoffUntilSuccess() async throws {
@@ -181,7 +181,7 @@ import TriageTestKit
         let clock = ManualClock()
         let calls = Counter()
         let records = LockedValue<[DecisionRecord]>([])
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(5)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(5)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         let pipeline = try pipeline(clock, attempts: 2, breaker: breaker, observer: { record in records.withLock { $0.append(record) } })
         let result = await drive(clock) { try await pipeline.run { _ in calls.increment(); return 1 } }
@@ -194,7 +194,7 @@ import TriageTestKit
 
     @Test func anOpenBreakerAboveTheCapEndsTheCallAtOnceNamingItsTime() async throws {
         let clock = ManualClock()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(60)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(60)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         let pipeline = try pipeline(clock, attempts: 3, breaker: breaker, maximumRetryAfter: .seconds(30))
         let result = await drive(clock) { try await pipeline.run { _ in 1 } }
@@ -202,12 +202,12 @@ import TriageTestKit
         #expect(failure.kind == .circuitOpen && failure.retryAfter == .seconds(60))
         let record = try #require(failure.history.first)
         #expect(failure.history.count == 1)
-        #expect(record.rule == .namedDelayAboveCap(cap: .seconds(30)) && record.delaySource == .breaker && record.breakerPhase == .open)
+        #expect(record.rule == .retryAfterAboveCap(cap: .seconds(30)) && record.delaySource == .breaker && record.breakerPhase == .open)
     }
 
     @Test func pipelinesBuiltAtDifferentTimesShareABreakerOnOneTimeline() async throws {
         let clock = ManualClock()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(10)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(10)))
         let early = try pipeline(clock, attempts: 1, breaker: breaker)
         clock.advance(by: .seconds(100))
         let late = try pipeline(clock, attempts: 1, breaker: breaker)
@@ -233,7 +233,7 @@ import TriageTestKit
     @Test func anOpenBreakerRejectsWithItsRemainingTime() async throws {
         let clock = ManualClock()
         let calls = Counter()
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(10)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(2), openDuration: .seconds(10)))
         let pipeline = try pipeline(clock, attempts: 1, breaker: breaker)
         for _ in 0..<2 { _ = await drive(clock) { try await pipeline.run { _ in calls.increment(); throw Transient() } } }
         #expect(breaker.phase == .open)

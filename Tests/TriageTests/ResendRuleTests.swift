@@ -12,7 +12,7 @@ import TriageTestKit
 
     func pipeline(_ clock: ManualClock, attempts: Int = 3, budget: RetryBudget? = nil,
                   observer: (@Sendable (DecisionRecord) -> Void)? = nil) throws -> Pipeline<ManualClock> {
-        Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: attempts), budget: budget, observer: observer)
+        Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: attempts), budget: budget, observer: observer)
     }
 
     @Test(arguments: [FailureKind.httpServerError, .httpBadGateway, .httpGatewayTimeout])
@@ -41,7 +41,7 @@ import TriageTestKit
     /// 429 with `Retry-After: 0` in a total outage: without a token per retry every caller retries in
     /// lockstep at 3× the offered load.
     @Test(arguments: [Duration.zero, .seconds(1)])
-    func aNamedDelayTakesFromTheBudget(_ named: Duration) async throws {
+    func aRetryAfterTakesFromTheBudget(_ named: Duration) async throws {
         let clock = ManualClock()
         let calls = Counter()
         let budget = try RetryBudget(minimumRetriesPerSecond: 0)
@@ -57,7 +57,7 @@ import TriageTestKit
 
     /// A named delay is waited at least as named, with a little jitter on top so clients that were
     /// told the same moment do not all come back at it.
-    @Test func aNamedDelayGetsJitterOnTopAndNeverLess() async throws {
+    @Test func aRetryAfterGetsJitterOnTopAndNeverLess() async throws {
         let clock = ManualClock()
         let delays = LockedValue<[Duration]>([])
         let pipeline = try pipeline(clock, attempts: 2, observer: { record in
@@ -84,11 +84,11 @@ import TriageTestKit
     @Test func windowsBeyondTheirBoundAreRefusedNotTrapped() throws {
         let huge = Duration.seconds(Int64.max)
         #expect(throws: ConfigurationError.self) {
-            try CircuitBreakerPolicy(trip: .failureRatio(0.5, window: huge, minimumCalls: 1))
+            try CircuitBreakerPolicy(trip: .failureRatio(0.5, window: huge, minimumCalls: 1)).validate()
         }
         #expect(throws: ConfigurationError.self) { try AdaptiveThrottle(window: huge) }
         let longest = Duration.seconds(100 * 365 * 86_400)
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .failureRatio(0.5, window: longest, minimumCalls: 1)))
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .failureRatio(0.5, window: longest, minimumCalls: 1)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .seconds(1))
         #expect(breaker.phase == .open)
         let throttle = try AdaptiveThrottle(window: longest)

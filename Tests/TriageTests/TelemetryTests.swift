@@ -11,7 +11,7 @@ import TriageTestKit
         let tracer = InMemoryTracer()
         let clock = ManualClock()
         let calls = Counter()
-        let pipeline = Pipeline(clock: clock, retry: try RetryPolicy(maxAttempts: 3), telemetry: PipelineTelemetry(metricsFactory: metrics, tracer: tracer))
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3), telemetry: PipelineTelemetry(metricsFactory: metrics, tracer: tracer))
         let result = await drive(clock) {
             try await pipeline.run(idempotent: true) { _ in
                 if calls.increment() < 3 { throw Transient() }
@@ -54,7 +54,7 @@ import TriageTestKit
     @Test func breakerTransitionsAreCounted() throws {
         let metrics = TestMetrics()
         let telemetry = PipelineTelemetry(metricsFactory: metrics)
-        let breaker = CircuitBreaker(policy: try CircuitBreakerPolicy(trip: .consecutiveFailures(1)), onTransition: telemetry.breakerTransition)
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1)), onTransition: telemetry.breakerTransition)
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         #expect(try metrics.expectCounter("triage_breaker_transitions_total", [("to", "open")]).totalValue == 1)
     }

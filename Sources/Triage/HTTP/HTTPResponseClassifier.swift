@@ -37,7 +37,7 @@ public struct HTTPResponseClassifier: Sendable {
     public func classify(status: Int, headers: [(name: String, value: String)], body: [UInt8]?, now: Double,
                          request: HTTPRequestContext) -> Failure? {
         guard status >= 400 || status < 100 else { return nil }
-        let headerDelay = Self.namedDelay(in: headers, now: now)
+        let headerDelay = Self.retryAfter(in: headers, now: now)
         var decoded = body.flatMap { decoder.decode(body: $0, status: status, headers: headers) }
         if case .kubernetes(let document)? = decoded?.error, request.isWatch {
             decoded = document.decoded(responseStatus: status, isWatch: true)
@@ -84,7 +84,7 @@ public struct HTTPResponseClassifier: Sendable {
     }
 
     /// The delay the headers name: `Retry-After` first, then `x-amz-retry-after`.
-    public static func namedDelay(in headers: [(name: String, value: String)], now: Double) -> Duration? {
+    public static func retryAfter(in headers: [(name: String, value: String)], now: Double) -> Duration? {
         var amazon: Duration?
         for (name, value) in headers {
             if name.utf8.count == 11, name.lowercased() == "retry-after", let delay = RetryAfter.parse(value, now: now) {

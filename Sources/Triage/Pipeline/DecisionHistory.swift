@@ -77,7 +77,7 @@ struct BreakerRejection: Sendable {
     }
 
     @usableFromInline var record: DecisionRecord {
-        DecisionRecord(attempt: 1, kind: .circuitOpen, decision: decision, status: nil, namedDelay: remaining, action: .gaveUp,
+        DecisionRecord(attempt: 1, kind: .circuitOpen, decision: decision, status: nil, retryAfter: remaining, action: .gaveUp,
                        delay: delayed ? remaining : nil, delaySource: delayed ? .breaker : nil, rule: rule, elapsed: .zero,
                        budgetLevel: packedBudgetLevel.isNaN ? nil : packedBudgetLevel, breakerPhase: .open)
     }

@@ -33,7 +33,7 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
         /// The last allowed attempt failed.
         case attemptsSpent(maxAttempts: Int)
         /// The named delay is above the policy's cap: the caller should reschedule.
-        case namedDelayAboveCap(cap: Duration)
+        case retryAfterAboveCap(cap: Duration)
         /// Waiting as the failure asked (Retry-After or an open breaker).
         case waitAsNamed
         /// Backing off by the policy's formula.
@@ -64,13 +64,13 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
     // with one bit each in `absent` for nil, the budget level as NaN for nil.
     @usableFromInline var packedStatus: Int32
     @usableFromInline var absent: UInt8
-    @usableFromInline var storedNamedDelay: Duration
+    @usableFromInline var storedRetryAfter: Duration
     @usableFromInline var storedDelay: Duration
     /// Time from the operation's start to the end of this attempt.
     public var elapsed: Duration
     @usableFromInline var packedBudgetLevel: Double
 
-    @usableFromInline static var namedDelayAbsent: UInt8 { 1 }
+    @usableFromInline static var retryAfterAbsent: UInt8 { 1 }
     @usableFromInline static var delayAbsent: UInt8 { 2 }
 
     /// The HTTP status of the attempt's failure, when a response arrived.
@@ -79,11 +79,11 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
         set { packedStatus = newValue.map { Int32(clamping: $0) } ?? .min }
     }
     /// The delay the failure named (Retry-After, ...), whether or not it was waited out.
-    public var namedDelay: Duration? {
-        get { absent & Self.namedDelayAbsent == 0 ? storedNamedDelay : nil }
+    public var retryAfter: Duration? {
+        get { absent & Self.retryAfterAbsent == 0 ? storedRetryAfter : nil }
         set {
-            storedNamedDelay = newValue ?? .zero
-            absent = newValue == nil ? absent | Self.namedDelayAbsent : absent & ~Self.namedDelayAbsent
+            storedRetryAfter = newValue ?? .zero
+            absent = newValue == nil ? absent | Self.retryAfterAbsent : absent & ~Self.retryAfterAbsent
         }
     }
     /// The wait before the next attempt, when there is one.
@@ -101,7 +101,7 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
     }
 
     @inlinable
-    public init(attempt: Int, kind: FailureKind?, decision: Decision?, status: Int?, namedDelay: Duration?, action: Action,
+    public init(attempt: Int, kind: FailureKind?, decision: Decision?, status: Int?, retryAfter: Duration?, action: Action,
                 delay: Duration?, delaySource: DelaySource?, rule: Rule, elapsed: Duration, budgetLevel: Double?,
                 breakerPhase: CircuitBreakerState.Phase?) {
         self.attempt = attempt
@@ -112,9 +112,9 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
         self.delaySource = delaySource
         self.breakerPhase = breakerPhase
         self.packedStatus = status.map { Int32(clamping: $0) } ?? .min
-        self.absent = (namedDelay == nil ? Self.namedDelayAbsent : 0) | (delay == nil ? Self.delayAbsent : 0)
+        self.absent = (retryAfter == nil ? Self.retryAfterAbsent : 0) | (delay == nil ? Self.delayAbsent : 0)
         // An absent delay's slot holds `elapsed`: any value serves, and `Duration.zero` is a call.
-        self.storedNamedDelay = namedDelay ?? elapsed
+        self.storedRetryAfter = retryAfter ?? elapsed
         self.storedDelay = delay ?? elapsed
         self.elapsed = elapsed
         self.packedBudgetLevel = budgetLevel ?? .nan
@@ -134,8 +134,8 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
             return "\(what) may have been processed and the operation is not idempotent"
         case .attemptsSpent(let maxAttempts):
             return "\(what): gave up after \(attempt) attempt\(attempt == 1 ? "" : "s") (maxAttempts \(maxAttempts))"
-        case .namedDelayAboveCap(let cap):
-            return "\(what): asked for \(namedDelay ?? .zero), above the \(cap) cap; reschedule instead"
+        case .retryAfterAboveCap(let cap):
+            return "\(what): asked for \(retryAfter ?? .zero), above the \(cap) cap; reschedule instead"
         case .waitAsNamed:
             let who = delaySource == .breaker ? "the breaker is open" : "the server asked (Retry-After)"
             return "\(what) is transient; wait \(delay ?? .zero) as \(who)"

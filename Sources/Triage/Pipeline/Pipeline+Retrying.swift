@@ -76,8 +76,9 @@ extension Pipeline {
     func machineConfiguration(idempotent: Bool, canRefresh: Bool) -> PipelineStateMachine.Configuration {
         PipelineStateMachine.Configuration(
             retry: retry, budget: budget, breaker: breaker, throttle: throttle, hedging: hedging, usesBulkhead: bulkhead != nil,
-            deadline: timeout, attemptTimeout: attemptTimeout, classifier: classifier, random: random, idempotent: idempotent,
-            canRefresh: canRefresh, recordsEverySuccess: observer != nil || telemetry != nil)
+            deadline: deadline, attemptTimeout: attemptTimeout, classifier: classifier, random: random, idempotent: idempotent,
+            canRefresh: canRefresh, recordsEverySuccess: observer != nil || telemetry != nil,
+            latencies: hedgingLatencies)
     }
 
     /// Throws at once when an open breaker rejects the first attempt and the retry rules give up on it
@@ -89,7 +90,7 @@ extension Pipeline {
     func rejectIfOpen(at start: Duration, idempotent: Bool, canRefresh: Bool) throws(Failure) {
         guard telemetry == nil, let breaker,
               let rejection = PipelineStateMachine.immediateRejection(
-                  by: breaker, at: start, deadline: timeout, idempotent: idempotent, canRefresh: canRefresh, retry: retry,
+                  by: breaker, at: start, deadline: deadline, idempotent: idempotent, canRefresh: canRefresh, retry: retry,
                   budget: budget, random: random) else { return }
         if hasListeners { publish(rejection.record, span: nil) }
         throw Failure.breakerRejection(rejection)

@@ -1,12 +1,14 @@
 import Logging
 
 /// Runs an operation under Triage's policies, outermost first:
-/// **deadline → retry (+ budget) → circuit breaker → adaptive throttle → bulkhead → attempt timeout → hedging**.
+/// **deadline → retry (+ budget) → circuit breaker → adaptive throttle → attempt timeout → bulkhead → hedging**:
+/// the attempt timeout starts before the bulkhead wait, which counts against it, and hedges run inside
+/// the attempt's bulkhead slot.
 ///
 /// Each attempt, in that order: a cancellation check, the breaker's admission (a ticket that is
 /// reported or given back however the attempt ends), the adaptive throttle, the overall deadline, a
 /// bulkhead slot, then the call with its time limit (the sooner of ``attemptTimeout`` and what is left
-/// of ``timeout``, measured from before the bulkhead wait). Hedges of an idempotent call run beside it
+/// of ``deadline``, measured from before the bulkhead wait). Hedges of an idempotent call run beside it
 /// in the same slot and under the same limit, each taking a retry from the budget. One state machine
 /// decides all of it (`PipelineStateMachine`, driven by the simulations too); this type carries out
 /// what it decides.
@@ -15,7 +17,12 @@ import Logging
 /// (``DecisionRecord``), logged at debug level and passed to ``observer``. When the operation fails
 /// for good, the thrown ``Failure`` holds every record in ``Failure/history``.
 ///
-/// Keep one pipeline per client: its retry budget and breaker are shared by every call through it.
+/// Keep one pipeline per client: its retry budget, breaker and hedging latencies are shared by every
+/// call through it and by its copies.
+///
+/// Policies are values to copy and adjust (`var pipeline = Pipeline.standard; pipeline.retry.maxAttempts = 5`);
+/// ``validate()`` checks them. The shared parts (``CircuitBreaker``, ``RetryBudget``, ``Bulkhead``,
+/// ``AdaptiveThrottle``) check their configuration when they are made.
 ///
 /// ```swift
 /// let pipeline = Pipeline.standard
@@ -37,14 +44,16 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     public var throttle: AdaptiveThrottle?
     /// Hedged attempts for slow calls (idempotent operations only); `nil` turns hedging off.
     public var hedging: HedgingPolicy?
+    /// The latencies a percentile ``hedging`` delay follows: the pipeline's state, shared by its copies.
+    let hedgingLatencies = LatencyTracker()
     /// The overall deadline across every attempt and wait (default 30 s in ``standard``).
-    public var timeout: Duration? { didSet { firstAttemptLimit = Self.sooner(timeout, attemptTimeout) } }
+    public var deadline: Duration? { didSet { firstAttemptLimit = Self.sooner(deadline, attemptTimeout) } }
     /// The limit for one attempt (`attempt.timeout`; default 10 s in ``standard``).
-    public var attemptTimeout: Duration? { didSet { firstAttemptLimit = Self.sooner(timeout, attemptTimeout) } }
-    /// The first attempt's time: the sooner of ``attemptTimeout`` and ``timeout``. Kept rather than
+    public var attemptTimeout: Duration? { didSet { firstAttemptLimit = Self.sooner(deadline, attemptTimeout) } }
+    /// The first attempt's time: the sooner of ``attemptTimeout`` and ``deadline``. Kept rather than
     /// worked out per call: comparing two `Duration`s is a call into the standard library.
     @usableFromInline private(set) var firstAttemptLimit: Duration?
-    /// How ``timeout`` and ``attemptTimeout`` are held to (default ``TimeoutEnforcement/cooperative``:
+    /// How ``deadline`` and ``attemptTimeout`` are held to (default ``TimeoutEnforcement/cooperative``:
     /// each attempt is handed its deadline; choose ``TimeoutEnforcement/cancel`` for code that cannot
     /// take one).
     public var timeoutEnforcement: TimeoutEnforcement
@@ -71,7 +80,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         bulkhead: Bulkhead? = nil,
         throttle: AdaptiveThrottle? = nil,
         hedging: HedgingPolicy? = nil,
-        timeout: Duration? = nil,
+        deadline: Duration? = nil,
         attemptTimeout: Duration? = nil,
         timeoutEnforcement: TimeoutEnforcement = .cooperative,
         classifier: ClassifierChain = .core,
@@ -90,9 +99,9 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         self.bulkhead = bulkhead
         self.throttle = throttle
         self.hedging = hedging
-        self.timeout = timeout
+        self.deadline = deadline
         self.attemptTimeout = attemptTimeout
-        self.firstAttemptLimit = Self.sooner(timeout, attemptTimeout)
+        self.firstAttemptLimit = Self.sooner(deadline, attemptTimeout)
         self.timeoutEnforcement = timeoutEnforcement
         self.classifier = classifier
         self.logger = logger
@@ -117,7 +126,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     ) async throws(Failure) -> T {
         let start = now()
         // A closed ticket read without the lock: the call reports under the generation it ran in.
-        let ticket = breaker.flatMap(PipelineStateMachine.admitWithoutLock)
+        let ticket = breaker?.closedTicket()
         guard takesFastPath, breaker == nil || ticket != nil, !Task.isCancelled else {
             try rejectIfOpen(at: start, idempotent: idempotent, canRefresh: refresh != nil)
             return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: nil, firstTicket: nil, operation)
@@ -131,7 +140,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         } catch {
             return try await retrying(idempotent: idempotent, refresh: refresh, start: start, firstError: error, firstTicket: ticket, operation)
         }
-        PipelineStateMachine.firstAttemptSucceeded(ticket: ticket, budget: budget, breaker: breaker, now: start)
+        PipelineStateMachine.recordSuccess(ticket: ticket, budget: budget, breaker: breaker, now: start)
         return value
     }
 
@@ -151,7 +160,18 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     @inlinable
     var takesFastPath: Bool {
         hedging == nil && bulkhead == nil && throttle == nil && observer == nil && telemetry == nil
-            && (timeoutEnforcement == .cooperative || (timeout == nil && attemptTimeout == nil))
+            && (timeoutEnforcement == .cooperative || (deadline == nil && attemptTimeout == nil))
+    }
+
+    /// Checks the policy values (``RetryPolicy/validate()``, ``HedgingPolicy/validate()``) and the
+    /// limits: call it after adjusting a pipeline's policies. The shared parts (breaker, budget,
+    /// bulkhead, throttle) were checked when they were made. A pipeline that validates never traps.
+    /// - Throws: ``ConfigurationError`` for the first setting that cannot work.
+    public func validate() throws(ConfigurationError) {
+        try retry.validate()
+        try hedging?.validate()
+        try ConfigurationError.require(deadline.map { $0 > .zero } ?? true, "Pipeline.deadline", "must be positive")
+        try ConfigurationError.require(attemptTimeout.map { $0 > .zero } ?? true, "Pipeline.attemptTimeout", "must be positive")
     }
 
     /// The sooner of two limits; `nil` only when both are.
@@ -169,15 +189,15 @@ extension Pipeline where C == ContinuousClock {
     /// ``timeoutEnforcement`` to ``TimeoutEnforcement/cancel``.
     /// Each access makes a new budget and breaker: keep the pipeline you get and share it per client.
     public static var standard: Pipeline<ContinuousClock> {
-        Pipeline(clock: ContinuousClock(), retry: .standard, budget: try! RetryBudget(), breaker: CircuitBreaker(),
-                 timeout: .seconds(30), attemptTimeout: .seconds(10))
+        Pipeline(clock: ContinuousClock(), retry: .standard, budget: RetryBudget(), breaker: CircuitBreaker(),
+                 deadline: .seconds(30), attemptTimeout: .seconds(10))
     }
 
     public init(retry: RetryPolicy = .standard, budget: RetryBudget? = nil, breaker: CircuitBreaker? = nil, bulkhead: Bulkhead? = nil,
-                timeout: Duration? = nil, attemptTimeout: Duration? = nil, timeoutEnforcement: TimeoutEnforcement = .cooperative,
+                deadline: Duration? = nil, attemptTimeout: Duration? = nil, timeoutEnforcement: TimeoutEnforcement = .cooperative,
                 classifier: ClassifierChain = .core, logger: Logger? = nil) {
         self.init(clock: ContinuousClock(), retry: retry, budget: budget, breaker: breaker, bulkhead: bulkhead,
-                  timeout: timeout, attemptTimeout: attemptTimeout, timeoutEnforcement: timeoutEnforcement,
+                  deadline: deadline, attemptTimeout: attemptTimeout, timeoutEnforcement: timeoutEnforcement,
                   classifier: classifier, logger: logger)
     }
 }

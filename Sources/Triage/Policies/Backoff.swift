@@ -17,27 +17,33 @@ public struct Backoff: Sendable, Hashable {
         case constant, linear, exponential, fullJitter, equalJitter, decorrelatedJitter
     }
 
-    public let strategy: Strategy
-    /// The first delay (and the unit of the others).
-    public let base: Duration
-    /// No delay is longer than this.
-    public let cap: Duration
-    /// Growth per retry for the exponential strategies (default 2).
-    public let multiplier: Double
+    /// The formula (default in ``standard``: full jitter).
+    public var strategy: Strategy
+    /// The first delay (and the unit of the others; not negative).
+    public var base: Duration
+    /// No delay is longer than this (at least ``base``).
+    public var cap: Duration
+    /// Growth per retry for the exponential strategies (default 2; at least 1).
+    public var multiplier: Double
 
-    /// - Throws: ``ConfigurationError`` when `base` is negative, `cap < base`, or `multiplier < 1`.
-    public init(_ strategy: Strategy, base: Duration, cap: Duration, multiplier: Double = 2) throws(ConfigurationError) {
-        try ConfigurationError.require(base >= .zero, "Backoff.base", "must not be negative (\(base))")
-        try ConfigurationError.require(cap >= base, "Backoff.cap", "must be at least base (\(cap) < \(base))")
-        try ConfigurationError.require(multiplier >= 1 && multiplier.isFinite, "Backoff.multiplier", "must be at least 1 (\(multiplier))")
+    /// Checked by ``validate()``; a backoff that does not validate still never traps (delays are
+    /// clamped to zero…``cap``).
+    public init(_ strategy: Strategy, base: Duration, cap: Duration, multiplier: Double = 2) {
         self.strategy = strategy
         self.base = base
         self.cap = cap
         self.multiplier = multiplier
     }
 
+    /// - Throws: ``ConfigurationError`` when `base` is negative, `cap < base`, or `multiplier < 1`.
+    public func validate() throws(ConfigurationError) {
+        try ConfigurationError.require(base >= .zero, "Backoff.base", "must not be negative (\(base))")
+        try ConfigurationError.require(cap >= base, "Backoff.cap", "must be at least base (\(cap) < \(base))")
+        try ConfigurationError.require(multiplier >= 1 && multiplier.isFinite, "Backoff.multiplier", "must be at least 1 (\(multiplier))")
+    }
+
     /// Full jitter from 100 ms to 10 s, doubling: Triage's default (as AWS's SDKs and gRPC).
-    public static let standard = try! Backoff(.fullJitter, base: .milliseconds(100), cap: .seconds(10))
+    public static var standard: Backoff { Backoff(.fullJitter, base: .milliseconds(100), cap: .seconds(10)) }
 
     /// One delay and how it was drawn, for the decision record.
     public struct Draw: Sendable, Hashable {
@@ -56,7 +62,8 @@ public struct Backoff: Sendable, Hashable {
         let n = max(1, retry)
         switch strategy {
         case .constant:
-            return Draw(delay: base, ceiling: base, random: nil)
+            let value = Duration.nanoseconds(min(capNanos, baseNanos))
+            return Draw(delay: value, ceiling: value, random: nil)
         case .linear:
             let value = min(capNanos, baseNanos * Double(n))
             return Draw(delay: .nanoseconds(value), ceiling: .nanoseconds(value), random: nil)

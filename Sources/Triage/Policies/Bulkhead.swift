@@ -31,12 +31,36 @@ public final class Bulkhead: Sendable {
 
     private let state = LockedValue(State())
 
-    /// - Throws: ``ConfigurationError`` when `maximumConcurrent < 1` or `maximumQueued < 0`.
-    public init(maximumConcurrent: Int, maximumQueued: Int = 0) throws(ConfigurationError) {
-        try ConfigurationError.require(maximumConcurrent >= 1, "Bulkhead.maximumConcurrent", "must be at least 1 (\(maximumConcurrent))")
-        try ConfigurationError.require(maximumQueued >= 0, "Bulkhead.maximumQueued", "must not be negative (\(maximumQueued))")
-        self.maximumConcurrent = maximumConcurrent
-        self.maximumQueued = maximumQueued
+    /// A bulkhead's settings, a value to copy and adjust, checked by ``validate()``.
+    public struct Configuration: Sendable, Hashable {
+        /// Calls allowed to run at once (at least 1).
+        public var maximumConcurrent: Int
+        /// Calls allowed to wait for a slot (default 0: reject when full; not negative).
+        public var maximumQueued: Int
+
+        public init(maximumConcurrent: Int, maximumQueued: Int = 0) {
+            self.maximumConcurrent = maximumConcurrent
+            self.maximumQueued = maximumQueued
+        }
+
+        /// - Throws: ``ConfigurationError`` when `maximumConcurrent < 1` or `maximumQueued < 0`.
+        public func validate() throws(ConfigurationError) {
+            try ConfigurationError.require(maximumConcurrent >= 1, "Bulkhead.maximumConcurrent", "must be at least 1 (\(maximumConcurrent))")
+            try ConfigurationError.require(maximumQueued >= 0, "Bulkhead.maximumQueued", "must not be negative (\(maximumQueued))")
+        }
+    }
+
+    /// - Throws: ``ConfigurationError`` when `configuration` does not validate (``Configuration/validate()``).
+    public init(_ configuration: Configuration) throws(ConfigurationError) {
+        try configuration.validate()
+        self.maximumConcurrent = configuration.maximumConcurrent
+        self.maximumQueued = configuration.maximumQueued
+    }
+
+    /// The settings of ``Configuration`` given one by one.
+    /// - Throws: ``ConfigurationError`` as ``Configuration/validate()``.
+    public convenience init(maximumConcurrent: Int, maximumQueued: Int = 0) throws(ConfigurationError) {
+        try self.init(Configuration(maximumConcurrent: maximumConcurrent, maximumQueued: maximumQueued))
     }
 
     /// Calls running now.

@@ -2,7 +2,7 @@ import Synchronization
 
 extension CircuitBreaker {
     /// Admits a call at `now` (``CircuitBreakerState/admitTicket(now:)``).
-    public func admitTicket(now: Duration) -> CircuitBreakerState.TicketAdmission {
+    package func admitTicket(now: Duration) -> CircuitBreakerState.TicketAdmission {
         let (admission, before, after) = state.withLock { state in
             let before = state.phase
             let admission = state.admitTicket(now: now)
@@ -16,7 +16,7 @@ extension CircuitBreaker {
     /// A closed ticket for a call the success path let through after ``isClosed`` (read without the
     /// lock), or `nil` when the circuit is not closed.
     @inlinable
-    public func closedTicket() -> CircuitBreakerState.Ticket? {
+    package func closedTicket() -> CircuitBreakerState.Ticket? {
         let generation = closedGeneration.load(ordering: .relaxed)
         return generation == .max ? nil : CircuitBreakerState.Ticket(isProbe: false, generation: generation)
     }
@@ -24,7 +24,7 @@ extension CircuitBreaker {
     /// Records the result of the call `ticket` admitted (``CircuitBreakerState/report(_:success:counted:retryAfter:now:)``).
     /// A success of a closed ticket on a closed circuit with no failure counted returns at once, without a lock.
     @inlinable
-    public func report(_ ticket: CircuitBreakerState.Ticket, success: Bool, counted: Bool, retryAfter: Duration?, now: Duration) {
+    package func report(_ ticket: CircuitBreakerState.Ticket, success: Bool, counted: Bool, retryAfter: Duration?, now: Duration) {
         if success, !ticket.isProbe, successChangesNothing.load(ordering: .relaxed) { return }
         reportLocked(ticket, success: success, counted: counted, retryAfter: retryAfter, now: now)
     }
@@ -42,7 +42,7 @@ extension CircuitBreaker {
 
     /// Gives back a ticket without a result (``CircuitBreakerState/release(_:)``); a closed ticket costs no lock.
     @inlinable
-    public func release(_ ticket: CircuitBreakerState.Ticket) {
+    package func release(_ ticket: CircuitBreakerState.Ticket) {
         guard ticket.isProbe else { return }
         releaseLocked(ticket)
     }

@@ -27,19 +27,32 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
         case failureRatio(Double, window: Duration, minimumCalls: Int)
     }
 
-    public let trip: Trip
-    public let openDuration: Duration
-    public let halfOpenProbes: Int
-    /// The longest a Retry-After may hold the breaker open (default 5 minutes).
-    public let maximumOpenDuration: Duration
+    /// What trips it (default 5 consecutive counted failures).
+    public var trip: Trip
+    /// How long it stays open (default 10 s; positive).
+    public var openDuration: Duration
+    /// Calls let through at once while half-open (default 1; at least 1).
+    public var halfOpenProbes: Int
+    /// The longest a Retry-After may hold the breaker open (default 5 minutes; at least ``openDuration``).
+    public var maximumOpenDuration: Duration
     /// How long a half-open probe may go without reporting before its slot is given to another call
-    /// (default 30 s).
-    public let maximumProbeDuration: Duration
+    /// (default 30 s; positive).
+    public var maximumProbeDuration: Duration
+
+    /// Checked by ``validate()`` (``CircuitBreaker/init(policy:onTransition:)`` calls it); a policy that
+    /// does not validate still never traps (a window is clamped to 100 years).
+    public init(trip: Trip = .consecutiveFailures(5), openDuration: Duration = .seconds(10), halfOpenProbes: Int = 1,
+                maximumOpenDuration: Duration = .seconds(300), maximumProbeDuration: Duration = .seconds(30)) {
+        self.trip = trip
+        self.openDuration = openDuration
+        self.halfOpenProbes = halfOpenProbes
+        self.maximumOpenDuration = maximumOpenDuration
+        self.maximumProbeDuration = maximumProbeDuration
+    }
 
     /// - Throws: ``ConfigurationError`` for counts below 1, a ratio outside 0…1, non-positive durations, a
     ///   window above 100 years.
-    public init(trip: Trip = .consecutiveFailures(5), openDuration: Duration = .seconds(10), halfOpenProbes: Int = 1,
-                maximumOpenDuration: Duration = .seconds(300), maximumProbeDuration: Duration = .seconds(30)) throws(ConfigurationError) {
+    public func validate() throws(ConfigurationError) {
         switch trip {
         case .consecutiveFailures(let count):
             try ConfigurationError.require(count >= 1, "CircuitBreakerPolicy.consecutiveFailures", "must be at least 1 (\(count))")
@@ -53,15 +66,10 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
         try ConfigurationError.require(halfOpenProbes >= 1, "CircuitBreakerPolicy.halfOpenProbes", "must be at least 1")
         try ConfigurationError.require(maximumOpenDuration >= openDuration, "CircuitBreakerPolicy.maximumOpenDuration", "must be at least openDuration")
         try ConfigurationError.require(maximumProbeDuration > .zero, "CircuitBreakerPolicy.maximumProbeDuration", "must be positive")
-        self.maximumProbeDuration = maximumProbeDuration
-        self.trip = trip
-        self.openDuration = openDuration
-        self.halfOpenProbes = halfOpenProbes
-        self.maximumOpenDuration = maximumOpenDuration
     }
 
     /// Five consecutive counted failures open it for 10 s; one probe at a time.
-    public static let standard = try! CircuitBreakerPolicy()
+    public static var standard: CircuitBreakerPolicy { CircuitBreakerPolicy() }
 
     /// Whether a failure says something about the dependency's health: transient failures the
     /// dependency caused (decision `retry`/`retryAfter`) other than throttling. Local rejections,
@@ -79,6 +87,9 @@ public struct CircuitBreakerPolicy: Sendable, Hashable {
 }
 
 /// The breaker's state: a pure value driven by the times it is given.
+///
+/// Every `now` is a `Duration` since an origin the caller picks (the start of a test, a clock's
+/// first reading), the same for every call on one state.
 public struct CircuitBreakerState: Sendable, Hashable {
     public enum Phase: String, Sendable, Hashable { case closed, open, halfOpen }
 
@@ -201,8 +212,21 @@ public final class CircuitBreaker: Sendable {
     /// The end of the open phase in nanoseconds on the caller's clock; `Int64.min` unless open.
     @usableFromInline let openUntilNanoseconds = Atomic(Int64.min)
 
-    public init(policy: CircuitBreakerPolicy = .standard,
-                onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)? = nil) {
+    /// A breaker on ``CircuitBreakerPolicy/standard``.
+    public convenience init(onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)? = nil) {
+        self.init(validated: .standard, onTransition: onTransition)
+    }
+
+    /// - Throws: ``ConfigurationError`` when `policy` does not validate (``CircuitBreakerPolicy/validate()``).
+    public convenience init(policy: CircuitBreakerPolicy,
+                            onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)? = nil)
+    throws(ConfigurationError) {
+        try policy.validate()
+        self.init(validated: policy, onTransition: onTransition)
+    }
+
+    init(validated policy: CircuitBreakerPolicy,
+         onTransition: (@Sendable (_ from: CircuitBreakerState.Phase, _ to: CircuitBreakerState.Phase) -> Void)?) {
         let initial = CircuitBreakerState(policy: policy)
         state = LockedValue(initial)
         successChangesNothing = Atomic(initial.successChangesNothing)
@@ -217,15 +241,19 @@ public final class CircuitBreaker: Sendable {
 
     /// The open time left at `now`, or `nil` when a call may go through (closed, half-open, or open
     /// and due to half-open). Changes nothing: a rejection needs no transition.
+    ///
+    /// Times given to a shared breaker are the engine's (a `Duration` since the epoch of the clock's
+    /// instant type, `ClockEpochs`), so these methods are the package's: users share a breaker by
+    /// giving it to pipelines, and drive ``CircuitBreakerState`` directly on times of their own.
     @inlinable
-    public func openRemaining(now: Duration) -> Duration? {
+    package func openRemaining(now: Duration) -> Duration? {
         let openUntil = openUntilNanoseconds.load(ordering: .relaxed)
         guard openUntil != .min else { return nil }
         let remaining = Duration.nanoseconds(openUntil) - now
         return remaining > .zero ? remaining : nil
     }
 
-    public func admit(now: Duration) -> CircuitBreakerState.Admission {
+    package func admit(now: Duration) -> CircuitBreakerState.Admission {
         let (admission, before, after) = state.withLock { state in
             let before = state.phase
             let admission = state.admit(now: now)
@@ -239,12 +267,13 @@ public final class CircuitBreaker: Sendable {
     /// Records a success at `now`; on a closed circuit with no failure counted (the common case) it
     /// returns at once, without a lock.
     @inlinable
-    public func recordSuccess(now: Duration) {
+    package func recordSuccess(now: Duration) {
         if successChangesNothing.load(ordering: .relaxed) { return }
         record(success: true, counted: true, retryAfter: nil, now: now)
     }
 
-    public func record(success: Bool, counted: Bool, retryAfter: Duration?, now: Duration) {
+    @usableFromInline
+    package func record(success: Bool, counted: Bool, retryAfter: Duration?, now: Duration) {
         // Concurrent calls finish in no particular order, so skipping a success that changes nothing
         // loses nothing.
         if success, successChangesNothing.load(ordering: .relaxed) { return }

@@ -1,8 +1,8 @@
-import Synchronization
-
 /// Hedged requests: when an attempt is slow, start another in parallel; the first success wins and
 /// the others are cancelled. Only for idempotent operations (the pipeline does not hedge others), and
 /// each hedge takes a retry from the budget, so hedging cannot multiply load during an outage.
+///
+/// A pure value: the latencies a percentile delay follows are kept by the ``Pipeline``.
 public struct HedgingPolicy: Sendable {
     /// When to send a hedge.
     public enum Delay: Sendable, Hashable {
@@ -13,13 +13,19 @@ public struct HedgingPolicy: Sendable {
         case percentile(Double, fallback: Duration, minimumSamples: Int = 20)
     }
 
-    public let delay: Delay
-    /// Extra attempts at most (default 1).
-    public let maximumHedges: Int
-    let latencies: LatencyTracker
+    /// When to send a hedge.
+    public var delay: Delay
+    /// Extra attempts at most (default 1; at least 1).
+    public var maximumHedges: Int
+
+    /// Checked by ``validate()``, which ``Pipeline/validate()`` calls.
+    public init(delay: Delay, maximumHedges: Int = 1) {
+        self.delay = delay
+        self.maximumHedges = maximumHedges
+    }
 
     /// - Throws: ``ConfigurationError`` for a negative delay, a percentile outside 0…1 or fewer than 1 hedge.
-    public init(delay: Delay, maximumHedges: Int = 1) throws(ConfigurationError) {
+    public func validate() throws(ConfigurationError) {
         switch delay {
         case .fixed(let wait):
             try ConfigurationError.require(wait >= .zero, "HedgingPolicy.delay", "must not be negative")
@@ -29,13 +35,10 @@ public struct HedgingPolicy: Sendable {
             try ConfigurationError.require(minimumSamples >= 1, "HedgingPolicy.minimumSamples", "must be at least 1")
         }
         try ConfigurationError.require(maximumHedges >= 1, "HedgingPolicy.maximumHedges", "must be at least 1 (\(maximumHedges))")
-        self.delay = delay
-        self.maximumHedges = maximumHedges
-        self.latencies = LatencyTracker()
     }
 
-    /// How long to wait before the next hedge, now.
-    public var currentDelay: Duration {
+    /// How long to wait before the next hedge, given the latencies the pipeline has seen.
+    package func currentDelay(_ latencies: LatencyTracker) -> Duration {
         switch delay {
         case .fixed(let wait):
             return wait
@@ -43,15 +46,12 @@ public struct HedgingPolicy: Sendable {
             return latencies.percentile(quantile, minimumSamples: minimumSamples) ?? fallback
         }
     }
-
-    /// Records a successful call's latency (for percentile delays).
-    public func record(latency: Duration) {
-        latencies.record(latency)
-    }
 }
 
 /// The last 256 latencies, for percentiles. Storage is allocated once.
-final class LatencyTracker: Sendable {
+/// A pipeline keeps one, shared by its copies as the retry budget is (``Pipeline``'s hedging state).
+@usableFromInline
+package final class LatencyTracker: Sendable {
     private struct Ring {
         var samples = [Duration](repeating: .zero, count: 256)
         var count = 0
@@ -60,7 +60,9 @@ final class LatencyTracker: Sendable {
 
     private let ring = LockedValue(Ring())
 
-    func record(_ latency: Duration) {
+    @usableFromInline package init() {}
+
+    package func record(_ latency: Duration) {
         ring.withLock { ring in
             ring.samples[ring.next] = latency
             ring.next = (ring.next + 1) % ring.samples.count
@@ -68,7 +70,7 @@ final class LatencyTracker: Sendable {
         }
     }
 
-    func percentile(_ quantile: Double, minimumSamples: Int) -> Duration? {
+    package func percentile(_ quantile: Double, minimumSamples: Int) -> Duration? {
         let samples: [Duration] = ring.withLock { ring in
             guard ring.count >= minimumSamples else { return [] }
             return Array(ring.samples.prefix(ring.count))

@@ -36,11 +36,52 @@ public final class RetryBudget: Sendable {
     /// common case) and a look at ``level`` cost no lock. Written under the lock after every change.
     @usableFromInline let tokenBits: Atomic<UInt64>
 
-    /// - Throws: ``ConfigurationError`` for a non-positive maximum, a ratio outside 0…1 or a negative floor.
-    public init(maximumTokens: Double = 10, tokenRatio: Double = 0.3, minimumRetriesPerSecond: Int = 1) throws(ConfigurationError) {
-        try ConfigurationError.require(maximumTokens > 0 && maximumTokens.isFinite, "RetryBudget.maximumTokens", "must be above 0 (\(maximumTokens))")
-        try ConfigurationError.require((0...1).contains(tokenRatio), "RetryBudget.tokenRatio", "must be within 0…1 (\(tokenRatio))")
-        try ConfigurationError.require(minimumRetriesPerSecond >= 0, "RetryBudget.minimumRetriesPerSecond", "must not be negative")
+    /// A budget's settings, a value to copy and adjust (``standard``), checked by ``validate()``.
+    public struct Configuration: Sendable, Hashable {
+        /// The bucket's size, and its level at the start (default 10; above 0).
+        public var maximumTokens: Double
+        /// Tokens a success gives back (default 0.3; within 0…1).
+        public var tokenRatio: Double
+        /// Retries allowed each second however empty the bucket (default 1; not negative).
+        public var minimumRetriesPerSecond: Int
+
+        public init(maximumTokens: Double = 10, tokenRatio: Double = 0.3, minimumRetriesPerSecond: Int = 1) {
+            self.maximumTokens = maximumTokens
+            self.tokenRatio = tokenRatio
+            self.minimumRetriesPerSecond = minimumRetriesPerSecond
+        }
+
+        /// 10 tokens, 0.3 back per success, a floor of 1 retry per second.
+        public static var standard: Configuration { Configuration() }
+
+        /// - Throws: ``ConfigurationError`` for a non-positive maximum, a ratio outside 0…1 or a negative floor.
+        public func validate() throws(ConfigurationError) {
+            try ConfigurationError.require(maximumTokens > 0 && maximumTokens.isFinite, "RetryBudget.maximumTokens", "must be above 0 (\(maximumTokens))")
+            try ConfigurationError.require((0...1).contains(tokenRatio), "RetryBudget.tokenRatio", "must be within 0…1 (\(tokenRatio))")
+            try ConfigurationError.require(minimumRetriesPerSecond >= 0, "RetryBudget.minimumRetriesPerSecond", "must not be negative")
+        }
+    }
+
+    /// - Throws: ``ConfigurationError`` when `configuration` does not validate (``Configuration/validate()``).
+    public convenience init(_ configuration: Configuration) throws(ConfigurationError) {
+        try configuration.validate()
+        self.init(checked: configuration.maximumTokens, tokenRatio: configuration.tokenRatio,
+                  minimumRetriesPerSecond: configuration.minimumRetriesPerSecond)
+    }
+
+    /// The settings of ``Configuration`` given one by one.
+    /// - Throws: ``ConfigurationError`` as ``Configuration/validate()``.
+    public convenience init(maximumTokens: Double = 10, tokenRatio: Double = 0.3, minimumRetriesPerSecond: Int = 1) throws(ConfigurationError) {
+        try self.init(Configuration(maximumTokens: maximumTokens, tokenRatio: tokenRatio, minimumRetriesPerSecond: minimumRetriesPerSecond))
+    }
+
+    /// A budget on ``Configuration/standard``.
+    public convenience init() {
+        self.init(checked: 10, tokenRatio: 0.3, minimumRetriesPerSecond: 1)
+    }
+
+    /// Values the public initialisers have checked.
+    init(checked maximumTokens: Double, tokenRatio: Double, minimumRetriesPerSecond: Int) {
         self.maximumTokens = maximumTokens
         self.tokenRatio = tokenRatio
         self.minimumRetriesPerSecond = minimumRetriesPerSecond

@@ -64,7 +64,7 @@ public struct WatchPolicy: Sendable, Hashable {
     public static var standard: WatchPolicy { WatchPolicy() }
 
     /// Equal jitter from 800 ms, doubling, capped at 30 s.
-    public static let clientGoBackoff = (try? Backoff(.equalJitter, base: .milliseconds(800), cap: .seconds(30))) ?? .standard
+    public static let clientGoBackoff = Backoff(.equalJitter, base: .milliseconds(800), cap: .seconds(30))
 
     /// The stall timeout for a stream that asked for `timeout`, given whether bookmarks have been seen.
     public func stallTimeout(requested timeout: Duration, bookmarksSeen: Bool) -> Duration {

@@ -66,7 +66,7 @@ public struct WatchVerdict: Sendable, Hashable, CustomStringConvertible {
         case .retryAfter: .waitAsNamed
         }
         return DecisionRecord(attempt: attempt, kind: kind, decision: decision, status: status,
-                              namedDelay: delaySource == .retryAfter ? delay : nil,
+                              retryAfter: delaySource == .retryAfter ? delay : nil,
                               action: next == .giveUp ? .gaveUp : .retry, delay: delay, delaySource: source, rule: rule,
                               elapsed: elapsed, budgetLevel: nil, breakerPhase: nil)
     }

@@ -23,8 +23,8 @@ enum TestPipelines {
     static func fast(attempts: Int = 3, records: Records? = nil) -> Pipeline<ContinuousClock> {
         Pipeline(
             clock: ContinuousClock(),
-            retry: try! RetryPolicy(maxAttempts: attempts, backoff: try! Backoff(.constant, base: .milliseconds(1), cap: .milliseconds(1))),
-            timeout: .seconds(20),
+            retry: RetryPolicy(maxAttempts: attempts, backoff: Backoff(.constant, base: .milliseconds(1), cap: .milliseconds(1))),
+            deadline: .seconds(20),
             attemptTimeout: .seconds(5),
             observer: records.map { records in { @Sendable record in records.append(record) } }
         )

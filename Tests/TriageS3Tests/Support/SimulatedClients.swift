@@ -10,8 +10,8 @@ enum Simulated {
     /// `attempts` attempts 1 ms apart, no budget or breaker.
     static func pipeline(attempts: Int = 3) -> Pipeline<ContinuousClock> {
         Pipeline(clock: ContinuousClock(),
-                 retry: try! RetryPolicy(maxAttempts: attempts, backoff: try! Backoff(.constant, base: .milliseconds(1), cap: .milliseconds(1))),
-                 timeout: .seconds(20))
+                 retry: RetryPolicy(maxAttempts: attempts, backoff: Backoff(.constant, base: .milliseconds(1), cap: .milliseconds(1))),
+                 deadline: .seconds(20))
     }
 
     static func client(_ transport: S3SimulatedTransport, attempts: Int = 3, logger: Logger? = nil) -> S3Client<ContinuousClock> {

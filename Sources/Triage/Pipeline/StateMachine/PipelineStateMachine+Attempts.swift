@@ -62,7 +62,7 @@ extension PipelineStateMachine {
         let hedging = self.hedging
         running.hedgesLeft = hedging?.maximumHedges ?? 0
         state = .running(running)
-        return .run(attempt(running, sentAt: now), hedgeAfter: running.hedgesLeft > 0 ? hedging?.currentDelay : nil)
+        return .run(attempt(running, sentAt: now), hedgeAfter: running.hedgesLeft > 0 ? hedging?.currentDelay(configuration.latencies) : nil)
     }
 
     /// What the operation is told about a send at `sentAt`.
@@ -123,7 +123,7 @@ extension PipelineStateMachine {
         }
         history.append(DecisionRecord(
             attempt: number, kind: failure.kind, decision: failure.decision, status: failure.status,
-            namedDelay: failure.retryAfter, action: verdict.action, delay: verdict.delay, delaySource: verdict.source,
+            retryAfter: failure.retryAfter, action: verdict.action, delay: verdict.delay, delaySource: verdict.source,
             rule: verdict.rule, elapsed: now - start, budgetLevel: configuration.budget?.level,
             breakerPhase: configuration.breaker?.phase))
         if verdict.action == .gaveUp { return finish(&failure) }

@@ -41,15 +41,12 @@ extension PipelineStateMachine {
     package mutating func attemptSucceeded(now: Duration) -> Action {
         guard case .running(let running) = state else { preconditionFailure("attemptSucceeded: no attempt is running") }
         state = .finished
-        hedging?.record(latency: now - running.sentAt)
-        configuration.budget?.recordSuccess()
-        if let ticket = running.ticket {
-            configuration.breaker?.report(ticket, success: true, counted: true, retryAfter: nil, now: now)
-        }
+        if hedging != nil { configuration.latencies.record(now - running.sentAt) }
+        Self.recordSuccess(ticket: running.ticket, budget: configuration.budget, breaker: configuration.breaker, now: now)
         configuration.throttle?.record(accepted: true, now: now)
         if !history.isEmpty || configuration.recordsEverySuccess {
             history.append(DecisionRecord(
-                attempt: number, kind: nil, decision: nil, status: nil, namedDelay: nil, action: .succeeded, delay: nil,
+                attempt: number, kind: nil, decision: nil, status: nil, retryAfter: nil, action: .succeeded, delay: nil,
                 delaySource: nil, rule: .succeeded, elapsed: now - start, budgetLevel: configuration.budget?.level,
                 breakerPhase: configuration.breaker?.phase))
         }
@@ -90,7 +87,7 @@ extension PipelineStateMachine {
     package mutating func hedgeTimerFired(now: Duration) -> Action {
         guard case .running(var running) = state, running.hedgesLeft > 0, let hedging else { return .wait }
         running.hedgesLeft -= 1
-        let rearm = running.hedgesLeft > 0 ? hedging.currentDelay : nil
+        let rearm = running.hedgesLeft > 0 ? hedging.currentDelay(configuration.latencies) : nil
         let allowed = configuration.budget?.tryRetry(atSecond: now.components.seconds) ?? true
         if allowed { running.inFlight += 1 }
         state = .running(running)

@@ -1,17 +1,10 @@
 extension PipelineStateMachine {
-    /// The success path's admission (``Pipeline/run(idempotent:refresh:_:)`` before it builds a
-    /// machine): the breaker's closed ticket, read without its lock; `nil` when the circuit is not
-    /// closed, and the call then goes through ``start(now:cancelled:)``.
+    /// A success reported to the budget and, under `ticket`, the breaker: what ``attemptSucceeded(now:)``
+    /// does for them, and all the success path does (``Pipeline/run(idempotent:refresh:_:)`` builds no
+    /// machine when the first attempt succeeds). On a healthy dependency neither takes a lock.
     @inlinable
-    static func admitWithoutLock(_ breaker: CircuitBreaker) -> CircuitBreakerState.Ticket? {
-        breaker.closedTicket()
-    }
-
-    /// A first attempt's success on the success path: what ``attemptSucceeded(now:)`` does, with no
-    /// machine, no throttle, no hedging and nobody listening for a record.
-    @inlinable
-    static func firstAttemptSucceeded(ticket: CircuitBreakerState.Ticket?, budget: RetryBudget?, breaker: CircuitBreaker?,
-                                      now: Duration) {
+    static func recordSuccess(ticket: CircuitBreakerState.Ticket?, budget: RetryBudget?, breaker: CircuitBreaker?,
+                              now: Duration) {
         budget?.recordSuccess()
         if let ticket { breaker?.report(ticket, success: true, counted: true, retryAfter: nil, now: now) }
     }

@@ -48,7 +48,7 @@ extension PipelineStateMachine {
         if let named = retryAfter {
             let source: DecisionRecord.DelaySource = namedByBreaker ? .breaker : .retryAfter
             if named > retry.maximumRetryAfter {
-                return Verdict(action: .gaveUp, delay: named, source: source, rule: .namedDelayAboveCap(cap: retry.maximumRetryAfter))
+                return Verdict(action: .gaveUp, delay: named, source: source, rule: .retryAfterAboveCap(cap: retry.maximumRetryAfter))
             }
             // The breaker's own open time needs no spreading: each caller's rejection came at its own moment.
             let jitter = namedByBreaker ? .zero : retry.retryAfterJitter(for: named, fraction: random.fraction())
