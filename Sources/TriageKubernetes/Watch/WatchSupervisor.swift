@@ -33,7 +33,7 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
     let labelSelector: String?
     /// Called with each update when the supervisor runs as a `Service`.
     let onUpdate: (@Sendable (WatchUpdate) async throws -> Void)?
-    let randomness: LockedValue<SplitMix>
+    let randomness: LockedValue<SplitMix64>
     let stats = LockedValue(WatchStatistics())
     let metrics: WatchMetrics
     /// When the last event or bookmark arrived: `at` for streams that have ended, the open stream's own
@@ -58,7 +58,7 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
         self.onUpdate = onUpdate
         self.metrics = WatchMetrics(path: path, factory: metricsFactory)
         var system = SystemRandomNumberGenerator()
-        self.randomness = LockedValue(SplitMix(seed: seed ?? system.next()))
+        self.randomness = LockedValue(SplitMix64(seed: seed ?? system.next()))
     }
 
     /// The counters so far.
@@ -167,20 +167,7 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
         try await handle(.decision(verdict))
     }
 
-    func draw<T>(_ body: (inout SplitMix) -> T) -> T {
+    func draw<T>(_ body: (inout SplitMix64) -> T) -> T {
         randomness.withLock { body(&$0) }
-    }
-}
-
-/// SplitMix64: a small seeded generator for the supervisor's jitter and timeout draws.
-struct SplitMix: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
