@@ -8,6 +8,8 @@ extension ResilientHTTPClient {
     ///
     /// `configuration` is used with `connectionPool.retryConnectionEstablishment = false` (Triage owns
     /// the retry loop) and, when it sets no read timeout, `options.idleTimeout` as the read timeout.
+    /// - Throws: ``ConfigurationError`` before anything starts when `pipeline` does not validate
+    ///   (``Pipeline/validate()``); else what `body` throws.
     public static func withClient<Return>(
         pipeline: Pipeline<C>,
         configuration: HTTPClient.Configuration = HTTPClient.Configuration(),
@@ -17,7 +19,8 @@ extension ResilientHTTPClient {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (ResilientHTTPClient<C>) async throws -> Return
     ) async throws -> Return {
-        try await HTTPClient.withHTTPClient(
+        try pipeline.validate()
+        return try await HTTPClient.withHTTPClient(
             eventLoopGroup: eventLoopGroup,
             configuration: Self.configure(configuration, options: options),
             backgroundActivityLogger: backgroundActivityLogger ?? Logger(label: "triage.http", factory: { _ in SwiftLogNoOpLogHandler() }),

@@ -69,11 +69,14 @@ extension S3Client where C == ContinuousClock {
     /// 30 s read timeout), shut down afterwards.
     ///
     /// - Parameter pipeline: default ``Triage/Pipeline/standard`` (3 attempts, budget, breaker, 30 s deadline).
+    /// - Throws: ``Triage/ConfigurationError`` before anything starts when `pipeline` does not validate
+    ///   (``Triage/Pipeline/validate()``); else what `body` throws.
     public static func withClient<T: Sendable>(
         endpoint: S3Endpoint, region: String = "us-east-1", credentials: S3Credentials,
         pipeline: Pipeline<ContinuousClock> = .standard, logger: Logger? = nil,
         _ body: (S3Client<ContinuousClock>) async throws -> T
     ) async throws -> T {
+        try pipeline.validate()
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.httpConfiguration())
         let client = S3Client(endpoint: endpoint, region: region, credentials: credentials, pipeline: pipeline,
                               transport: S3HTTPClientTransport(httpClient: httpClient), logger: logger)

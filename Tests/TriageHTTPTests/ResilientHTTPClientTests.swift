@@ -247,4 +247,19 @@ import TriageTestKit
         #expect(throws: ConfigurationError.self) { try ResilientHTTPClientOptions(idleTimeout: .zero) }
         #expect(throws: ConfigurationError.self) { try ResilientHTTPClientOptions(idempotencyKeyHeader: "Bad Header") }
     }
+
+    /// Policies are plain values adjusted after they are made: the client checks the pipeline it is given
+    /// before it starts, so a copy adjusted into nonsense is refused, not run.
+    @Test func aClientRefusesAPipelineThatDoesNotValidate() async {
+        var pipeline = Pipeline.standard
+        pipeline.retry.maxAttempts = 0
+        await #expect(throws: ConfigurationError.self) {
+            try await ResilientHTTPClient.withClient(pipeline: pipeline) { _ in Issue.record("the client started") }
+        }
+        pipeline.retry.maxAttempts = 3
+        pipeline.deadline = .zero
+        await #expect(throws: ConfigurationError.self) {
+            try await ResilientHTTPClient.withClient(pipeline: pipeline) { _ in Issue.record("the client started") }
+        }
+    }
 }

@@ -164,7 +164,8 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     }
 
     /// Checks the policy values (``RetryPolicy/validate()``, ``HedgingPolicy/validate()``) and the
-    /// limits: call it after adjusting a pipeline's policies. The shared parts (breaker, budget,
+    /// limits: call it after adjusting a pipeline's policies (`ResilientHTTPClient.withClient`, and the
+    /// Kubernetes and S3 clients through it, call it for you). The shared parts (breaker, budget,
     /// bulkhead, throttle) were checked when they were made. A pipeline that validates never traps.
     /// - Throws: ``ConfigurationError`` for the first setting that cannot work.
     public func validate() throws(ConfigurationError) {
