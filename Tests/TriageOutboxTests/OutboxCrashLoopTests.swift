@@ -44,8 +44,12 @@ struct OutboxCrashLoopTests {
             if round % 3 != 0 {
                 environment["TRIAGE_OUTBOX_CRASH"] = "\(points.randomElement(using: &random)!):0.08"
             }
+            let arrivedBefore = receiver.arrivals.count
             let child = try TriageChild(["outbox", "run", "--db", db, "--concurrency", "4", "--lease", "30"], environment: environment)
-            try await Task.sleep(for: .milliseconds(Int.random(in: 30...250, using: &random)))
+            // Killed at a random moment once it delivers: on a loaded machine a child's start alone can
+            // take longer than the random wait, and a child killed before it claimed anything tests nothing.
+            _ = await eventually(.seconds(3)) { receiver.arrivals.count > arrivedBefore || !child.process.isRunning }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...200, using: &random)))
             if !child.process.isRunning { diedAtInjectedPoint += 1 }
             child.kill()
             let exit = await child.wait()
