@@ -23,7 +23,7 @@ public final class Outbox: Sendable {
     public let store: any OutboxStore
     public let configuration: OutboxConfiguration
     let clock: OutboxClock
-    let random: OutboxRandom
+    let random: RandomSource
     let logger: Logger
     /// This instance's claim token: every claim it makes is under it.
     public let owner: String
@@ -55,9 +55,9 @@ public final class Outbox: Sendable {
 
     /// - Parameters:
     ///   - clock: stored times and waits; default ``OutboxClock/system``.
-    ///   - random: backoff jitter; default ``OutboxRandom/system``.
+    ///   - random: backoff jitter; default ``Triage/RandomSource/system``.
     public init(store: any OutboxStore, configuration: OutboxConfiguration = .defaults, clock: OutboxClock = .system,
-                random: OutboxRandom = .system, logger: Logger) {
+                random: RandomSource = .system, logger: Logger) {
         self.store = store
         self.configuration = configuration
         self.clock = clock

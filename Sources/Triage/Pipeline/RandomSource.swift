@@ -21,14 +21,15 @@ public struct RandomSource: Sendable {
         return generator.next()
     })
 
-    /// A generator view for APIs that take `inout some RandomNumberGenerator`.
+    /// A generator view for APIs that take `inout some RandomNumberGenerator` (the pipeline's jitter,
+    /// the outbox's backoff).
     @usableFromInline
-    struct Generator: RandomNumberGenerator {
+    package struct Generator: RandomNumberGenerator {
         let source: RandomSource
-        @usableFromInline mutating func next() -> UInt64 { source.next() }
+        @usableFromInline package mutating func next() -> UInt64 { source.next() }
     }
 
-    @usableFromInline var generator: Generator { Generator(source: self) }
+    @usableFromInline package var generator: Generator { Generator(source: self) }
 
     /// A uniform draw in [0, 1).
     @usableFromInline func fraction() -> Double {
