@@ -52,7 +52,8 @@ public final class OutboxHTTPReceiver: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(ReceiverHandler(handler: handler))
+                    channel.pipeline.addHandlers(NIOHTTPServerRequestAggregator(maxContentLength: ReceiverHandler.maximumBody),
+                                                 ReceiverHandler(handler: handler))
                 }
             }
             .bind(host: "127.0.0.1", port: port).get()
@@ -65,43 +66,38 @@ public final class OutboxHTTPReceiver: Sendable {
     }
 }
 
-/// Collects one request at a time and writes the handler's answer.
+/// Hands each whole request (from NIO's `NIOHTTPServerRequestAggregator`) to the handler and writes
+/// its answer.
 private final class ReceiverHandler: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = NIOHTTPServerRequestFull
     typealias OutboundOut = HTTPServerResponsePart
 
+    /// The largest request body read (16 MiB); a larger one is answered 413 by the aggregator.
+    static let maximumBody = 16 << 20
+
     let handler: OutboxHTTPReceiver.Handler
-    private var head: HTTPRequestHead?
-    private var body: [UInt8] = []
 
     init(handler: @escaping OutboxHTTPReceiver.Handler) { self.handler = handler }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body = []
-        case .body(var buffer):
-            body += buffer.readBytes(length: buffer.readableBytes) ?? []
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            let request = OutboxHTTPReceiver.Request(
-                method: head.method.rawValue, path: head.uri,
-                idempotencyKey: head.headers.first(name: "Idempotency-Key"),
-                key: head.headers.first(name: "Triage-Outbox-Key"),
-                seq: head.headers.first(name: "Triage-Outbox-Seq").flatMap { Int64($0) },
-                headers: head.headers.map { ($0.name, $0.value) }, body: body)
-            let keepAlive = head.isKeepAlive
-            let handler = self.handler
-            let loop = context.eventLoop
-            let bound = NIOLoopBound((self, context), eventLoop: loop)
-            Task {
-                let response = await handler(request)
-                loop.execute {
-                    let (this, context) = bound.value
-                    this.write(response, keepAlive: keepAlive, context: context)
-                }
+        let whole = unwrapInboundIn(data)
+        let head = whole.head
+        let body = whole.body.map { Array($0.readableBytesView) } ?? []
+        let request = OutboxHTTPReceiver.Request(
+            method: head.method.rawValue, path: head.uri,
+            idempotencyKey: head.headers.first(name: "Idempotency-Key"),
+            key: head.headers.first(name: "Triage-Outbox-Key"),
+            seq: head.headers.first(name: "Triage-Outbox-Seq").flatMap { Int64($0) },
+            headers: head.headers.map { ($0.name, $0.value) }, body: body)
+        let keepAlive = head.isKeepAlive
+        let handler = self.handler
+        let loop = context.eventLoop
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        Task {
+            let response = await handler(request)
+            loop.execute {
+                let (this, context) = bound.value
+                this.write(response, keepAlive: keepAlive, context: context)
             }
         }
     }

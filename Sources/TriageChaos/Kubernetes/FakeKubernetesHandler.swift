@@ -2,14 +2,17 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Serves one connection of the fake API server: reads a request, answers it from the store, or
-/// streams a watch.
+/// Serves one connection of the fake API server: answers a request (whole, from NIO's
+/// `NIOHTTPServerRequestAggregator`) from the store, or streams a watch.
 final class FakeKubernetesHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = NIOHTTPServerRequestFull
     typealias OutboundOut = HTTPServerResponsePart
 
+    /// The largest request body the server reads (64 MiB); a larger one is answered 413 by the aggregator.
+    static let maximumBody = 64 << 20
+
     let server: FakeKubernetesServer
-    var head: HTTPRequestHead?
+    /// The body of the request being answered.
     var body: [UInt8] = []
     /// The watch this connection is streaming, when it is.
     var watch: WatchStream?
@@ -17,18 +20,10 @@ final class FakeKubernetesHandler: ChannelInboundHandler, RemovableChannelHandle
     init(server: FakeKubernetesServer) { self.server = server }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body = []
-        case .body(var buffer):
-            body += buffer.readBytes(length: buffer.readableBytes) ?? []
-        case .end:
-            guard let head else { return }
-            self.head = nil
-            server.countRequest(head.uri)
-            handle(head, context: context)
-        }
+        let request = unwrapInboundIn(data)
+        body = request.body.map { Array($0.readableBytesView) } ?? []
+        server.countRequest(request.head.uri)
+        handle(request.head, context: context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -72,6 +72,7 @@ public final class FakeKubernetesServer: Sendable {
                     // No pipelining assistance: it stops reading while a response (a watch) is open, so a client's
                     // TLS close_notify would wait unread until the client's shutdown timeout.
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(NIOHTTPServerRequestAggregator(maxContentLength: FakeKubernetesHandler.maximumBody))
                     try channel.pipeline.syncOperations.addHandler(FakeKubernetesHandler(server: server))
                 }
             }
