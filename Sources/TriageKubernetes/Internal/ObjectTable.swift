@@ -100,8 +100,8 @@ struct ObjectTable {
             if value == 0 { return (slot, nil) }
             if value & 0xFFFF_FFFF_0000_0000 == tag {
                 let position = Self.position(value)
-                let object = dense[position]
-                if object.name == key.name, object.namespace == key.namespace { return (slot, position) }
+                // The two fields read in place: a copy of the object would retain its bytes and strings.
+                if dense[position].name == key.name, dense[position].namespace == key.namespace { return (slot, position) }
             }
             slot = (slot + 1) & mask
         }

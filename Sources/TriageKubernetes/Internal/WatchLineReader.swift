@@ -10,12 +10,12 @@ struct WatchLineReader {
     /// The longest line accepted (16 MiB): a server that never sends a newline cannot fill memory.
     static let maximumLineLength = 16 << 20
 
-    /// The events of the lines `chunk` completes, in order, appended to `events`. Reading stops after an
+    /// The events of the lines `chunk` completes, in order, appended to `batch`. Reading stops after an
     /// ERROR event (it ends the stream: what follows is not read) and at a line that is not an event,
     /// whose error is returned after the events before it.
     ///
     /// - Throws: a `response.malformed` ``Triage/Failure`` when a line grows past ``maximumLineLength``.
-    mutating func read(_ chunk: ByteBuffer, into events: inout [WatchEvent]) throws -> KubernetesDecodingError? {
+    mutating func read(_ chunk: ByteBuffer, into batch: inout WatchBatch) throws -> KubernetesDecodingError? {
         var failure: KubernetesDecodingError?
         chunk.withUnsafeReadableBytes { raw in
             guard let base = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
@@ -24,14 +24,14 @@ struct WatchLineReader {
             while start < bytes.count, let found = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start) {
                 let newline = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
                 if pending.isEmpty {
-                    failure = Self.read(UnsafeBufferPointer(rebasing: bytes[start..<newline]), into: &events)
+                    failure = Self.read(UnsafeBufferPointer(rebasing: bytes[start..<newline]), into: &batch)
                 } else {
                     pending.append(contentsOf: bytes[start..<newline])
-                    failure = pending.withUnsafeBufferPointer { Self.read($0, into: &events) }
+                    failure = pending.withUnsafeBufferPointer { Self.read($0, into: &batch) }
                     pending.removeAll(keepingCapacity: true)
                 }
                 start = newline + 1
-                if failure != nil || Self.endsStream(events.last) { return }
+                if failure != nil || batch.endsStream { return }
             }
             pending.append(contentsOf: bytes[start...])
         }
@@ -41,21 +41,57 @@ struct WatchLineReader {
         return failure
     }
 
-    /// Reads one line (its `\n` already cut off) into `events`; empty lines are skipped.
-    private static func read(_ line: UnsafeBufferPointer<UInt8>, into events: inout [WatchEvent]) -> KubernetesDecodingError? {
+    /// Reads one line (its `\n` already cut off) into `batch`; empty lines are skipped.
+    private static func read(_ line: UnsafeBufferPointer<UInt8>, into batch: inout WatchBatch) -> KubernetesDecodingError? {
         var line = line
         if line.last == UInt8(ascii: "\r") { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
         guard !line.isEmpty else { return nil }
         do {
-            events.append(try WatchEvent(JSONScanner(bytes: line)))
+            batch.append(try WatchEvent(JSONScanner(bytes: line)))
             return nil
         } catch {
             return error
         }
     }
+}
 
-    static func endsStream(_ event: WatchEvent?) -> Bool {
-        if case .error? = event { return true }
-        return false
+
+/// The events of one chunk of a watch body, in order, with what the bookkeeping of the client and the
+/// supervisor needs of them counted as they were read, so that no one walks the events again for it.
+struct WatchBatch: Sendable {
+    private(set) var events: [WatchEvent] = []
+    /// BOOKMARK events among ``events``.
+    private(set) var bookmarks = 0
+    /// The ERROR event's `Status`, when one ended the batch (and so the stream).
+    private(set) var errorStatus: KubernetesStatus?
+
+    var isEmpty: Bool { events.isEmpty }
+
+    /// The stream ends after this batch: it holds an ERROR event (always its last, as reading stops there).
+    var endsStream: Bool { errorStatus != nil }
+
+    /// The last non-empty resourceVersion the events move the stream to; `nil` when none does.
+    /// Computed when asked (once per chunk), from the end: one string copied, not one per event.
+    var resourceVersion: String? {
+        for event in events.reversed() {
+            if let version = event.resourceVersion, !version.isEmpty { return version }
+        }
+        return nil
+    }
+
+    mutating func append(_ event: WatchEvent) {
+        switch event {
+        case .bookmark: bookmarks += 1
+        case .error(let status): errorStatus = status
+        case .added, .modified, .deleted: break
+        }
+        events.append(event)
+    }
+
+    /// Empties it for the next chunk, keeping the events' storage.
+    mutating func removeAll() {
+        events.removeAll(keepingCapacity: true)
+        bookmarks = 0
+        errorStatus = nil
     }
 }

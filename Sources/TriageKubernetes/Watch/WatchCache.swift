@@ -41,7 +41,8 @@ public final class WatchCache: Sendable {
         init(namespace: String, name: String) {
             self.namespace = namespace
             self.name = name
-        }    }
+        }
+    }
 
     private let objects: LockedValue<ObjectTable>
     private let hashMask: UInt64
@@ -111,4 +112,11 @@ public final class WatchCache: Sendable {
         changes += gone.map { WatchChange(type: .deleted, object: $0, fromList: true) }
         return changes
     }
+}
+
+extension KubernetesObject {
+    /// The key of the cache's table: the namespace and name kept apart, so that no `namespace/name`
+    /// string is built per event. (Here, not beside the object: the object's file is compiled into the
+    /// fuzz target, which has no cache.)
+    var cacheKey: WatchCache.Key { WatchCache.Key(namespace: namespace, name: name) }
 }
