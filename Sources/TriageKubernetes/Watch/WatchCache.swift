@@ -85,6 +85,12 @@ public final class WatchCache: Sendable {
         }
     }
 
+    /// Readies the cache for `events`, about to be applied one by one: a chunk's keys are looked up
+    /// together first (``ObjectTable/touchHomeSlots(of:)``), so that their cache misses overlap.
+    func prepare(for events: [WatchEvent]) {
+        objects.withLock { $0.touchHomeSlots(of: events) }
+    }
+
     /// Replaces the contents with `items` (a fresh list) and returns the differences: ADDED for new
     /// keys, MODIFIED for a changed resourceVersion, DELETED for keys the list no longer has (sorted by
     /// key within each type). The old contents are released before this returns: the list's objects

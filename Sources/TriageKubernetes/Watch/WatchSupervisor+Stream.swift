@@ -75,6 +75,7 @@ extension WatchSupervisor {
                             values.bookmarks += bookmarks
                             if let version { values.resourceVersion = version }
                         }
+                        cache.prepare(for: batch.events)
                         for event in batch.events {
                             guard let change = cache.apply(event) else { continue }
                             do {
