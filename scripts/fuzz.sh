@@ -2,7 +2,7 @@
 # Runs every libFuzzer target (or the ones named) for SECONDS each (default 30):
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 # Targets: retry-after s3-xml api-error kubernetes-status scenario-json scenario-yaml latency
-#          request-reader redaction (Tests/Fuzz/Sources/TriageFuzz/FuzzTarget.swift says what each covers).
+#          request-reader redaction watch-event (Tests/Fuzz/Sources/TriageFuzz/FuzzTarget.swift says what each covers).
 # Builds Tests/Fuzz/Sources/TriageFuzz with the toolchain's -sanitize=fuzzer,address into .build-fuzz,
 # starts each target from its committed seeds in Tests/Fuzz/Corpus/TARGET (new inputs go to
 # .build-fuzz/corpus/TARGET, not into git), and fails when a target crashes or one input takes more
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
-all=(retry-after s3-xml api-error kubernetes-status scenario-json scenario-yaml latency request-reader redaction)
+all=(retry-after s3-xml api-error kubernetes-status scenario-json scenario-yaml latency request-reader redaction watch-event)
 if [ "$#" -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 scratch=.build-fuzz
 started=$(date +%s)

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Glibc
+import Synchronization
 import Triage
 import TriageChaos
 import TriageKubernetes
@@ -17,6 +18,12 @@ struct WatchBenchmark {
         var rawEventsPerSecond: [Double] = []
         var supervisorEventsPerSecond: [Double] = []
         var ratios: [Double] = []
+        /// The process's CPU time per event in each block (µs): the fake server, the client's event loop and
+        /// the consumer together, whatever else the machine runs. Steadier than the rates on a busy machine.
+        var rawCPUPerEvent: [Double] = []
+        var supervisorCPUPerEvent: [Double] = []
+        /// raw CPU per event / supervisor CPU per event, per pair: the rate ratio one core would give.
+        var cpuRatios: [Double] = []
         var jsonBytesPerObject = 0.0
         var residentBytesPerObject = 0.0
         var heapBytesPerObject = 0.0
@@ -28,6 +35,7 @@ struct WatchBenchmark {
         var recovery = 0.0
 
         var medianRatio: Double { ratios.sorted()[ratios.count / 2] }
+        var medianCPURatio: Double { cpuRatios.sorted()[cpuRatios.count / 2] }
         var memoryRatio: Double { residentBytesPerObject / jsonBytesPerObject }
         var heapRatio: Double { heapBytesPerObject / jsonBytesPerObject }
 
@@ -35,19 +43,23 @@ struct WatchBenchmark {
             func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
             return String(format: """
                 throughput  raw AsyncHTTPClient %.0f events/s   supervisor %.0f events/s   median ratio %.3f (target >= 0.9)
+                cpu         raw %.2f us/event   supervisor %.2f us/event (the whole process)   median ratio %.3f
                 memory      %.0f resident (%.0f after malloc_trim) bytes per cached object, JSON %.0f bytes: %.2f x (%.2f x trimmed) (target <= 2)
                 relist      memory held after a relist of the collection %.3f collections; peak during it (upper bound) %.2f collections beyond the cache
                 recovery    list round trip %.1f ms; compaction to consistent cache %.1f ms (target <= %.1f ms)
                 """, median(rawEventsPerSecond), median(supervisorEventsPerSecond), medianRatio,
+                median(rawCPUPerEvent), median(supervisorCPUPerEvent), medianCPURatio,
                 residentBytesPerObject, heapBytesPerObject, jsonBytesPerObject, memoryRatio, heapRatio,
                 retainedAfterRelist, peakDuringRelist, listRoundTrip * 1000, recovery * 1000, listRoundTrip * 1000 + 100)
         }
 
         var json: String {
-            func list(_ values: [Double]) -> String { "[" + values.map { String(format: "%.1f", $0) }.joined(separator: ", ") + "]" }
+            func list(_ values: [Double], _ format: String = "%.1f") -> String { "[" + values.map { String(format: format, $0) }.joined(separator: ", ") + "]" }
             return """
             {"raw_events_per_s": \(list(rawEventsPerSecond)), "supervisor_events_per_s": \(list(supervisorEventsPerSecond)), \
-            "median_ratio": \(String(format: "%.4f", medianRatio)), "json_bytes_per_object": \(String(format: "%.1f", jsonBytesPerObject)), \
+            "median_ratio": \(String(format: "%.4f", medianRatio)), "raw_cpu_us_per_event": \(list(rawCPUPerEvent, "%.3f")), \
+            "supervisor_cpu_us_per_event": \(list(supervisorCPUPerEvent, "%.3f")), "median_cpu_ratio": \(String(format: "%.4f", medianCPURatio)), \
+            "json_bytes_per_object": \(String(format: "%.1f", jsonBytesPerObject)), \
             "resident_bytes_per_object": \(String(format: "%.1f", residentBytesPerObject)), "memory_ratio": \(String(format: "%.3f", memoryRatio)), \
             "heap_bytes_per_object": \(String(format: "%.1f", heapBytesPerObject)), "heap_ratio": \(String(format: "%.3f", heapRatio)), \
             "retained_after_relist": \(String(format: "%.4f", retainedAfterRelist)), "peak_during_relist": \(String(format: "%.3f", peakDuringRelist)), \
@@ -66,14 +78,17 @@ struct WatchBenchmark {
             try await measureMemory(client, server, into: &result)
             for pair in 0..<pairs {
                 Self.progress("throughput: pair \(pair + 1) of \(pairs)")
-                var raw = 0.0
-                var supervised = 0.0
+                var raw = Block(rate: 0, cpuPerEvent: 0)
+                var supervised = raw
                 for step in (pair % 2 == 0 ? [0, 1] : [1, 0]) {
-                    if step == 0 { raw = try await rawBlock(client, server) } else { supervised = try await supervisedBlock(client, server, count: events, path: "/api/v1/namespaces/bench\(pair)/configmaps").rate }
+                    if step == 0 { raw = try await rawBlock(client, server) } else { supervised = try await supervisedBlock(client, server, count: events, path: "/api/v1/namespaces/bench\(pair)/configmaps") }
                 }
-                result.rawEventsPerSecond.append(raw)
-                result.supervisorEventsPerSecond.append(supervised)
-                result.ratios.append(supervised / raw)
+                result.rawEventsPerSecond.append(raw.rate)
+                result.supervisorEventsPerSecond.append(supervised.rate)
+                result.ratios.append(supervised.rate / raw.rate)
+                result.rawCPUPerEvent.append(raw.cpuPerEvent)
+                result.supervisorCPUPerEvent.append(supervised.cpuPerEvent)
+                result.cpuRatios.append(raw.cpuPerEvent / supervised.cpuPerEvent)
             }
             Self.progress("recovery: \(recoveryObjects) objects")
             result.listRoundTrip = try await listRoundTrip(client, server)
@@ -83,20 +98,24 @@ struct WatchBenchmark {
         return result
     }
 
-    /// Raw AsyncHTTPClient: the same watch request, its body split into lines (each copied out, as a
-    /// line reader does), nothing decoded.
-    func rawBlock(_ client: KubernetesClient<ContinuousClock>, _ server: FakeKubernetesServer) async throws -> Double {
+    /// Raw AsyncHTTPClient: the same watch request, its body split into lines with `memchr` (each copied
+    /// out, as a line reader that hands out lines does), nothing decoded.
+    func rawBlock(_ client: KubernetesClient<ContinuousClock>, _ server: FakeKubernetesServer) async throws -> Block {
         server.injectWatchFaults([.flood(count: events, padding: padding)], in: "/api/v1/namespaces/raw/configmaps")
         let request = client.request(.GET, "/api/v1/namespaces/raw/configmaps", query: [("watch", "true"), ("allowWatchBookmarks", "true")])
-        let start = ContinuousClock.now
+        let (start, cpuStart) = (ContinuousClock.now, BenchHandlersCommand.processCPUTime())
         let response = try await client.http.httpClient.execute(request, timeout: .seconds(300))
         var lines = 0
         var pending: [UInt8] = []
         var bytes = 0
         for try await chunk in response.body {
             chunk.withUnsafeReadableBytes { raw in
+                guard let base = raw.baseAddress else { return }
                 var from = 0
-                while let newline = raw[from...].firstIndex(of: UInt8(ascii: "\n")) {
+                // memchr, as the supervisor's line reader: `firstIndex(of:)` went byte by byte, and that
+                // loop was 37 % of raw's CPU per event, a handicap that flattered the supervisor.
+                while from < raw.count, let found = memchr(base + from, Int32(UInt8(ascii: "\n")), raw.count - from) {
+                    let newline = base.distance(to: UnsafeRawPointer(found))
                     var line = pending
                     line.append(contentsOf: raw[from..<newline])
                     pending.removeAll(keepingCapacity: true)
@@ -108,11 +127,15 @@ struct WatchBenchmark {
             }
         }
         precondition(lines == events, "raw read \(lines) lines of \(events)")
-        return Double(lines) / (ContinuousClock.now - start).triageSeconds
+        let (end, cpuEnd) = (ContinuousClock.now, BenchHandlersCommand.processCPUTime())
+        return Block(rate: Double(lines) / (end - start).triageSeconds, cpuPerEvent: (cpuEnd - cpuStart) * 1e6 / Double(lines))
     }
 
     struct Block {
+        /// Events per second.
         var rate: Double
+        /// The process's CPU time per event, µs.
+        var cpuPerEvent: Double
     }
 
     /// The supervisor: list (empty), then the same flood as a watch, decoded into its cache, timed from
@@ -124,27 +147,28 @@ struct WatchBenchmark {
         var policy = WatchPolicy.standard
         policy.timeoutSeconds = 300...300
         let supervisor = WatchSupervisor(client: client, path: path, policy: policy)
-        let progress = LockedValue<(listed: ContinuousClock.Instant?, done: ContinuousClock.Instant?, changes: Int)>((nil, nil, 0))
+        let listed = LockedValue<(at: ContinuousClock.Instant, cpu: Double)?>(nil)
+        let done = LockedValue<(at: ContinuousClock.Instant, cpu: Double)?>(nil)
+        // Counted with an atomic add, not a lock: the consumer's own cost stays out of the supervisor's rate.
+        let changes = Atomic<Int>(0)
         // Only for this block's collection: a watch request of an earlier supervisor, cancelled but still
         // on its way, must not take it (the block would then wait for its flood for ever).
         server.injectWatchFaults([.flood(count: count, padding: padding)], in: path)
         do {
             try await supervisor.run { update in
                 switch update {
-                case .listed: progress.withLock { $0.listed = .now }
+                case .listed: listed.withLock { $0 = (.now, BenchHandlersCommand.processCPUTime()) }
                 case .change:
-                    let done = progress.withLock { state in
-                        state.changes += 1
-                        if state.changes == count { state.done = .now }
-                        return state.done != nil
+                    if changes.wrappingAdd(1, ordering: .relaxed).newValue == count {
+                        done.withLock { $0 = (.now, BenchHandlersCommand.processCPUTime()) }
+                        throw FloodDelivered()
                     }
-                    if done { throw FloodDelivered() }
                 case .decision: break
                 }
             }
         } catch is FloodDelivered {}
-        let (listed, done, _) = progress.withLock { $0 }
-        return Block(rate: Double(count) / (done! - listed!).triageSeconds)
+        let (start, end) = (listed.withLock { $0 }!, done.withLock { $0 }!)
+        return Block(rate: Double(count) / (end.at - start.at).triageSeconds, cpuPerEvent: (end.cpu - start.cpu) * 1e6 / Double(count))
     }
 
     /// The median of 5 lists of `recoveryObjects` objects.

@@ -52,12 +52,12 @@ import Testing
     }
 }
 
-/// The scanner's string skipping (eight bytes at a time) against Foundation's JSON parser.
+/// The scanner's string skipping (16 and eight bytes at a time) against Foundation's JSON parser.
 @Suite struct JSONScannerStringTests {
     @Test(arguments: [#"""#, #"\\"#, "\u{01}", "\n", "\u{1F}", #"\""#, "é", "\u{7F}"])
     func aSpecialByteAtEveryOffsetIsFound(special: String) throws {
-        // Past 40 bytes: through several eight-byte steps at every alignment.
-        for length in 0..<42 {
+        // Past 70 bytes: through several 16- and eight-byte steps, at every alignment.
+        for length in 0..<72 {
             for offset in 0...length {
                 var text = String(repeating: "a", count: length)
                 text.insert(contentsOf: special, at: text.index(text.startIndex, offsetBy: offset))

@@ -39,6 +39,34 @@ import TriageKubernetes
         }
     }
 
+    /// Many events per chunk (the flood writes 64 a batch): each change is in the cache when it is handed
+    /// out, however the supervisor batches its bookkeeping.
+    @Test func eachChangeIsInTheCacheWhenItIsHandedOut() async throws {
+        struct Done: Error {}
+        try await FakeCluster.with { server, client, _ in
+            let path = "/api/v1/namespaces/flood/configmaps"
+            server.injectWatchFaults([.flood(count: 500, padding: 50)], in: path)
+            let supervisor = WatchSupervisor(client: client, path: path, policy: Self.policy(timeout: 60))
+            let seen = LockedValue((changes: 0, missing: [String]()))
+            do {
+                try await supervisor.run { update in
+                    guard case .change(let change) = update else { return }
+                    let cached = supervisor.cache.object(forKey: change.object.key)
+                    let done = seen.withLock { seen in
+                        seen.changes += 1
+                        if cached != change.object { seen.missing.append(change.object.key) }
+                        return seen.changes == 500
+                    }
+                    if done { throw Done() }
+                }
+            } catch is Done {}
+            let (changes, missing) = seen.withLock { ($0.changes, $0.missing) }
+            #expect(changes == 500)
+            #expect(missing.isEmpty, "not in the cache when handed out: \(missing.prefix(5))")
+            #expect(supervisor.cache.count == 500)
+        }
+    }
+
     @Test func compactionGivesExactlyOneRelistAndTheCacheEqualsTheServer() async throws {
         try await FakeCluster.with { server, client, _ in
             for index in 0..<5 { server.create(in: FakeCluster.configmaps, name: "cm-\(index)") }

@@ -45,14 +45,14 @@ extension KubernetesClient {
         _ handle: @escaping @Sendable (WatchEvent) async throws -> Void
     ) async throws -> WatchStreamSummary {
         try await watchChunks(path, resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds, allowBookmarks: allowBookmarks,
-                              labelSelector: labelSelector, fieldSelector: fieldSelector, logger: logger, onResponse: onResponse) { events in
-            for event in events { try await handle(event) }
+                              labelSelector: labelSelector, fieldSelector: fieldSelector, logger: logger, onResponse: onResponse) { batch in
+            for event in batch.events { try await handle(event) }
         }
     }
 
     /// ``watch(_:resourceVersion:timeoutSeconds:allowBookmarks:labelSelector:fieldSelector:logger:onResponse:_:)``
     /// handing out the events of each chunk of the body together, in order, so that a consumer pays its
-    /// bookkeeping (a clock reading, a lock) once per chunk rather than once per event.
+    /// bookkeeping (a clock reading, a lock, the count of bookmarks) once per chunk rather than once per event.
     func watchChunks(
         _ path: String,
         resourceVersion: String?,
@@ -62,7 +62,7 @@ extension KubernetesClient {
         fieldSelector: String? = nil,
         logger: Logger?,
         onResponse: @escaping @Sendable () -> Void,
-        _ handle: @escaping @Sendable ([WatchEvent]) async throws -> Void
+        _ handle: @escaping @Sendable (WatchBatch) async throws -> Void
     ) async throws -> WatchStreamSummary {
         var query: [(String, String)] = [("watch", "true")]
         if let resourceVersion, !resourceVersion.isEmpty { query.append(("resourceVersion", resourceVersion)) }
@@ -77,18 +77,18 @@ extension KubernetesClient {
                 progress.sawHead = true
                 onResponse()
                 var reader = WatchLineReader()
-                var events: [WatchEvent] = []
+                var batch = WatchBatch()
                 for try await chunk in response.body {
-                    events.removeAll(keepingCapacity: true)
-                    let malformed = try reader.read(chunk, into: &events)
-                    if !events.isEmpty {
-                        progress.count(events)
-                        try await handle(events)
+                    batch.removeAll()
+                    let malformed = try reader.read(chunk, into: &batch)
+                    if !batch.isEmpty {
+                        progress.count(batch)
+                        try await handle(batch)
                     }
                     if let malformed {
                         throw Triage.Failure(.responseMalformed, delivery: .processed, underlying: malformed, detail: malformed.message)
                     }
-                    if WatchLineReader.endsStream(events.last) { break }
+                    if batch.endsStream { break }
                 }
                 return progress.summary
             }
@@ -107,19 +107,10 @@ final class WatchProgress: @unchecked Sendable {
     var errorStatus: KubernetesStatus?
 
     /// Counts a chunk's events at once: one access to each stored property per chunk.
-    func count(_ chunk: [WatchEvent]) {
-        var bookmarks = 0
-        var errorStatus: KubernetesStatus?
-        for event in chunk {
-            switch event {
-            case .bookmark: bookmarks += 1
-            case .error(let status): errorStatus = status
-            default: break
-            }
-        }
-        events += chunk.count
-        self.bookmarks += bookmarks
-        if let errorStatus { self.errorStatus = errorStatus }
+    func count(_ batch: WatchBatch) {
+        events += batch.events.count
+        bookmarks += batch.bookmarks
+        if let status = batch.errorStatus { errorStatus = status }
     }
 
     var summary: WatchStreamSummary { WatchStreamSummary(events: events, bookmarks: bookmarks, errorStatus: errorStatus) }

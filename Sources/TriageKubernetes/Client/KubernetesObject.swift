@@ -43,10 +43,6 @@ public struct KubernetesObject: Sendable, Hashable {
     /// The cache key: `namespace/name`, or `name` for cluster-scoped objects.
     public var key: String { namespace.isEmpty ? name : namespace + "/" + name }
 
-    /// The key of the cache's dictionary: the namespace and name kept apart, so that no `namespace/name`
-    /// string is built per event.
-    var cacheKey: WatchCache.Key { WatchCache.Key(namespace: namespace, name: name) }
-
     /// The object `scan` found in the scanner's bytes; `whole` is kept as its JSON instead of a copy of
     /// the range (when the range is all of it).
     init(_ scan: JSONScanner.ObjectScan, of scanner: JSONScanner, keeping whole: [UInt8]? = nil) {

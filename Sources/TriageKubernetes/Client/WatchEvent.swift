@@ -8,8 +8,9 @@ public enum WatchEvent: Sendable, Hashable {
     /// A BOOKMARK: only the resourceVersion the stream has reached is meaningful.
     case bookmark(resourceVersion: String)
     /// An ERROR event: the `Status` the server ended the stream with (410 Expired after a compaction,
-    /// a 500, ...).
-    case error(KubernetesStatus)
+    /// a 500, ...). Indirect: a `Status` (about 200 bytes) would make every event that size, and every
+    /// event is copied into and out of the batch a chunk's lines are read into.
+    indirect case error(KubernetesStatus)
 
     /// Reads one event line.
     ///
@@ -36,20 +37,47 @@ public enum WatchEvent: Sendable, Hashable {
             }
             return scanner.skipValue(value)
         }
-        guard end != nil, let type = type.flatMap(scanner.string), let object else {
+        guard end != nil, let type, let object else {
             throw KubernetesDecodingError("a watch event needs a type and an object")
         }
-        switch type {
-        case "ADDED": self = .added(KubernetesObject(object, of: scanner))
-        case "MODIFIED": self = .modified(KubernetesObject(object, of: scanner))
-        case "DELETED": self = .deleted(KubernetesObject(object, of: scanner))
-        case "BOOKMARK": self = .bookmark(resourceVersion: object.resourceVersion.flatMap(scanner.string) ?? "")
-        case "ERROR":
+        switch Kind(type, of: scanner) {
+        case .added: self = .added(KubernetesObject(object, of: scanner))
+        case .modified: self = .modified(KubernetesObject(object, of: scanner))
+        case .deleted: self = .deleted(KubernetesObject(object, of: scanner))
+        case .bookmark: self = .bookmark(resourceVersion: object.resourceVersion.flatMap(scanner.string) ?? "")
+        case .error:
             guard let status = KubernetesStatus.decode(scanner.copy(object.range)) else {
                 throw KubernetesDecodingError("an ERROR event whose object is not a Status")
             }
             self = .error(status)
-        default: throw KubernetesDecodingError("unknown watch event type \"\(type)\"")
+        case nil:
+            let type = scanner.string(type).map { "unknown watch event type \"\($0)\"" }
+            throw KubernetesDecodingError(type ?? "a watch event's type is not a string")
+        }
+    }
+
+    /// An event's `type`.
+    private enum Kind {
+        case added, modified, deleted, bookmark, error
+
+        /// The type whose JSON string (quotes included) is at `range`: its bytes compared where they lie
+        /// (no String made per event), an escaped spelling read as a string; `nil` for any other value.
+        init?(_ range: Range<Int>, of scanner: JSONScanner) {
+            if scanner.key(range, is: "\"ADDED\"") { self = .added }
+            else if scanner.key(range, is: "\"MODIFIED\"") { self = .modified }
+            else if scanner.key(range, is: "\"DELETED\"") { self = .deleted }
+            else if scanner.key(range, is: "\"BOOKMARK\"") { self = .bookmark }
+            else if scanner.key(range, is: "\"ERROR\"") { self = .error }
+            else {
+                switch scanner.string(range) {
+                case "ADDED": self = .added
+                case "MODIFIED": self = .modified
+                case "DELETED": self = .deleted
+                case "BOOKMARK": self = .bookmark
+                case "ERROR": self = .error
+                default: return nil
+                }
+            }
         }
     }
 

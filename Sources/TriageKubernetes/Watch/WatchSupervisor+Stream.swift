@@ -63,24 +63,20 @@ extension WatchSupervisor {
                             self.stats.withLock { $0.degraded = false }
                             self.metrics.degraded.record(0)
                         }
-                    ) { events in
+                    ) { batch in
                         // The stream's state once per chunk: its events arrived together.
                         let now = clock.now
-                        var bookmarks = 0
-                        var version: String?
-                        for event in events {
-                            if case .bookmark = event { bookmarks += 1 }
-                            if let moved = event.resourceVersion, !moved.isEmpty { version = moved }
-                        }
-                        state.values.withLock { [bookmarks, version] values in
+                        let (bookmarks, version, count) = (batch.bookmarks, batch.resourceVersion, batch.events.count)
+                        state.values.withLock { values in
                             values.lastActivity = now
                             values.lastEvent = now
                             values.handling = true
-                            values.events += events.count
+                            values.events += count
                             values.bookmarks += bookmarks
                             if let version { values.resourceVersion = version }
                         }
-                        for event in events {
+                        cache.prepare(for: batch.events)
+                        for event in batch.events {
                             guard let change = cache.apply(event) else { continue }
                             do {
                                 try await handle(.change(change))

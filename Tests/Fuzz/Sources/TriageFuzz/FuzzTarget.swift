@@ -3,7 +3,7 @@ import Triage
 
 /// The parsers fuzzed by `scripts/fuzz.sh`, each a function of arbitrary bytes that must neither
 /// crash nor take long. The chaos and probe parsers are compiled in from their own source files
-/// (the `Chaos-*` and `Probe-*` links beside this file), so that the fuzzer needs no NIO.
+/// (the `Chaos-*`, `Kube-*` and `Probe-*` links beside this file), so that the fuzzer needs no NIO.
 enum FuzzTarget: String, CaseIterable {
     /// `Retry-After` in every form (seconds, IMF-fixdate, RFC 850, asctime) and milliseconds.
     case retryAfter = "retry-after"
@@ -23,6 +23,9 @@ enum FuzzTarget: String, CaseIterable {
     case requestReader = "request-reader"
     /// The probe's URL redaction: whatever the URL, its password never shows.
     case redaction
+    /// A Kubernetes watch event line (`WatchEvent(line:)`, the watch supervisor's JSON scanner): an
+    /// object it reads has the same metadata and bytes when read again on its own.
+    case watchEvent = "watch-event"
 
     static let contentTypes = ["application/problem+json", "application/json", "application/xml", "text/xml", "text/plain", ""]
 
@@ -65,6 +68,13 @@ enum FuzzTarget: String, CaseIterable {
                 guard reader.append(rest.prefix(piece)) else { return }
                 rest = rest.dropFirst(piece)
                 while case .request = reader.next() {}
+            }
+        case .watchEvent:
+            guard let event = try? WatchEvent(line: bytes) else { return }
+            switch event {
+            case .added(let object), .modified(let object), .deleted(let object):
+                precondition((try? KubernetesObject(json: object.json)) == object, "an event's object reads back the same")
+            case .bookmark, .error: break
             }
         case .redaction:
             let url = String(decoding: bytes, as: UTF8.self)

@@ -1,0 +1,1 @@
+../../../../Sources/TriageKubernetes/Internal/JSONScanner.swift

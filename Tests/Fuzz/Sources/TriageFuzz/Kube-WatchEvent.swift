@@ -1,0 +1,1 @@
+../../../../Sources/TriageKubernetes/Client/WatchEvent.swift
