@@ -57,18 +57,25 @@ extension SQLiteOutboxStore {
         return headers
     }
 
-    public func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws {
+    @discardableResult
+    public func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws -> [String] {
         try await write { connection in
-            for id in ids {
-                _ = try await connection.query(
-                    "UPDATE outbox_messages SET lease_until = ?1 WHERE id = ?2 AND claim = ?3 AND state = 1",
-                    [.integer(Int(leaseUntil)), .text(id), .text(claim)])
+            var renewed: [String] = []
+            for start in stride(from: 0, to: ids.count, by: Self.rowsPerStatement) {
+                let chunk = ids[start..<min(ids.count, start + Self.rowsPerStatement)]
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                let rows = try await connection.query("""
+                    UPDATE outbox_messages SET lease_until = ?1
+                    WHERE claim = ?2 AND state = 1 AND id IN (\(marks)) RETURNING id
+                    """, [.integer(Int(leaseUntil)), .text(claim)] + chunk.map { .text($0) })
+                renewed += rows.compactMap { $0.column("id")?.string }
             }
+            return renewed
         }
     }
 
     public func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt) async throws {
-        try await submit(.delivered(DeliveredMark(id: id, attempt: attempt, next: nil)))
+        try await submit(.delivered(DeliveredMark(id: id, claim: claim, attempt: attempt, next: nil)))
     }
 
     public func reschedule(_ id: String, claim: String, due: OutboxTimestamp, namedDelay: Bool, attempt: OutboxAttempt) async throws {

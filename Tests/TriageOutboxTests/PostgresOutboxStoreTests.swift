@@ -75,6 +75,13 @@ extension PostgresOutboxTests {
             }
         }
 
+        @Test("a claim taken over: the old claimant's renewal and delivered mark change nothing; a lapsed lease nobody took renews")
+        func takenOverClaimsAreFenced() async throws {
+            try await PostgresTestServer.withStore(try await PostgresTestServer.freshDatabase()) { store in
+                try await checkTakenOverClaimsAreFenced(store)
+            }
+        }
+
         @Test("dead letters keep their failure; sequence numbers come from the key's counter row and keep counting")
         func deadLettersAndSequence() async throws {
             try await PostgresTestServer.withStore(try await PostgresTestServer.freshDatabase()) { store in

@@ -51,6 +51,13 @@ struct SQLiteOutboxStoreTests {
         #expect(try await store.attempts(of: id).isEmpty)
     }
 
+    @Test("a claim taken over: the old claimant's renewal and delivered mark change nothing; a lapsed lease nobody took renews")
+    func takenOverClaimsAreFenced() async throws {
+        let store = try await openTemporaryStore()
+        defer { Task { await store.close() } }
+        try await checkTakenOverClaimsAreFenced(store)
+    }
+
     @Test("sequence numbers come from the key's counter row and keep counting after deliveries")
     func sequenceCounter() async throws {
         let store = try await openTemporaryStore()
