@@ -113,7 +113,7 @@ extension Outbox {
                                         status: failure.status, delayMilliseconds: delay.outboxMilliseconds)
             await settle(record) {
                 try await self.store.reschedule(record.id, claim: record.claim, due: after + delay.outboxMilliseconds,
-                                                namedDelay: named, attempt: attempt)
+                                                retryAfter: named, attempt: attempt)
             }
             // The link came back while this attempt failed: its "due now" may have run before this
             // backoff was stored.

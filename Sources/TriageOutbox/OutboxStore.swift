@@ -26,9 +26,9 @@ public protocol OutboxStore: Sendable {
     /// nothing and returns no record (the delivery loop's next round claims).
     func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt, thenClaim limit: Int, owner: String,
                        leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord]
-    /// Returns a message to pending, due at `due`, and stores the attempt. `namedDelay`: the wait was named by
+    /// Returns a message to pending, due at `due`, and stores the attempt. `retryAfter`: the wait was named by
     /// the receiver (Retry-After) and a reconnect does not cut it short.
-    func reschedule(_ id: String, claim: String, due: OutboxTimestamp, namedDelay: Bool, attempt: OutboxAttempt) async throws
+    func reschedule(_ id: String, claim: String, due: OutboxTimestamp, retryAfter: Bool, attempt: OutboxAttempt) async throws
     /// Moves a message to the dead letters with its failure (and the attempt, when there was one).
     func deadLetter(_ id: String, claim: String, kind: String, status: Int?, reason: String, attempt: OutboxAttempt?) async throws
     /// Returns claimed messages to pending at once, as they were (graceful shutdown).

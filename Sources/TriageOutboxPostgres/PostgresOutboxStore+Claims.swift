@@ -59,11 +59,11 @@ extension PostgresOutboxStore {
             """)
     }
 
-    public func reschedule(_ id: String, claim: String, due: OutboxTimestamp, namedDelay: Bool, attempt: OutboxAttempt) async throws {
+    public func reschedule(_ id: String, claim: String, due: OutboxTimestamp, retryAfter: Bool, attempt: OutboxAttempt) async throws {
         try await execute("reschedule a message", """
             WITH done AS (
                 UPDATE outbox_messages SET state = 0, claim = NULL, lease_until = NULL, next_attempt_at = \(due),
-                       named_delay = \(namedDelay), attempts = \(Int64(attempt.number)),
+                       named_delay = \(retryAfter), attempts = \(Int64(attempt.number)),
                        consecutive_failures = consecutive_failures + 1
                 WHERE id = \(id) AND claim = \(claim) AND state = 1 RETURNING id)
             INSERT INTO outbox_attempts (message_id, number, at, kind, delivery, status, delay_ms)

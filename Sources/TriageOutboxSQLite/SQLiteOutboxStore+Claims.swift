@@ -78,13 +78,13 @@ extension SQLiteOutboxStore {
         try await submit(.delivered(DeliveredMark(id: id, claim: claim, attempt: attempt, next: nil)))
     }
 
-    public func reschedule(_ id: String, claim: String, due: OutboxTimestamp, namedDelay: Bool, attempt: OutboxAttempt) async throws {
+    public func reschedule(_ id: String, claim: String, due: OutboxTimestamp, retryAfter: Bool, attempt: OutboxAttempt) async throws {
         try await write { connection in
             let rows = try await connection.query("""
                 UPDATE outbox_messages SET state = 0, claim = NULL, lease_until = NULL, next_attempt_at = ?1, named_delay = ?2,
                        attempts = ?3, consecutive_failures = consecutive_failures + 1
                 WHERE id = ?4 AND claim = ?5 AND state = 1 RETURNING id
-                """, [.integer(Int(due)), .integer(namedDelay ? 1 : 0), .integer(attempt.number), .text(id), .text(claim)])
+                """, [.integer(Int(due)), .integer(retryAfter ? 1 : 0), .integer(attempt.number), .text(id), .text(claim)])
             if !rows.isEmpty { try await Self.store(attempt, of: id, on: connection) }
         }
     }

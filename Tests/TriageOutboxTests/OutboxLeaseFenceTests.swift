@@ -98,8 +98,8 @@ final class HeldClaimStore: OutboxStore {
     func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt) async throws {
         try await inner.markDelivered(id, claim: claim, attempt: attempt)
     }
-    func reschedule(_ id: String, claim: String, due: OutboxTimestamp, namedDelay: Bool, attempt: OutboxAttempt) async throws {
-        try await inner.reschedule(id, claim: claim, due: due, namedDelay: namedDelay, attempt: attempt)
+    func reschedule(_ id: String, claim: String, due: OutboxTimestamp, retryAfter: Bool, attempt: OutboxAttempt) async throws {
+        try await inner.reschedule(id, claim: claim, due: due, retryAfter: retryAfter, attempt: attempt)
     }
     func deadLetter(_ id: String, claim: String, kind: String, status: Int?, reason: String, attempt: OutboxAttempt?) async throws {
         try await inner.deadLetter(id, claim: claim, kind: kind, status: status, reason: reason, attempt: attempt)
