@@ -4,7 +4,7 @@ import TriageOutbox
 
 extension SQLiteOutboxStore {
     public func claim(limit: Int, owner: String, leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord] {
-        try await write { connection in
+        try await write(durable: false) { connection in
             try await Self.claim(limit: limit, owner: owner, leaseUntil: leaseUntil, now: now, on: connection)
         }
     }
