@@ -61,7 +61,7 @@ extension PostgresOutboxTests {
             // A worker that found nothing left while the late batch was being enqueued may have gone.
             let final = try await TriageChild.run(["outbox", "run", "--postgres", fleet.url, "--until-empty"])
             #expect(final.status == 0, "\(final.stderr)")
-            try await fleet.check(allowOverlaps: true)
+            try await fleet.check()
         }
     }
 
@@ -180,8 +180,8 @@ final class FleetRun: Sendable {
 
     /// The set check: every acknowledged message arrived, a duplicate only ever under its own identity,
     /// each key's first deliveries 1, 2, 3, … with no gap, the store empty; and no key's requests
-    /// overlapped at the receiver (`allowOverlaps` where a server crash may outlast a lease).
-    func check(allowOverlaps: Bool = false) async throws {
+    /// overlapped at the receiver, even where a server crash outlasts a lease (lease fencing).
+    func check() async throws {
         let arrivals = receiver.arrivals
         let (acknowledged, overlaps) = state.withLock { ($0.acknowledged, $0.overlaps) }
         let delivered = Set(arrivals.map(\.idempotencyKey))
@@ -193,9 +193,7 @@ final class FleetRun: Sendable {
         for (key, seqs) in firstDeliveries(arrivals) {
             #expect(seqs == Array(1...Int64(seqs.count)), "key \(key) first deliveries \(seqs)")
         }
-        if !allowOverlaps {
-            #expect(overlaps == 0, "\(overlaps) requests arrived while another of their key was in flight")
-        }
+        #expect(overlaps == 0, "\(overlaps) requests arrived while another of their key was in flight")
         let stats = try await TriageChild.run(["outbox", "stats", "--postgres", url, "--json"])
         #expect(stats.stdout.contains("\"pending\": 0, \"inflight\": 0, \"delivered\": \(acknowledged.count), \"dead\": 0"), "\(stats.stdout)")
         print("postgres fleet: \(acknowledged.count) messages, \(arrivals.count - delivered.count) duplicate deliveries, \(overlaps) overlaps")
