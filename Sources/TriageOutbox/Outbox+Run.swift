@@ -44,7 +44,7 @@ extension Outbox {
             // waiting messages come with delivered marks (where the store hands them over), never a
             // hoard that other delivering processes could have sent.
             let room = state.withLock { state in
-                min(configuration.concurrency - state.senders - state.ready.count, claimBound - state.inflight.count)
+                min(configuration.concurrency - state.senders - state.ready.count, claimBound - state.leases.count)
             }
             // Every wait below ends at a time computed from this reading, so time that passes while the
             // loop works shortens the wait instead of being missed.
@@ -55,14 +55,14 @@ extension Outbox {
             }
             if !claimed.isEmpty {
                 state.withLock { state in
-                    for record in claimed { state.inflight.insert(record.id) }
+                    for record in claimed { state.leases[record.id] = now + leaseMilliseconds }
                     state.ready += claimed
                 }
                 continue
             }
             var wakeAt = now + poll
             if room > 0 {
-                if untilEmpty, state.withLock({ $0.inflight.isEmpty }) {
+                if untilEmpty, state.withLock({ $0.leases.isEmpty }) {
                     let stats = try await store.stats(now: clock.now())
                     if stats.pending == 0, stats.inflight == 0 { return }
                 }
@@ -76,7 +76,7 @@ extension Outbox {
     /// caller then cancels what is left, which releases its claims.
     private func drainInflight() async {
         let deadline = clock.now() + configuration.shutdownGrace.outboxMilliseconds
-        while !state.withLock({ $0.inflight.isEmpty }), clock.now() < deadline, !Task.isCancelled {
+        while !state.withLock({ $0.leases.isEmpty }), clock.now() < deadline, !Task.isCancelled {
             await wakeup.wait(until: clock.now() + 50, clock: clock)
         }
     }
@@ -86,12 +86,24 @@ extension Outbox {
         let lease = configuration.lease
         while !Task.isCancelled {
             do { try await clock.sleep(lease / 3) } catch { return }
-            let ids = Array(state.withLock { $0.inflight })
+            let ids = Array(state.withLock { $0.leases.keys })
             guard !ids.isEmpty else { continue }
             do {
-                try await store.renew(ids, claim: owner, leaseUntil: clock.now() + lease.outboxMilliseconds)
+                try await renew(ids)
             } catch {
                 logger.warning("outbox lease renewal failed", metadata: ["triage.error": "\(error)"])
+            }
+        }
+    }
+
+    /// Renews the leases of `ids` until now plus ``OutboxConfiguration/lease`` and records the new ends of
+    /// those the store extended; the others were taken over, and no send of them starts.
+    func renew(_ ids: [String]) async throws {
+        let leaseUntil = clock.now() + configuration.lease.outboxMilliseconds
+        let renewed = Set(try await store.renew(ids, claim: owner, leaseUntil: leaseUntil))
+        state.withLock { state in
+            for id in ids where state.leases[id] != nil {
+                state.leases[id] = renewed.contains(id) ? max(state.leases[id]!, leaseUntil) : .min
             }
         }
     }

@@ -46,16 +46,16 @@ extension Outbox {
 
     /// `record`'s outcome is stored: it leaves the claimed messages, and `next`, claimed with its
     /// delivered mark, waits for a sender (or is released when the run stops).
-    private func settled(_ record: OutboxRecord, handingOver next: OutboxRecord?) async {
+    private func settled(_ record: OutboxRecord, handingOver next: HandedOver?) async {
         let release = state.withLock { state -> Bool in
-            state.inflight.remove(record.id)
+            state.leases[record.id] = nil
             guard let next else { return false }
             if state.stopRequested || Task.isCancelled { return true }
-            state.inflight.insert(next.id)
-            state.ready.append(next)
+            state.leases[next.record.id] = next.leaseUntil
+            state.ready.append(next.record)
             return false
         }
-        if release, let next { await releaseClaims([next]) }
+        if release, let next { await releaseClaims([next.record]) }
         wakeup.signal()
     }
 
@@ -63,7 +63,7 @@ extension Outbox {
     func releaseWaiting() async {
         let waiting = state.withLock { state -> [OutboxRecord] in
             defer { state.ready = [] }
-            for record in state.ready { state.inflight.remove(record.id) }
+            for record in state.ready { state.leases[record.id] = nil }
             return state.ready
         }
         await releaseClaims(waiting)

@@ -8,7 +8,9 @@ import Triage
 ///   ones are sent again after a backoff (a receiver's Retry-After honoured), permanent ones move the
 ///   message to the dead letters and its key goes on. Each attempt is stored with its message.
 /// - Claims are leased (``OutboxConfiguration/lease``, renewed while in flight): a killed process's
-///   messages return to pending when the lease ends.
+///   messages return to pending when the lease ends. A send starts only while at least a third of the
+///   lease is left (renewing the claim first when less is); a message whose lease lapsed and was taken
+///   over is dropped unsent, its taker delivers it.
 /// - When the link comes back (the transport reports ``OutboxConnectionEvent/connected``, or a message
 ///   gets through after connection failures) every message waiting on a backoff is due at once.
 /// - Backpressure: ``enqueue(_:)`` waits while the store holds more than the bounds, then throws a
@@ -32,8 +34,10 @@ public final class Outbox: Sendable {
     let usageCache = LockedValue(UsageCache())
 
     struct RunState {
-        /// Claimed and not yet settled: waiting for a sender, being sent, or its outcome being stored.
-        var inflight: Set<String> = []
+        /// Claimed and not yet settled (waiting for a sender, being sent, or its outcome being stored), each
+        /// with the end of its lease as the store last confirmed it: the `leaseUntil` of the claim or renewal
+        /// that returned it, `Int64.min` once a renewal found it taken over.
+        var leases: [String: OutboxTimestamp] = [:]
         /// Claimed, waiting for a sender, oldest first.
         var ready: [OutboxRecord] = []
         /// Senders running, at most ``OutboxConfiguration/concurrency``.
@@ -75,5 +79,5 @@ public final class Outbox: Sendable {
 
     /// The ids of the messages this instance has claimed and not yet settled: waiting to be sent, being
     /// sent, or their outcome being stored.
-    public var inflight: Set<String> { state.withLock { $0.inflight } }
+    public var inflight: Set<String> { state.withLock { Set($0.leases.keys) } }
 }

@@ -6,7 +6,9 @@ public struct OutboxConfiguration: Sendable {
     /// claimed at once: waiting for a sender, or their outcome being stored.
     public var concurrency: Int = 16
     /// How long a claim holds a message before another process may take it. Default 30 s; renewed every
-    /// third of it while the message is in flight.
+    /// third of it while the message is in flight. A send starts only while a third of the lease is left
+    /// (the claim renewed first when less is), so a transport's attempt timeout should stay within a third
+    /// (``HTTPOutboxTransport``'s default is 10 s).
     public var lease: Duration = .seconds(30)
     /// The longest the loop sleeps before looking for due messages again (other processes enqueue
     /// without waking it). Default 200 ms.

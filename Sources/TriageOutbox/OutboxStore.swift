@@ -4,16 +4,20 @@
 ///   transaction: all of the messages or none.
 /// - ``claim(limit:owner:leaseUntil:now:)`` hands out only the head of each key (its lowest `seq` not yet
 ///   delivered or dead), and only when that head is due and not under a live lease held by someone else.
-/// - Updates name the claim they were made under; an update for a claim that was taken over is ignored
-///   (``markDelivered(_:claim:attempt:)`` excepted: a delivery is a fact whoever reports it).
+/// - Updates name the claim they were made under; an update for a claim that was taken over is ignored,
+///   a delivered mark too: marking a message delivered makes its key's next message the head, and the
+///   claimant that took it over may be sending it still (two of the key's messages would be in flight).
+///   That claimant marks it when its own send ends; the message is delivered at least once.
 public protocol OutboxStore: Sendable {
     /// Stores `messages` in one transaction; returns their ids in order.
     func enqueue(_ messages: [OutboxMessage], now: OutboxTimestamp) async throws -> [String]
     /// Claims up to `limit` due key heads for `owner` until `leaseUntil`.
     func claim(limit: Int, owner: String, leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord]
-    /// Extends the leases of `ids` held under `claim`.
-    func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws
-    /// Marks a message delivered and stores the attempt.
+    /// Extends the leases of `ids` held under `claim` (in flight, not taken over) to `leaseUntil`; returns
+    /// the ids it extended. A lease that lapsed is extended too when nobody took the message over.
+    @discardableResult
+    func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws -> [String]
+    /// Marks a message delivered and stores the attempt, unless its claim was taken over.
     func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt) async throws
     /// Marks a message delivered as ``markDelivered(_:claim:attempt:)`` does, then claims up to `limit` due
     /// key heads for `owner` as ``claim(limit:owner:leaseUntil:now:)`` does, so that a delivery hands its
@@ -22,9 +26,9 @@ public protocol OutboxStore: Sendable {
     /// nothing and returns no record (the delivery loop's next round claims).
     func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt, thenClaim limit: Int, owner: String,
                        leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord]
-    /// Returns a message to pending, due at `due`, and stores the attempt. `namedDelay`: the wait was named by
+    /// Returns a message to pending, due at `due`, and stores the attempt. `retryAfter`: the wait was named by
     /// the receiver (Retry-After) and a reconnect does not cut it short.
-    func reschedule(_ id: String, claim: String, due: OutboxTimestamp, namedDelay: Bool, attempt: OutboxAttempt) async throws
+    func reschedule(_ id: String, claim: String, due: OutboxTimestamp, retryAfter: Bool, attempt: OutboxAttempt) async throws
     /// Moves a message to the dead letters with its failure (and the attempt, when there was one).
     func deadLetter(_ id: String, claim: String, kind: String, status: Int?, reason: String, attempt: OutboxAttempt?) async throws
     /// Returns claimed messages to pending at once, as they were (graceful shutdown).

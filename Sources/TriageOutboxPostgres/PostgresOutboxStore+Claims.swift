@@ -34,10 +34,16 @@ extension PostgresOutboxStore {
         }
     }
 
-    public func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws {
-        try await execute("renew leases", """
-            UPDATE outbox_messages SET lease_until = \(leaseUntil) WHERE id = ANY(\(ids)) AND claim = \(claim) AND state = 1
-            """)
+    @discardableResult
+    public func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws -> [String] {
+        try await retrying("renew leases") {
+            var renewed: [String] = []
+            for try await id in try await self.client.query("""
+                UPDATE outbox_messages SET lease_until = \(leaseUntil) WHERE id = ANY(\(ids)) AND claim = \(claim) AND state = 1
+                RETURNING id
+                """, logger: self.logger).decode(String.self) { renewed.append(id) }
+            return renewed
+        }
     }
 
     public func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt) async throws {
@@ -45,7 +51,7 @@ extension PostgresOutboxStore {
             WITH done AS (
                 UPDATE outbox_messages SET state = 2, claim = NULL, lease_until = NULL, payload = ''::bytea,
                        attempts = \(Int64(attempt.number)), consecutive_failures = 0, finished_at = \(attempt.at)
-                WHERE id = \(id) AND state < 2 RETURNING id)
+                WHERE id = \(id) AND claim = \(claim) AND state = 1 RETURNING id)
             INSERT INTO outbox_attempts (message_id, number, at, kind, delivery, status, delay_ms)
             SELECT id, \(Int64(attempt.number)), \(attempt.at), \(attempt.kind), \(attempt.delivery),
                    \(attempt.status.map(Int64.init)), \(attempt.delayMilliseconds) FROM done
@@ -53,11 +59,11 @@ extension PostgresOutboxStore {
             """)
     }
 
-    public func reschedule(_ id: String, claim: String, due: OutboxTimestamp, namedDelay: Bool, attempt: OutboxAttempt) async throws {
+    public func reschedule(_ id: String, claim: String, due: OutboxTimestamp, retryAfter: Bool, attempt: OutboxAttempt) async throws {
         try await execute("reschedule a message", """
             WITH done AS (
                 UPDATE outbox_messages SET state = 0, claim = NULL, lease_until = NULL, next_attempt_at = \(due),
-                       named_delay = \(namedDelay), attempts = \(Int64(attempt.number)),
+                       named_delay = \(retryAfter), attempts = \(Int64(attempt.number)),
                        consecutive_failures = consecutive_failures + 1
                 WHERE id = \(id) AND claim = \(claim) AND state = 1 RETURNING id)
             INSERT INTO outbox_attempts (message_id, number, at, kind, delivery, status, delay_ms)

@@ -4,7 +4,7 @@ import TriageOutbox
 
 extension SQLiteOutboxStore {
     public func claim(limit: Int, owner: String, leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord] {
-        try await write { connection in
+        try await write(durable: false) { connection in
             try await Self.claim(limit: limit, owner: owner, leaseUntil: leaseUntil, now: now, on: connection)
         }
     }
@@ -57,27 +57,34 @@ extension SQLiteOutboxStore {
         return headers
     }
 
-    public func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws {
+    @discardableResult
+    public func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws -> [String] {
         try await write { connection in
-            for id in ids {
-                _ = try await connection.query(
-                    "UPDATE outbox_messages SET lease_until = ?1 WHERE id = ?2 AND claim = ?3 AND state = 1",
-                    [.integer(Int(leaseUntil)), .text(id), .text(claim)])
+            var renewed: [String] = []
+            for start in stride(from: 0, to: ids.count, by: Self.rowsPerStatement) {
+                let chunk = ids[start..<min(ids.count, start + Self.rowsPerStatement)]
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                let rows = try await connection.query("""
+                    UPDATE outbox_messages SET lease_until = ?1
+                    WHERE claim = ?2 AND state = 1 AND id IN (\(marks)) RETURNING id
+                    """, [.integer(Int(leaseUntil)), .text(claim)] + chunk.map { .text($0) })
+                renewed += rows.compactMap { $0.column("id")?.string }
             }
+            return renewed
         }
     }
 
     public func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt) async throws {
-        try await submit(.delivered(DeliveredMark(id: id, attempt: attempt, next: nil)))
+        try await submit(.delivered(DeliveredMark(id: id, claim: claim, attempt: attempt, next: nil)))
     }
 
-    public func reschedule(_ id: String, claim: String, due: OutboxTimestamp, namedDelay: Bool, attempt: OutboxAttempt) async throws {
+    public func reschedule(_ id: String, claim: String, due: OutboxTimestamp, retryAfter: Bool, attempt: OutboxAttempt) async throws {
         try await write { connection in
             let rows = try await connection.query("""
                 UPDATE outbox_messages SET state = 0, claim = NULL, lease_until = NULL, next_attempt_at = ?1, named_delay = ?2,
                        attempts = ?3, consecutive_failures = consecutive_failures + 1
                 WHERE id = ?4 AND claim = ?5 AND state = 1 RETURNING id
-                """, [.integer(Int(due)), .integer(namedDelay ? 1 : 0), .integer(attempt.number), .text(id), .text(claim)])
+                """, [.integer(Int(due)), .integer(retryAfter ? 1 : 0), .integer(attempt.number), .text(id), .text(claim)])
             if !rows.isEmpty { try await Self.store(attempt, of: id, on: connection) }
         }
     }

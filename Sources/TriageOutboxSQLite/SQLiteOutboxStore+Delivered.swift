@@ -13,6 +13,8 @@ extension SQLiteOutboxStore {
         }
 
         var id: String
+        /// The claim the message was sent under: a mark for a claim taken over is ignored.
+        var claim: String
         var attempt: OutboxAttempt
         var next: NextClaim?
         /// What the transaction claimed for `next`; read after the commit.
@@ -25,13 +27,13 @@ extension SQLiteOutboxStore {
     public func markDelivered(_ id: String, claim: String, attempt: OutboxAttempt, thenClaim limit: Int, owner: String,
                               leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord] {
         let next = limit > 0 ? DeliveredMark.NextClaim(limit: limit, owner: owner, leaseUntil: leaseUntil, now: now) : nil
-        let mark = DeliveredMark(id: id, attempt: attempt, next: next)
+        let mark = DeliveredMark(id: id, claim: claim, attempt: attempt, next: next)
         try await submit(.delivered(mark))
         return mark.claimed.withLock { $0 }
     }
 
-    /// Marks every message of `marks` delivered (those not already delivered or dead), stores their
-    /// attempts, then claims what they asked for, owner by owner: the latest lease and time asked,
+    /// Marks every message of `marks` delivered (those still in flight under the mark's claim), stores
+    /// their attempts, then claims what they asked for, owner by owner: the latest lease and time asked,
     /// records handed out in claim order. A message is marked once however often it appears.
     static func markDelivered(_ marks: [DeliveredMark], on connection: SQLiteConnection) async throws {
         var seen: Set<String> = []
@@ -42,9 +44,10 @@ extension SQLiteOutboxStore {
             let rows = try await connection.query("""
                 UPDATE outbox_messages SET state = 2, claim = NULL, lease_until = NULL, payload = x'', attempts = v.column2,
                        consecutive_failures = 0, finished_at = v.column3
-                FROM (VALUES \(placeholders(rows: chunk.count, columns: 3))) AS v
-                WHERE outbox_messages.id = v.column1 AND outbox_messages.state < 2 RETURNING id
-                """, chunk.flatMap { [.text($0.id), .integer($0.attempt.number), .integer(Int($0.attempt.at))] })
+                FROM (VALUES \(placeholders(rows: chunk.count, columns: 4))) AS v
+                WHERE outbox_messages.id = v.column1 AND outbox_messages.claim = v.column4 AND outbox_messages.state = 1
+                RETURNING id
+                """, chunk.flatMap { [.text($0.id), .integer($0.attempt.number), .integer(Int($0.attempt.at)), .text($0.claim)] })
             for row in rows { if let id = row.column("id")?.string { marked.insert(id) } }
         }
         let attempts = unique.filter { marked.contains($0.id) }.flatMap { attemptRow($0.attempt, of: $0.id) }

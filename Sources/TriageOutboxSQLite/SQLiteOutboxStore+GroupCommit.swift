@@ -10,12 +10,25 @@ extension SQLiteOutboxStore {
             case enqueue(EnqueueBatch)
             /// Marked with the transaction's other delivered messages in multi-row statements.
             case delivered(DeliveredMark)
-            /// Statements of their own, run as they are.
-            case statements(@Sendable (SQLiteConnection) async throws -> Void)
+            /// Statements of their own, run as they are; `durable`: their commit must survive a power loss.
+            case statements(@Sendable (SQLiteConnection) async throws -> Void, durable: Bool)
         }
 
         var work: Work
         var finish: @Sendable ((any Error)?) -> Void
+
+        /// Whether the commit must be on disk when it returns (`synchronous=FULL`). Delivered marks and
+        /// claims need not: lost to a power cut, they leave messages claimed or pending that were sent,
+        /// which are sent again (at least once, same idempotency key, in order: each key's delivered
+        /// messages are a prefix of it, and a lost mark loses the marks after it too, as the WAL is
+        /// replayed up to its first missing frame). A process kill loses nothing either way.
+        var durable: Bool {
+            switch work {
+            case .enqueue: true
+            case .delivered: false
+            case .statements(_, let durable): durable
+            }
+        }
     }
 
     struct WriteQueue {
@@ -24,15 +37,22 @@ extension SQLiteOutboxStore {
         /// Transactions committed and writes they held, for benchmarks and tests.
         var transactions = 0
         var writes = 0
+        /// Transactions committed with `synchronous=NORMAL` (no fsync), for tests.
+        var unsynced = 0
     }
 
+    /// Transactions committed without an fsync: those of delivered marks and claims only.
+    var unsyncedTransactions: Int { writes.withLock { $0.unsynced } }
+
     /// Runs `body` inside the next group-committed transaction; returns after the commit.
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+    ///
+    /// - Parameter durable: the commit must survive a power loss (``WriteJob/durable``). Default `true`.
+    func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
         let result = LockedValue<T?>(nil)
-        try await submit(.statements { connection in
+        try await submit(.statements({ connection in
             let value = try await body(connection)
             result.withLock { $0 = value }
-        })
+        }, durable: durable))
         return result.withLock { $0! }
     }
 
@@ -100,9 +120,30 @@ extension SQLiteOutboxStore {
         }
     }
 
+    /// One transaction of `jobs`, committed with `synchronous=FULL` when one of them is ``WriteJob/durable``
+    /// and with `NORMAL` (no fsync; the connection is set back to `FULL` after) when none is.
+    private func transaction(_ jobs: [WriteJob]) async -> TransactionOutcome {
+        if jobs.contains(where: \.durable) { return await run(jobs) }
+        do {
+            _ = try await connection.query("PRAGMA synchronous = NORMAL")
+        } catch {
+            return .failed(error)
+        }
+        let outcome = await run(jobs)
+        if case .committed = outcome { writes.withLock { $0.unsynced += 1 } }
+        do {
+            _ = try await connection.query("PRAGMA synchronous = FULL")
+        } catch {
+            // Never left at NORMAL: the next enqueue's commit would not be synced.
+            try? await connection.close()
+            return .failed(error)
+        }
+        return outcome
+    }
+
     /// The jobs' own statements in queue order, then every enqueue, then every delivered mark (and the
     /// claims asked with them): the jobs are concurrent calls, so any order is one they could have had.
-    private func transaction(_ jobs: [WriteJob]) async -> TransactionOutcome {
+    private func run(_ jobs: [WriteJob]) async -> TransactionOutcome {
         do {
             _ = try await connection.query("BEGIN IMMEDIATE")
         } catch {
@@ -113,7 +154,7 @@ extension SQLiteOutboxStore {
             var marks: [DeliveredMark] = []
             for job in jobs {
                 switch job.work {
-                case .statements(let body): try await body(connection)
+                case .statements(let body, _): try await body(connection)
                 case .enqueue(let batch): batches.append(batch)
                 case .delivered(let mark): marks.append(mark)
                 }

@@ -15,6 +15,13 @@ import TriageOutbox
 /// write fails, the others are committed again one by one and only the failing one fails. A call
 /// returns after its commit.
 ///
+/// A transaction of claims and delivered marks alone commits with `synchronous=NORMAL`, without an
+/// fsync (the connection is set back to `FULL` after it). A process kill loses nothing either way; a
+/// power cut may lose the last such commits, and their messages, already sent, are sent again: at least
+/// once, under their idempotency keys, in order (the WAL is replayed up to its first missing frame, so
+/// each key keeps a prefix of its delivered marks). Enqueues, renewals, reschedules and dead letters
+/// always wait for the disk.
+///
 /// ```swift
 /// let store = try await SQLiteOutboxStore.open(path: "outbox.sqlite", logger: logger)
 /// _ = try await store.reclaimClaimsOfDeadRunners()   // before delivering

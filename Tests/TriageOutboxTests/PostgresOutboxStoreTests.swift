@@ -66,12 +66,19 @@ extension PostgresOutboxTests {
                 #expect(try await store.claim(limit: 1, owner: "new", leaseUntil: 2000, now: 999).isEmpty)
                 #expect(try await store.claim(limit: 1, owner: "new", leaseUntil: 31_000, now: 1000).map(\.id) == [id])
                 let attempt = OutboxAttempt(number: 1, at: 1001, kind: "connect.refused", delivery: "notSent", status: nil, delayMilliseconds: 5)
-                try await store.reschedule(id, claim: "old", due: 1006, namedDelay: false, attempt: attempt)
+                try await store.reschedule(id, claim: "old", due: 1006, retryAfter: false, attempt: attempt)
                 #expect(try await store.stats(now: 1002) == OutboxStats(pending: 0, inflight: 1, delivered: 0, dead: 0))
                 #expect(try await store.attempts(of: id).isEmpty)
-                try await store.reschedule(id, claim: "new", due: 1006, namedDelay: false, attempt: attempt)
+                try await store.reschedule(id, claim: "new", due: 1006, retryAfter: false, attempt: attempt)
                 #expect(try await store.attempts(of: id) == [attempt])
                 #expect(try await store.nextDue(now: 1002) == 1006)
+            }
+        }
+
+        @Test("a claim taken over: the old claimant's renewal and delivered mark change nothing; a lapsed lease nobody took renews")
+        func takenOverClaimsAreFenced() async throws {
+            try await PostgresTestServer.withStore(try await PostgresTestServer.freshDatabase()) { store in
+                try await checkTakenOverClaimsAreFenced(store)
             }
         }
 

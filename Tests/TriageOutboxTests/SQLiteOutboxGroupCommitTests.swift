@@ -2,7 +2,7 @@ import Foundation
 import SQLiteNIO
 import Testing
 import TriageOutbox
-import TriageOutboxSQLite
+@testable import TriageOutboxSQLite
 
 @Suite("SQLiteOutboxStore group commit")
 struct SQLiteOutboxGroupCommitTests {
@@ -49,6 +49,22 @@ struct SQLiteOutboxGroupCommitTests {
         }
         let head = try #require(try await store.claim(limit: 17, owner: "w", leaseUntil: 10, now: 0).first { $0.key != "shared" })
         #expect(head.headers == [OutboxHeader("n", "0"), OutboxHeader("p", "\(head.key.split(separator: "-")[1])")])
+    }
+
+    @Test("enqueues commit with synchronous=FULL; claims and delivered marks alone without an fsync, FULL again after")
+    func onlyEnqueuesWaitForTheDisk() async throws {
+        let store = try await openTemporaryStore()
+        defer { Task { await store.close() } }
+        let ids = try await store.enqueue([OutboxMessage(key: "a", destination: "http://x", text: "a1")], now: 0)
+        #expect(store.unsyncedTransactions == 0)
+        #expect(try await store.claim(limit: 5, owner: "w", leaseUntil: 100, now: 0).map(\.id) == ids)
+        try await store.markDelivered(ids[0], claim: "w", attempt: done)
+        #expect(store.unsyncedTransactions == 2)
+        #expect(try await store.settings().synchronous == 2, "FULL at rest")
+        _ = try await store.enqueue([OutboxMessage(key: "a", destination: "http://x", text: "a2")], now: 0)
+        try await store.renew(ids, claim: "w", leaseUntil: 200)
+        #expect(store.unsyncedTransactions == 2, "an enqueue and a renewal wait for the disk")
+        #expect(try await store.stats(now: 1) == OutboxStats(pending: 1, inflight: 0, delivered: 1, dead: 0))
     }
 
     @Test("a delivered mark hands over the key's next message, claimed in the mark's transaction")

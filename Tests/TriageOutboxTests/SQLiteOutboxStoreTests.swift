@@ -46,9 +46,16 @@ struct SQLiteOutboxStoreTests {
         let taken = try await store.claim(limit: 1, owner: "new", leaseUntil: 31_000, now: 1000)
         #expect(taken.map(\.id) == [id])
         let attempt = OutboxAttempt(number: 1, at: 1001, kind: "connect.refused", delivery: "notSent", status: nil, delayMilliseconds: 5)
-        try await store.reschedule(id, claim: "old", due: 1006, namedDelay: false, attempt: attempt)
+        try await store.reschedule(id, claim: "old", due: 1006, retryAfter: false, attempt: attempt)
         #expect(try await store.stats(now: 1002) == OutboxStats(pending: 0, inflight: 1, delivered: 0, dead: 0))
         #expect(try await store.attempts(of: id).isEmpty)
+    }
+
+    @Test("a claim taken over: the old claimant's renewal and delivered mark change nothing; a lapsed lease nobody took renews")
+    func takenOverClaimsAreFenced() async throws {
+        let store = try await openTemporaryStore()
+        defer { Task { await store.close() } }
+        try await checkTakenOverClaimsAreFenced(store)
     }
 
     @Test("sequence numbers come from the key's counter row and keep counting after deliveries")
