@@ -164,7 +164,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     @inlinable
     var takesFastPath: Bool {
         hedging == nil && bulkhead == nil && throttle == nil && observer == nil && telemetry == nil
-            && (timeoutEnforcement == .cooperative || (deadline == nil && attemptTimeout == nil))
+            && (!timeoutEnforcement.cancels || (deadline == nil && attemptTimeout == nil))
     }
 
     /// Checks the policy values (``RetryPolicy/validate()``, ``HedgingPolicy/validate()``) and the
