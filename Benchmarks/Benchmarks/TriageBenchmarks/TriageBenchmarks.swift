@@ -79,7 +79,7 @@ let benchmarks: @Sendable () -> Void = {
     let reset = Failure(.connectionReset)
     Benchmark("failing-call") { benchmark in
         for _ in benchmark.scaledIterations {
-            do {
+            do throws(Failure) {
                 blackHole(try await failing.run(idempotent: true) { _ -> Int in throw reset })
             } catch {
                 blackHole(error.history.last?.status)
