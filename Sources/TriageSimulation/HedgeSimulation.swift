@@ -120,7 +120,8 @@ public struct HedgeSimulation: Sendable {
         // Validated in `init`.
         let hedging = policy.delay.flatMap { HedgingPolicy(delay: $0, maximumHedges: policy.maximumHedges) }
         let machineConfiguration = PipelineStateMachine.Configuration(
-            retry: .never, budget: RetryBudget(), hedging: hedging, idempotent: true)
+            retry: .never, budget: RetryBudget(), hedging: hedging, idempotent: true,
+            latencies: LatencyTracker.kept(for: hedging, existing: nil))
         var primaries = SeededRandom.derived(configuration.seed, 3, 0)  // the same first attempts for every policy
         var hedges = SeededRandom.derived(configuration.seed, 3, 1)
         var latencies: [Double] = []

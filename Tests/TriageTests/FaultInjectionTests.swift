@@ -17,15 +17,19 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
 @Suite struct FaultInjectionTests {
     @Test(arguments: [-0.1, 1.01, Double.nan, Double.infinity])
     func ratesOutsideZeroToOneAreRefused(_ rate: Double) {
-        #expect(throws: ConfigurationError.self) { try FaultInjection<Int>.Injection(.failure(Failure(.connectionReset)), rate: rate) }
+        let injection = FaultInjection<Int>.Injection(.failure(Failure(.connectionReset)), rate: rate)
+        #expect(throws: ConfigurationError.self) { try injection.validate() }
+        #expect(throws: ConfigurationError.self) { try FaultInjection<Int>([injection]) }
     }
 
     @Test func negativeLatencyIsRefused() {
-        #expect(throws: ConfigurationError.self) { try FaultInjection<Int>.Injection(.latency(.milliseconds(-1)), rate: 0.5) }
+        let injection = FaultInjection<Int>.Injection(.latency(.milliseconds(-1)), rate: 0.5)
+        #expect(throws: ConfigurationError.self) { try injection.validate() }
+        #expect(throws: ConfigurationError.self) { try FaultInjection<Int>([injection], clock: ManualClock()) }
     }
 
     @Test func theSeededStreamDecidesExactlyWhichCallsAreHit() async throws {
-        let faults = FaultInjection<Int>([try .init(.failure(Failure(.connectionReset)), rate: 0.25)], random: SeededRandom(seed: 11))
+        let faults = try FaultInjection<Int>([.init(.failure(Failure(.connectionReset)), rate: 0.25)], random: SeededRandom(seed: 11))
         var injected = 0
         for _ in 0..<2_000 {
             do { _ = try await faults.execute { 1 } } catch let failure as Failure {
@@ -42,8 +46,8 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
     }
 
     @Test func injectionsAreAskedInOrderUntilOneEndsTheCall() async throws {
-        let faults = FaultInjection<String>(
-            [try .init(.outcome("substitute"), rate: 0.5), try .init(.error(ResetError()), rate: 0.5)],
+        let faults = try FaultInjection<String>(
+            [.init(.outcome("substitute"), rate: 0.5), .init(.error(ResetError()), rate: 0.5)],
             random: ScriptedRandom(fractions: [0.1, 0.9, 0.2, 0.9, 0.9]))
         let operation = Counter()
         #expect(try await faults.execute { operation.increment(); return "real" } == "substitute")  // draw 0.1
@@ -54,7 +58,7 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
     }
 
     @Test func disabledInjectsNothingAndDrawsNothing() async throws {
-        let faults = FaultInjection<Int>([try .init(.failure(Failure(.connectionReset)), rate: 1)], enabled: false)
+        let faults = try FaultInjection<Int>([.init(.failure(Failure(.connectionReset)), rate: 1)], enabled: false)
         #expect(try await faults.execute { 5 } == 5)
         #expect(faults.counts.calls == 0)
         faults.isEnabled = true
@@ -64,7 +68,7 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
 
     @Test func latencyIsWaitedOnTheClock() async throws {
         let clock = ManualClock()
-        let faults = FaultInjection<Int>([try .init(.latency(.seconds(2)), rate: 1)], clock: clock)
+        let faults = try FaultInjection<Int>([.init(.latency(.seconds(2)), rate: 1)], clock: clock)
         let task = Task { try await faults.execute { 7 } }
         await clock.waitForSleepers(1)
         clock.advance(by: .seconds(1))
@@ -79,7 +83,7 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
         let records = LockedValue<[DecisionRecord]>([])
         let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3), budget: RetryBudget(),
                                 observer: { record in records.withLock { $0.append(record) } })
-        let faults = FaultInjection<String>([try .init(.error(ResetError()), rate: 0.5)], clock: clock,
+        let faults = try FaultInjection<String>([.init(.error(ResetError()), rate: 0.5)], clock: clock,
                                             random: ScriptedRandom(fractions: [0.3, 0.7]))
         let calls = Counter()
         let result = await drive(clock) {
@@ -96,7 +100,7 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
         let clock = ManualClock()
         let budget = RetryBudget()
         let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3), budget: budget)
-        let faults = FaultInjection<Int>([try .init(.failure(Failure(.httpUnavailable, status: 503)), rate: 1)], clock: clock)
+        let faults = try FaultInjection<Int>([.init(.failure(Failure(.httpUnavailable, status: 503)), rate: 1)], clock: clock)
         let result = await drive(clock) { try await pipeline.run(idempotent: true, faults.wrap { _ in 1 }) }
         let failure = try #require(result.failure as? Failure)
         #expect(failure.kind == .httpUnavailable)

@@ -65,4 +65,36 @@ import TriageTestKit
         for millis in 1...100 { latencies.record(.milliseconds(millis)) }
         #expect(policy.currentDelay(latencies) == .milliseconds(90))
     }
+
+    @Test func onlyAPercentileDelayKeepsLatencies() {
+        let clock = ManualClock()
+        #expect(Pipeline(clock: clock).hedgingLatencies == nil)
+        #expect(Pipeline.standard.hedgingLatencies == nil)
+        #expect(Pipeline(clock: clock, hedging: HedgingPolicy(delay: .fixed(.seconds(1)))).hedgingLatencies == nil)
+        #expect(Pipeline(clock: clock, hedging: HedgingPolicy(delay: .percentile(0.9, fallback: .seconds(1)))).hedgingLatencies != nil)
+        var adjusted = Pipeline(clock: clock)
+        adjusted.hedging = HedgingPolicy(delay: .percentile(0.9, fallback: .seconds(1)))
+        #expect(adjusted.hedgingLatencies != nil, "a percentile delay set after init keeps latencies too")
+        adjusted.hedging = HedgingPolicy(delay: .fixed(.seconds(1)))
+        #expect(adjusted.hedgingLatencies == nil)
+    }
+
+    @Test func copiesOfAPipelineShareItsLatencies() async throws {
+        let clock = ManualClock()
+        var pipeline = Pipeline(clock: clock, retry: .never,
+                                hedging: HedgingPolicy(delay: .percentile(0.5, fallback: .seconds(1), minimumSamples: 1)))
+        let tracker = try #require(pipeline.hedgingLatencies)
+        let copy = pipeline
+        #expect(copy.hedgingLatencies === tracker)
+        pipeline.hedging?.maximumHedges = 2
+        #expect(pipeline.hedgingLatencies === tracker, "still a percentile delay: the same latencies")
+        _ = await drive(clock) {
+            try await copy.run(idempotent: true) { _ in
+                try await clock.sleep(until: clock.now.advanced(by: .milliseconds(50)), tolerance: nil)
+                return 1
+            }
+        }
+        let hedging = try #require(pipeline.hedging)
+        #expect(hedging.currentDelay(pipeline.hedgingLatencies) == .milliseconds(50), "a call through the copy is seen by the original")
+    }
 }

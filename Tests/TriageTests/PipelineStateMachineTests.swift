@@ -120,6 +120,24 @@ import TriageTestKit
         #expect(machine.history[1].delaySource == .breaker)
     }
 
+    /// A caller that finds the half-open breaker's probe taken backs off by the formula (issue 11, item
+    /// 2): the breaker names no time then, and a zero delay would send every waiting caller straight back.
+    @Test func aCallerThatLosesTheProbeRaceBacksOff() throws {
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(1),
+                                                                      halfOpenProbes: 1))
+        var configuration = try Self.configuration()
+        configuration.breaker = breaker
+        var prober = Machine(configuration)
+        _ = prober.start(now: .zero, cancelled: false)
+        #expect(prober.attemptFailed(Self.refused, now: .zero, cancelled: false) == .sleep(Self.ms(100)))
+        #expect(prober.sleepFinished(now: .seconds(2), cancelled: false)
+                == .run(Self.attempt(2, previous: .connectRefused), hedgeAfter: nil), "the probe")
+        var loser = Machine(configuration)
+        #expect(loser.start(now: .seconds(2), cancelled: false) == .sleep(Self.ms(100)))
+        #expect(loser.history.map(\.rule) == [.backoff])
+        #expect(loser.history.first?.kind == .circuitOpen)
+    }
+
     @Test func aProbeThatEndsBeforeSendingGivesItsSlotBack() throws {
         let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(1)))
         var configuration = try Self.configuration(deadline: .seconds(2))

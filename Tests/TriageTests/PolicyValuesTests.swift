@@ -29,6 +29,23 @@ import TriageTestKit
         #expect(throws: ConfigurationError.self) { try Bulkhead(bulkhead) }
     }
 
+    @Test func anInjectionIsAdjustedThenCheckedWhereItIsUsed() throws {
+        var injection = FaultInjection<Int>.Injection(.latency(.milliseconds(10)), rate: 0.5)
+        injection.rate = 2
+        #expect(throws: ConfigurationError.self) { try FaultInjection<Int>([injection]) }
+        injection.rate = 1
+        injection.fault = .outcome(3)
+        #expect(try FaultInjection<Int>([injection]).injections.first?.rate == 1)
+    }
+
+    @Test func timeoutEnforcementIsAPresetToCopy() {
+        #expect(Pipeline(clock: ManualClock()).timeoutEnforcement == .cooperative)
+        var enforcement = TimeoutEnforcement.cooperative
+        enforcement.cancels = true
+        #expect(enforcement == .cancel)
+        #expect(!TimeoutEnforcement.cooperative.cancels)
+    }
+
     @Test func aCopyChangesWithoutTouchingThePreset() {
         var policy = RetryPolicy.standard
         policy.maxAttempts = 5

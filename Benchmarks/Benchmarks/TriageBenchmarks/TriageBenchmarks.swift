@@ -36,6 +36,16 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { blackHole(try await standard.run(idempotent: true) { _ in await work() }) }
     }
 
+    // The same, with an operation that reads its deadline as an instant (to hand it on).
+    Benchmark("standard-pipeline-deadline") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try await standard.run(idempotent: true) { attempt in
+                blackHole(attempt.deadline)
+                return await work()
+            })
+        }
+    }
+
     var cancelling = Pipeline.standard
     cancelling.timeoutEnforcement = .cancel
     Benchmark("standard-pipeline-cancel") { benchmark in
@@ -51,6 +61,32 @@ let benchmarks: @Sendable () -> Void = {
         _ = try? await open.run(idempotent: true) { _ -> Int in throw Failure(.connectionReset) }
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations { blackHole(try? await open.run(idempotent: true) { _ in await work() }) }
+    }
+
+    // Calls that make a decision record: a success an observer watches (one record, read as an observer
+    // would), and a failure that is not retried (its record is read from the thrown failure's history).
+    var observed = Pipeline.standard
+    observed.observer = { record in
+        blackHole(record.status)
+        blackHole(record.delay)
+        blackHole(record.budgetLevel)
+    }
+    Benchmark("observed-pipeline") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try await observed.run(idempotent: true) { _ in await work() }) }
+    }
+
+    let failing = Pipeline(retry: .never, budget: RetryBudget())
+    let reset = Failure(.connectionReset)
+    Benchmark("failing-call") { benchmark in
+        for _ in benchmark.scaledIterations {
+            do throws(Failure) {
+                blackHole(try await failing.run(idempotent: true) { _ -> Int in throw reset })
+            } catch {
+                blackHole(error.history.last?.status)
+                blackHole(error.history.last?.delay)
+                blackHole(error.history.last?.budgetLevel)
+            }
+        }
     }
 
     let chain = ClassifierChain.core

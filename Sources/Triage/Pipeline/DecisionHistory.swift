@@ -64,8 +64,8 @@ struct BreakerRejection: Sendable {
     /// Whether the verdict named a delay. A rejection's delay, when it has one, is `remaining` (waiting
     /// it out would pass the deadline or the cap), and its source is the breaker.
     @usableFromInline var delayed: Bool
-    /// The budget's tokens, NaN for none.
-    @usableFromInline var packedBudgetLevel: Double
+    /// The budget's tokens, when a budget is in use.
+    @usableFromInline var budgetLevel: Double?
 
     @inlinable
     init(remaining: Duration, rule: DecisionRecord.Rule, decision: Decision, delayed: Bool, budgetLevel: Double?) {
@@ -73,12 +73,12 @@ struct BreakerRejection: Sendable {
         self.rule = rule
         self.decision = decision
         self.delayed = delayed
-        self.packedBudgetLevel = budgetLevel ?? .nan
+        self.budgetLevel = budgetLevel
     }
 
     @usableFromInline var record: DecisionRecord {
         DecisionRecord(attempt: 1, kind: .circuitOpen, decision: decision, status: nil, retryAfter: remaining, action: .gaveUp,
                        delay: delayed ? remaining : nil, delaySource: delayed ? .breaker : nil, rule: rule, elapsed: .zero,
-                       budgetLevel: packedBudgetLevel.isNaN ? nil : packedBudgetLevel, breakerPhase: .open)
+                       budgetLevel: budgetLevel, breakerPhase: .open)
     }
 }

@@ -59,46 +59,16 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
     /// The breaker's phase after this attempt, when a breaker is in use.
     public var breakerPhase: CircuitBreakerState.Phase?
 
-    // Records are copied into histories and observers, so the optional numbers are stored without
-    // their optionals' tag words: a status as 32 bits (`Int32.min` for nil), durations as they are
-    // with one bit each in `absent` for nil, the budget level as NaN for nil.
-    @usableFromInline var packedStatus: Int32
-    @usableFromInline var absent: UInt8
-    @usableFromInline var storedRetryAfter: Duration
-    @usableFromInline var storedDelay: Duration
+    /// The HTTP status of the attempt's failure, when a response arrived.
+    public var status: Int?
+    /// The delay the failure named (Retry-After, ...), whether or not it was waited out.
+    public var retryAfter: Duration?
+    /// The wait before the next attempt, when there is one.
+    public var delay: Duration?
     /// Time from the operation's start to the end of this attempt.
     public var elapsed: Duration
-    @usableFromInline var packedBudgetLevel: Double
-
-    @usableFromInline static var retryAfterAbsent: UInt8 { 1 }
-    @usableFromInline static var delayAbsent: UInt8 { 2 }
-
-    /// The HTTP status of the attempt's failure, when a response arrived.
-    public var status: Int? {
-        get { packedStatus == .min ? nil : Int(packedStatus) }
-        set { packedStatus = newValue.map { Int32(clamping: $0) } ?? .min }
-    }
-    /// The delay the failure named (Retry-After, ...), whether or not it was waited out.
-    public var retryAfter: Duration? {
-        get { absent & Self.retryAfterAbsent == 0 ? storedRetryAfter : nil }
-        set {
-            storedRetryAfter = newValue ?? .zero
-            absent = newValue == nil ? absent | Self.retryAfterAbsent : absent & ~Self.retryAfterAbsent
-        }
-    }
-    /// The wait before the next attempt, when there is one.
-    public var delay: Duration? {
-        get { absent & Self.delayAbsent == 0 ? storedDelay : nil }
-        set {
-            storedDelay = newValue ?? .zero
-            absent = newValue == nil ? absent | Self.delayAbsent : absent & ~Self.delayAbsent
-        }
-    }
     /// The retry budget's tokens after this decision, when a budget is in use.
-    public var budgetLevel: Double? {
-        get { packedBudgetLevel.isNaN ? nil : packedBudgetLevel }
-        set { packedBudgetLevel = newValue ?? .nan }
-    }
+    public var budgetLevel: Double?
 
     @inlinable
     public init(attempt: Int, kind: FailureKind?, decision: Decision?, status: Int?, retryAfter: Duration?, action: Action,
@@ -111,13 +81,11 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
         self.rule = rule
         self.delaySource = delaySource
         self.breakerPhase = breakerPhase
-        self.packedStatus = status.map { Int32(clamping: $0) } ?? .min
-        self.absent = (retryAfter == nil ? Self.retryAfterAbsent : 0) | (delay == nil ? Self.delayAbsent : 0)
-        // An absent delay's slot holds `elapsed`: any value serves, and `Duration.zero` is a call.
-        self.storedRetryAfter = retryAfter ?? elapsed
-        self.storedDelay = delay ?? elapsed
+        self.status = status
+        self.retryAfter = retryAfter
+        self.delay = delay
         self.elapsed = elapsed
-        self.packedBudgetLevel = budgetLevel ?? .nan
+        self.budgetLevel = budgetLevel
     }
 
     /// Why, in one sentence ("503 is transient; wait 2 seconds as asked").

@@ -15,7 +15,7 @@ extension Pipeline {
     @inlinable
     func send<T: Sendable>(_ attempt: PipelineStateMachine.Attempt, hedgeAfter: Duration?, machine: inout PipelineStateMachine,
                            _ operation: @escaping @Sendable (Attempt) async throws -> T) async -> (PipelineStateMachine.Action, T?) {
-        let enforced = timeoutEnforcement == .cancel ? attempt.timeLimit : nil
+        let enforced = timeoutEnforcement.cancels ? attempt.timeLimit : nil
         guard hedgeAfter != nil || enforced != nil else {
             do {
                 let value = try await operation(info(attempt))

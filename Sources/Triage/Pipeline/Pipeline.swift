@@ -43,9 +43,12 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     /// Client-side adaptive throttling ahead of every attempt; `nil` (default) turns it off.
     public var throttle: AdaptiveThrottle?
     /// Hedged attempts for slow calls (idempotent operations only); `nil` turns hedging off.
-    public var hedging: HedgingPolicy?
+    public var hedging: HedgingPolicy? {
+        didSet { hedgingLatencies = LatencyTracker.kept(for: hedging, existing: hedgingLatencies) }
+    }
     /// The latencies a percentile ``hedging`` delay follows: the pipeline's state, shared by its copies.
-    let hedgingLatencies = LatencyTracker()
+    /// Made only for a percentile delay (a 256-entry ring, about 4 KB); kept while the delay stays one.
+    package private(set) var hedgingLatencies: LatencyTracker?
     /// The overall deadline across every attempt and wait (default 30 s in ``standard``).
     public var deadline: Duration? { didSet { firstAttemptLimit = Self.sooner(deadline, attemptTimeout) } }
     /// The limit for one attempt (`attempt.timeout`; default 10 s in ``standard``).
@@ -99,6 +102,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         self.bulkhead = bulkhead
         self.throttle = throttle
         self.hedging = hedging
+        self.hedgingLatencies = LatencyTracker.kept(for: hedging, existing: nil)
         self.deadline = deadline
         self.attemptTimeout = attemptTimeout
         self.firstAttemptLimit = Self.sooner(deadline, attemptTimeout)
@@ -160,7 +164,7 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
     @inlinable
     var takesFastPath: Bool {
         hedging == nil && bulkhead == nil && throttle == nil && observer == nil && telemetry == nil
-            && (timeoutEnforcement == .cooperative || (deadline == nil && attemptTimeout == nil))
+            && (!timeoutEnforcement.cancels || (deadline == nil && attemptTimeout == nil))
     }
 
     /// Checks the policy values (``RetryPolicy/validate()``, ``HedgingPolicy/validate()``) and the

@@ -32,22 +32,26 @@ public final class FaultInjection<Value: Sendable>: Sendable {
         case outcome(Value)
     }
 
-    /// One fault and how often it fires.
+    /// One fault and how often it fires: a value to copy and adjust, checked by ``validate()``, which
+    /// ``FaultInjection/init(_:enabled:clock:random:)`` calls.
     public struct Injection: Sendable {
         /// What is injected.
-        public let fault: Fault
+        public var fault: Fault
         /// The probability per call, within 0…1 (0 never, 1 always).
-        public let rate: Double
+        public var rate: Double
+
+        public init(_ fault: Fault, rate: Double) {
+            self.fault = fault
+            self.rate = rate
+        }
 
         /// - Throws: ``ConfigurationError`` when `rate` is outside 0…1 (or not a number), or a
         ///   latency is negative.
-        public init(_ fault: Fault, rate: Double) throws(ConfigurationError) {
+        public func validate() throws(ConfigurationError) {
             try ConfigurationError.require(rate.isFinite && (0...1).contains(rate), "FaultInjection.rate", "must be within 0…1 (\(rate))")
             if case .latency(let delay) = fault {
                 try ConfigurationError.require(delay >= .zero, "FaultInjection.latency", "must not be negative (\(delay))")
             }
-            self.fault = fault
-            self.rate = rate
         }
     }
 
@@ -64,12 +68,14 @@ public final class FaultInjection<Value: Sendable>: Sendable {
     ///   - enabled: whether faults are injected (default `true`); see ``isEnabled``.
     ///   - clock: the clock latency is waited on (tests pass a manual clock).
     ///   - random: the source of the per-call draws (default the system's; tests pass a seeded one).
+    /// - Throws: ``ConfigurationError`` for the first injection that does not validate (``Injection/validate()``).
     public init<C: Clock>(
         _ injections: [Injection],
         enabled: Bool = true,
         clock: C,
         random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
-    ) where C.Duration == Duration {
+    ) throws(ConfigurationError) where C.Duration == Duration {
+        for injection in injections { try injection.validate() }
         self.injections = injections
         self.enabled = Atomic(enabled)
         self.random = LockedValue(random)
@@ -78,12 +84,13 @@ public final class FaultInjection<Value: Sendable>: Sendable {
     }
 
     /// Injections on the continuous clock.
+    /// - Throws: ``ConfigurationError`` as ``init(_:enabled:clock:random:)``.
     public convenience init(
         _ injections: [Injection],
         enabled: Bool = true,
         random: some RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
-    ) {
-        self.init(injections, enabled: enabled, clock: ContinuousClock(), random: random)
+    ) throws(ConfigurationError) {
+        try self.init(injections, enabled: enabled, clock: ContinuousClock(), random: random)
     }
 
     /// The switch: while `false`, calls pass straight through and draw no random numbers.

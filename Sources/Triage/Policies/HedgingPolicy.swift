@@ -37,19 +37,27 @@ public struct HedgingPolicy: Sendable {
         try ConfigurationError.require(maximumHedges >= 1, "HedgingPolicy.maximumHedges", "must be at least 1 (\(maximumHedges))")
     }
 
-    /// How long to wait before the next hedge, given the latencies the pipeline has seen.
-    package func currentDelay(_ latencies: LatencyTracker) -> Duration {
+    /// Whether ``delay`` follows observed latencies, so that a pipeline must keep them.
+    package var followsLatencies: Bool {
+        if case .percentile = delay { return true }
+        return false
+    }
+
+    /// How long to wait before the next hedge, given the latencies the pipeline has seen (`nil`: none
+    /// kept, so a percentile delay is its fallback).
+    package func currentDelay(_ latencies: LatencyTracker?) -> Duration {
         switch delay {
         case .fixed(let wait):
             return wait
         case .percentile(let quantile, let fallback, let minimumSamples):
-            return latencies.percentile(quantile, minimumSamples: minimumSamples) ?? fallback
+            return latencies?.percentile(quantile, minimumSamples: minimumSamples) ?? fallback
         }
     }
 }
 
-/// The last 256 latencies, for percentiles. Storage is allocated once.
-/// A pipeline keeps one, shared by its copies as the retry budget is (``Pipeline``'s hedging state).
+/// The last 256 latencies, for percentiles. Storage is allocated once (about 4 KB).
+/// A pipeline whose hedging delay is a percentile keeps one, shared by its copies as the retry budget
+/// is (``Pipeline``'s hedging state); other pipelines keep none.
 @usableFromInline
 package final class LatencyTracker: Sendable {
     private struct Ring {
@@ -60,7 +68,14 @@ package final class LatencyTracker: Sendable {
 
     private let ring = LockedValue(Ring())
 
-    @usableFromInline package init() {}
+    package init() {}
+
+    /// `existing` when `hedging` follows latencies and one is kept already, a new tracker when it
+    /// follows them and none is, `nil` when it does not.
+    package static func kept(for hedging: HedgingPolicy?, existing: LatencyTracker?) -> LatencyTracker? {
+        guard hedging?.followsLatencies == true else { return nil }
+        return existing ?? LatencyTracker()
+    }
 
     package func record(_ latency: Duration) {
         ring.withLock { ring in

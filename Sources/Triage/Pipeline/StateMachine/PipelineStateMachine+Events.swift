@@ -41,7 +41,7 @@ extension PipelineStateMachine {
     package mutating func attemptSucceeded(now: Duration) -> Action {
         guard case .running(let running) = state else { preconditionFailure("attemptSucceeded: no attempt is running") }
         state = .finished
-        if hedging != nil { configuration.latencies.record(now - running.sentAt) }
+        if hedging != nil { configuration.latencies?.record(now - running.sentAt) }
         Self.recordSuccess(ticket: running.ticket, budget: configuration.budget, breaker: configuration.breaker, now: now)
         configuration.throttle?.record(accepted: true, now: now)
         if !history.isEmpty || configuration.recordsEverySuccess {

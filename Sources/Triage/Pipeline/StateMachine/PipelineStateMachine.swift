@@ -25,8 +25,9 @@ package struct PipelineStateMachine: Sendable {
         package var throttle: AdaptiveThrottle?
         /// Used only when the call is idempotent.
         package var hedging: HedgingPolicy?
-        /// The latencies percentile hedge delays follow, shared by the calls of one pipeline.
-        package var latencies: LatencyTracker
+        /// The latencies percentile hedge delays follow, shared by the calls of one pipeline; `nil`
+        /// when none are kept (a percentile delay is then its fallback).
+        package var latencies: LatencyTracker?
         /// Whether each attempt first waits for a bulkhead slot (``Action/waitForSlot(until:isOverallDeadline:)``).
         package var usesBulkhead: Bool
         /// The overall limit from ``start(now:cancelled:)``; `nil`: none.
@@ -46,7 +47,7 @@ package struct PipelineStateMachine: Sendable {
                      throttle: AdaptiveThrottle? = nil, hedging: HedgingPolicy? = nil, usesBulkhead: Bool = false,
                      deadline: Duration? = nil, attemptTimeout: Duration? = nil, classifier: ClassifierChain = .core,
                      random: RandomSource = .system, idempotent: Bool = false, canRefresh: Bool = false,
-                     recordsEverySuccess: Bool = false, latencies: LatencyTracker = LatencyTracker()) {
+                     recordsEverySuccess: Bool = false, latencies: LatencyTracker? = nil) {
             self.latencies = latencies
             self.retry = retry
             self.budget = budget
