@@ -1,5 +1,6 @@
 import Testing
 import Triage
+import TriageTestKit
 
 @Suite struct RetryBudgetTests {
     /// 100 requests a second for 10 s against a dead server, each wanting 2 retries.
@@ -31,6 +32,19 @@ import Triage
         #expect(budget.tryRetry(atSecond: 0))
         for _ in 0..<100 { budget.recordSuccess() }
         #expect(budget.level == 10)
+    }
+
+    @Test("work retried outside a call takes from the budget on the pipeline's clock: one floor per second, shared")
+    func takeRetryCountsSecondsOnThePipelinesClock() throws {
+        let budget = try RetryBudget(minimumRetriesPerSecond: 1)
+        for _ in 0..<10 { budget.recordFailure() }
+        let clock = ManualClock()
+        let pipeline = Pipeline(clock: clock, budget: budget)
+        #expect(pipeline.takeRetry())
+        #expect(!pipeline.takeRetry(), "the floor of this second is spent")
+        clock.advance(by: .seconds(1))
+        #expect(pipeline.takeRetry())
+        #expect(Pipeline(clock: clock).takeRetry(), "no budget, no limit")
     }
 
     @Test func theFloorAllowsAFewRetriesEverySecond() throws {

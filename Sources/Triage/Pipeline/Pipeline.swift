@@ -148,6 +148,13 @@ public struct Pipeline<C: Clock>: Sendable where C.Duration == Duration {
         return value
     }
 
+    /// Takes one retry from ``budget`` now, on this pipeline's clock, as a retry inside ``run`` does: for
+    /// work that is tried again outside a call (a bulk operation's second pass), so that it shares the
+    /// budget's per-second floor with the calls. `true` spends it; always `true` without a budget.
+    public func takeRetry() -> Bool {
+        budget?.tryRetry(atSecond: now().components.seconds) ?? true
+    }
+
     /// The clock's reading as the time since ``epoch``: every time inside the engine is one of these.
     @inlinable
     func now() -> Duration {

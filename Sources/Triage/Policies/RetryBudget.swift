@@ -118,7 +118,9 @@ public final class RetryBudget: Sendable {
         }
     }
 
-    /// Asks for one retry at `second` (whole seconds of any monotonic clock). `true` spends it.
+    /// Asks for one retry at `second` (whole seconds of any monotonic clock). `true` spends it. Every
+    /// caller of one budget must count seconds on the same clock from the same origin, or each switch
+    /// resets the per-second floor: a pipeline's budget is asked through ``Pipeline/takeRetry()``.
     public func tryRetry(atSecond second: Int64) -> Bool {
         state.withLock { state in
             if state.tokens > maximumTokens / 2 {

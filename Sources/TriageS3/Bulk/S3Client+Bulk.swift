@@ -80,7 +80,7 @@ extension S3Client {
         }
         guard retryFailed else { return S3BulkReport(items: items) }
         let again = items.indices.filter { items[$0].failure?.isWorthASecondPass == true }.filter { _ in
-            pipeline.budget?.tryRetry(atSecond: Int64(Date().timeIntervalSince1970)) ?? true
+            pipeline.takeRetry()
         }
         let second = await runBounded(again, concurrency: concurrency, work)
         for (index, outcome) in second {

@@ -13,7 +13,7 @@ extension S3Client {
         await deleteBatches(everything, bucket: bucket, items: &items, position: position, concurrency: concurrency, retried: false)
         if retryFailed {
             let again = items.indices.filter { items[$0].failure?.isWorthASecondPass == true }.filter { _ in
-                pipeline.budget?.tryRetry(atSecond: Int64(Date().timeIntervalSince1970)) ?? true
+                pipeline.takeRetry()
             }
             await deleteBatches(again, bucket: bucket, items: &items, position: position, concurrency: concurrency, retried: true)
         }
