@@ -14,7 +14,7 @@ public struct ProbeOptions: Sendable {
     /// The request body.
     public var body: [UInt8]?
     /// Attempts in all (default 1 until the retry engine lands; values above 1 are accepted and reported).
-    public var maxAttempts: Int = 1
+    public var maximumAttempts: Int = 1
     /// Overall deadline across all attempts (default 30 s).
     public var timeout: Duration = .seconds(30)
     /// Per-attempt timeout, which is also the read timeout (default 10 s).

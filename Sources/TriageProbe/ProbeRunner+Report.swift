@@ -85,8 +85,8 @@ extension ProbeRunner {
 
     /// Why the engine stopped, in the probe's words.
     static func explanation(for record: DecisionRecord, options: ProbeOptions) -> String {
-        if record.attempt >= options.maxAttempts, record.decision?.isRetryable == true {
-            return "--max-attempts \(options.maxAttempts)"
+        if record.attempt >= options.maximumAttempts, record.decision?.isRetryable == true {
+            return "--max-attempts \(options.maximumAttempts)"
         }
         return record.reason
     }

@@ -78,7 +78,7 @@ public struct ProbeRunner: Sendable {
     private func follow(progress: Progress) async -> Outcome {
         let pipeline = Pipeline(
             clock: ContinuousClock(),
-            retry: RetryPolicy(maxAttempts: max(1, options.maxAttempts)),
+            retry: RetryPolicy(maximumAttempts: max(1, options.maximumAttempts)),
             deadline: options.timeout,
             attemptTimeout: attemptIsShorter ? options.attemptTimeout : nil,
             classifier: .asyncHTTPClient,

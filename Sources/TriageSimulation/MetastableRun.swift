@@ -64,7 +64,7 @@ struct MetastableRun {
         case .none:
             break
         case .naive:
-            client.retry = RetryPolicy(maxAttempts: 4, backoff: Backoff(.constant, base: .zero, cap: .zero))
+            client.retry = RetryPolicy(maximumAttempts: 4, backoff: Backoff(.constant, base: .zero, cap: .zero))
         case .backoff:
             client.retry = .standard
         case .triage:

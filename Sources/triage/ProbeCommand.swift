@@ -59,7 +59,7 @@ struct ProbeCommand: AsyncParsableCommand {
         options.headers = try headers.map(ProbeOptions.header)
         options.secretHeaders = secretHeaders
         options.body = try data.map(ProbeOptions.data)
-        options.maxAttempts = maxAttempts
+        options.maximumAttempts = maxAttempts
         if let timeout { options.timeout = try ProbeOptions.seconds(timeout, flag: "--timeout") }
         if let attemptTimeout { options.attemptTimeout = try ProbeOptions.seconds(attemptTimeout, flag: "--attempt-timeout") }
         if let connectTimeout { options.connectTimeout = try ProbeOptions.seconds(connectTimeout, flag: "--connect-timeout") }

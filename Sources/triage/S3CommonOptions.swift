@@ -56,7 +56,7 @@ struct S3CommonOptions: ParsableArguments {
     /// 5 attempts with full jitter 50 ms…2 s, a retry budget, a breaker, a 60 s deadline and 20 s per attempt.
     static func pipeline() -> Pipeline<ContinuousClock> {
         var pipeline = Pipeline.standard
-        pipeline.retry = RetryPolicy(maxAttempts: 5, backoff: Backoff(.fullJitter, base: .milliseconds(50), cap: .seconds(2)))
+        pipeline.retry = RetryPolicy(maximumAttempts: 5, backoff: Backoff(.fullJitter, base: .milliseconds(50), cap: .seconds(2)))
         pipeline.deadline = .seconds(60)
         pipeline.attemptTimeout = .seconds(20)
         return pipeline

@@ -252,11 +252,11 @@ import TriageTestKit
     /// before it starts, so a copy adjusted into nonsense is refused, not run.
     @Test func aClientRefusesAPipelineThatDoesNotValidate() async {
         var pipeline = Pipeline.standard
-        pipeline.retry.maxAttempts = 0
+        pipeline.retry.maximumAttempts = 0
         await #expect(throws: ConfigurationError.self) {
             try await ResilientHTTPClient.withClient(pipeline: pipeline) { _ in Issue.record("the client started") }
         }
-        pipeline.retry.maxAttempts = 3
+        pipeline.retry.maximumAttempts = 3
         pipeline.deadline = .zero
         await #expect(throws: ConfigurationError.self) {
             try await ResilientHTTPClient.withClient(pipeline: pipeline) { _ in Issue.record("the client started") }

@@ -15,7 +15,7 @@ import TriageTestKit
 
     /// Two attempts, 20 ms backoff, no breaker: a fault in one test must not open it for the next request.
     static var pipeline: Pipeline<ContinuousClock> {
-        Pipeline(clock: ContinuousClock(), retry: RetryPolicy(maxAttempts: 3, backoff: Backoff(.constant, base: .milliseconds(20), cap: .milliseconds(20))),
+        Pipeline(clock: ContinuousClock(), retry: RetryPolicy(maximumAttempts: 3, backoff: Backoff(.constant, base: .milliseconds(20), cap: .milliseconds(20))),
                  deadline: .seconds(20), attemptTimeout: .seconds(10))
     }
 

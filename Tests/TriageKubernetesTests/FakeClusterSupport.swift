@@ -11,7 +11,7 @@ enum FakeCluster {
     /// Pipeline for tests: two attempts, quick backoff, no breaker (one test's failures must not
     /// open it for the next request).
     static var pipeline: Pipeline<ContinuousClock> {
-        Pipeline(clock: ContinuousClock(), retry: RetryPolicy(maxAttempts: 2, backoff: Backoff(.constant, base: .milliseconds(20), cap: .milliseconds(20))),
+        Pipeline(clock: ContinuousClock(), retry: RetryPolicy(maximumAttempts: 2, backoff: Backoff(.constant, base: .milliseconds(20), cap: .milliseconds(20))),
                  deadline: .seconds(20), attemptTimeout: .seconds(10))
     }
 

@@ -42,7 +42,7 @@ import TriageChaos
     @Test func replaceWithoutResourceVersionTakesOneBulkheadPermitAndOneRecord() async throws {
         let records = LockedValue<[DecisionRecord]>([])
         // One slot, no queue: a request nested inside another's pass would be refused (`concurrency.limited`).
-        let pipeline = Pipeline(clock: ContinuousClock(), retry: RetryPolicy(maxAttempts: 2), bulkhead: try Bulkhead(maximumConcurrent: 1),
+        let pipeline = Pipeline(clock: ContinuousClock(), retry: RetryPolicy(maximumAttempts: 2), bulkhead: try Bulkhead(maximumConcurrent: 1),
                                 deadline: .seconds(20), attemptTimeout: .seconds(10), observer: { record in records.withLock { $0.append(record) } })
         try await FakeCluster.with(pipeline: pipeline) { server, client, _ in
             server.create(in: FakeCluster.configmaps, name: "a")

@@ -190,7 +190,7 @@ import TriageProbe
     @Test func retriesUntilSuccessAndExplainsEachAttempt() async throws {
         let (behaviour, counter) = Self.flaky(failures: 2, .respond(status: 503, headers: [("Retry-After", "0")]))
         let report = try await FaultServer.with(behaviour) { server in
-            await ProbeRunnerTests.probe(server.url()) { $0.maxAttempts = 4 }
+            await ProbeRunnerTests.probe(server.url()) { $0.maximumAttempts = 4 }
         }
         #expect(report.succeeded)
         #expect(counter.count == 3)
@@ -204,7 +204,7 @@ import TriageProbe
     @Test func aPostAfterAResetIsNotResentWithoutAnIdempotencyKey() async throws {
         let (behaviour, counter) = Self.flaky(failures: 1, .resetAfterRequest)
         let report = try await FaultServer.with(behaviour) { server in
-            await ProbeRunnerTests.probe(server.url()) { $0.method = "POST"; $0.body = Array("x".utf8); $0.maxAttempts = 3 }
+            await ProbeRunnerTests.probe(server.url()) { $0.method = "POST"; $0.body = Array("x".utf8); $0.maximumAttempts = 3 }
         }
         #expect(!report.succeeded)
         #expect(report.kindID == "connection.reset")
@@ -213,7 +213,7 @@ import TriageProbe
         let (keyed, keyedCounter) = Self.flaky(failures: 1, .resetAfterRequest)
         let retried = try await FaultServer.with(keyed) { server in
             await ProbeRunnerTests.probe(server.url()) {
-                $0.method = "POST"; $0.body = Array("x".utf8); $0.maxAttempts = 3; $0.idempotencyKey = "key-1"
+                $0.method = "POST"; $0.body = Array("x".utf8); $0.maximumAttempts = 3; $0.idempotencyKey = "key-1"
             }
         }
         #expect(retried.succeeded)
@@ -223,7 +223,7 @@ import TriageProbe
     @Test func permanentFailuresStopAtTheFirstAttempt() async throws {
         let (behaviour, counter) = Self.flaky(failures: 5, .respond(status: 404))
         let report = try await FaultServer.with(behaviour) { server in
-            await ProbeRunnerTests.probe(server.url()) { $0.maxAttempts = 5 }
+            await ProbeRunnerTests.probe(server.url()) { $0.maximumAttempts = 5 }
         }
         #expect(counter.count == 1)
         #expect(report.attempts.count == 1)
@@ -242,11 +242,11 @@ final class Counter: Sendable {
     @Test func aPostAnswered500IsNotSafeToResendAndA503Is() async throws {
         let hint = "not safe to resend without --idempotency-key"
         let five = try await FaultServer.with(.respond(status: 500)) { server in
-            await ProbeRunnerTests.probe(server.url()) { $0.method = "POST"; $0.maxAttempts = 1 }
+            await ProbeRunnerTests.probe(server.url()) { $0.method = "POST"; $0.maximumAttempts = 1 }
         }
         #expect(five.explanation.contains(hint), "\(five.explanation)")
         let unavailable = try await FaultServer.with(.respond(status: 503)) { server in
-            await ProbeRunnerTests.probe(server.url()) { $0.method = "POST"; $0.maxAttempts = 1 }
+            await ProbeRunnerTests.probe(server.url()) { $0.method = "POST"; $0.maximumAttempts = 1 }
         }
         #expect(!unavailable.explanation.contains(hint), "\(unavailable.explanation)")
     }

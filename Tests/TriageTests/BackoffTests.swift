@@ -61,7 +61,7 @@ import TriageTestKit
         #expect(throws: ConfigurationError.self) { try Backoff(.exponential, base: .milliseconds(-1), cap: cap).validate() }
         #expect(throws: ConfigurationError.self) { try Backoff(.exponential, base: .seconds(2), cap: .seconds(1)).validate() }
         #expect(throws: ConfigurationError.self) { try Backoff(.exponential, base: base, cap: cap, multiplier: 0.5).validate() }
-        #expect(throws: ConfigurationError.self) { try RetryPolicy(maxAttempts: 0).validate() }
+        #expect(throws: ConfigurationError.self) { try RetryPolicy(maximumAttempts: 0).validate() }
         #expect(throws: ConfigurationError.self) { try RetryBudget(tokenRatio: 1.5) }
         #expect(throws: ConfigurationError.self) { try CircuitBreakerPolicy(trip: .failureRatio(1.5, window: .seconds(10), minimumCalls: 5)).validate() }
         #expect(throws: ConfigurationError.self) { try CircuitBreakerPolicy(openDuration: .seconds(-1)).validate() }

@@ -38,7 +38,7 @@ import TriageTestKit
         let clock = ManualClock()
         let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(10)))
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
-        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3), breaker: breaker, deadline: .milliseconds(10_500))
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maximumAttempts: 3), breaker: breaker, deadline: .milliseconds(10_500))
         let calls = Counter()
         let waiting = Task { try await pipeline.run(idempotent: true) { _ in calls.increment(); return 1 } }
         await clock.waitForSleepers(1)
@@ -62,7 +62,7 @@ import TriageTestKit
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         clock.advance(by: .seconds(2))
         let records = LockedValue<[DecisionRecord]>([])
-        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 2), breaker: breaker,
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maximumAttempts: 2), breaker: breaker,
                                 observer: { record in records.withLock { $0.append(record) } })
         let stuck = Gate()
         let probe = Task { try await pipeline.run(idempotent: true) { _ -> Int in await stuck.wait(); return 0 } }

@@ -8,7 +8,7 @@ import TriageTestKit
 
     func pipeline(_ clock: ManualClock, attempts: Int = 3, timeout: Duration? = .seconds(30),
                   attemptTimeout: Duration? = .seconds(10), breaker: CircuitBreaker? = nil) throws -> Pipeline<ManualClock> {
-        Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: attempts), breaker: breaker, deadline: timeout,
+        Pipeline(clock: clock, retry: RetryPolicy(maximumAttempts: attempts), breaker: breaker, deadline: timeout,
                  attemptTimeout: attemptTimeout, timeoutEnforcement: .cooperative)
     }
 
@@ -128,8 +128,8 @@ import TriageTestKit
         #expect(failure.history.count == 1)
         let record = try #require(failure.history.first)
         #expect(record.kind == .circuitOpen)
-        #expect(record.rule == .attemptsSpent(maxAttempts: 1))
-        #expect(record.reason == "circuit open: gave up after 1 attempt (maxAttempts 1)")
+        #expect(record.rule == .attemptsSpent(maximumAttempts: 1))
+        #expect(record.reason == "circuit open: gave up after 1 attempt (maximumAttempts 1)")
     }
 }
 
@@ -172,7 +172,7 @@ import TriageTestKit
         breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
         let budget = try RetryBudget(maximumTokens: 4)
         budget.recordFailure()
-        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3, maximumRetryAfter: .seconds(30)),
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maximumAttempts: 3, maximumRetryAfter: .seconds(30)),
                                 budget: budget, breaker: breaker)
         clock.advance(by: .seconds(15))
         let result = await drive(clock) { try await pipeline.run { _ in 1 } }
@@ -204,7 +204,7 @@ import TriageTestKit
         func delays(seed: UInt64) async throws -> [Duration] {
             let clock = ManualClock()
             let recorder = DecisionRecorder()
-            let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 5), observer: recorder.observer,
+            let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maximumAttempts: 5), observer: recorder.observer,
                                     random: RandomSource(SeededRandom(seed: seed)))
             _ = await drive(clock) { try await pipeline.run(idempotent: true) { _ -> Int in throw Transient() } }
             #expect(recorder.actions == [.retry, .retry, .retry, .retry, .gaveUp])

@@ -81,7 +81,7 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
     @Test func anInjectedErrorIsClassifiedAndRetriedByThePipeline() async throws {
         let clock = ManualClock()
         let records = LockedValue<[DecisionRecord]>([])
-        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3), budget: RetryBudget(),
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maximumAttempts: 3), budget: RetryBudget(),
                                 observer: { record in records.withLock { $0.append(record) } })
         let faults = try FaultInjection<String>([.init(.error(ResetError()), rate: 0.5)], clock: clock,
                                             random: ScriptedRandom(fractions: [0.3, 0.7]))
@@ -99,7 +99,7 @@ struct ScriptedRandom: RandomNumberGenerator, Sendable {
     @Test func injectedFailuresOnEveryAttemptExhaustTheRetries() async throws {
         let clock = ManualClock()
         let budget = RetryBudget()
-        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3), budget: budget)
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maximumAttempts: 3), budget: budget)
         let faults = try FaultInjection<Int>([.init(.failure(Failure(.httpUnavailable, status: 503)), rate: 1)], clock: clock)
         let result = await drive(clock) { try await pipeline.run(idempotent: true, faults.wrap { _ in 1 }) }
         let failure = try #require(result.failure as? Failure)

@@ -39,7 +39,7 @@ extension PipelineStateMachineTests {
              rules: [.deadlineWouldPass]),
         Case(name: "the last attempt's failure ends the call", configuration: { try configuration(attempts: 1) },
              steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)), (.failed(refused, at: ms(1)), .fail(refused))],
-             rules: [.attemptsSpent(maxAttempts: 1)]),
+             rules: [.attemptsSpent(maximumAttempts: 1)]),
         Case(name: "a conflict refreshes, waits, then retries", configuration: { try configuration(idempotent: false, canRefresh: true) },
              steps: [(.start(.zero), .run(attempt(1), hedgeAfter: nil)),
                      (.failed(Failure(.httpConflict, status: 409), at: ms(10)), .refresh(Failure(.httpConflict))),

@@ -38,7 +38,7 @@ import TriageTestKit
     static func configuration(attempts: Int = 3, deadline: Duration? = nil, attemptTimeout: Duration? = nil,
                               idempotent: Bool = true, canRefresh: Bool = false) throws -> Machine.Configuration {
         Machine.Configuration(
-            retry: RetryPolicy(maxAttempts: attempts, backoff: Backoff(.constant, base: ms(100), cap: ms(100))),
+            retry: RetryPolicy(maximumAttempts: attempts, backoff: Backoff(.constant, base: ms(100), cap: ms(100))),
             deadline: deadline, attemptTimeout: attemptTimeout, random: RandomSource(FixedRandom(fraction: 0)),
             idempotent: idempotent, canRefresh: canRefresh)
     }

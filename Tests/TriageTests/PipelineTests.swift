@@ -7,7 +7,7 @@ import TriageTestKit
                   timeout: Duration? = nil, attemptTimeout: Duration? = nil, maximumRetryAfter: Duration = .seconds(30),
                   enforcement: TimeoutEnforcement = .cooperative,
                   observer: (@Sendable (DecisionRecord) -> Void)? = nil) throws -> Pipeline<ManualClock> {
-        Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: attempts, maximumRetryAfter: maximumRetryAfter), budget: budget,
+        Pipeline(clock: clock, retry: RetryPolicy(maximumAttempts: attempts, maximumRetryAfter: maximumRetryAfter), budget: budget,
                  breaker: breaker, deadline: timeout, attemptTimeout: attemptTimeout, timeoutEnforcement: enforcement, observer: observer)
     }
 

@@ -48,10 +48,10 @@ import TriageTestKit
 
     @Test func aCopyChangesWithoutTouchingThePreset() {
         var policy = RetryPolicy.standard
-        policy.maxAttempts = 5
+        policy.maximumAttempts = 5
         policy.retriedDecisions = [.retry]
-        #expect(RetryPolicy.standard.maxAttempts == 3 && RetryPolicy.standard.retries(.retryAfter))
-        #expect(policy.maxAttempts == 5 && policy.retries(.retry) && !policy.retries(.retryAfter))
+        #expect(RetryPolicy.standard.maximumAttempts == 3 && RetryPolicy.standard.retries(.retryAfter))
+        #expect(policy.maximumAttempts == 5 && policy.retries(.retry) && !policy.retries(.retryAfter))
     }
 
     @Test func anUnvalidatedPolicyDoesNotTrap() async throws {
@@ -64,7 +64,7 @@ import TriageTestKit
         #expect(backoff.delay(retry: 3, previous: nil, using: &generator).delay == .zero)
 
         var pipeline = Pipeline(clock: ManualClock(), retry: .never)
-        pipeline.retry.maxAttempts = 0
+        pipeline.retry.maximumAttempts = 0
         pipeline.retry.backoff = backoff
         #expect(throws: ConfigurationError.self) { try pipeline.validate() }
         let value = try await pipeline.run(idempotent: true) { _ in 7 }

@@ -12,7 +12,7 @@ import TriageTestKit
 
     func pipeline(_ clock: ManualClock, attempts: Int = 3, budget: RetryBudget? = nil,
                   observer: (@Sendable (DecisionRecord) -> Void)? = nil) throws -> Pipeline<ManualClock> {
-        Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: attempts), budget: budget, observer: observer)
+        Pipeline(clock: clock, retry: RetryPolicy(maximumAttempts: attempts), budget: budget, observer: observer)
     }
 
     @Test(arguments: [FailureKind.httpServerError, .httpBadGateway, .httpGatewayTimeout])

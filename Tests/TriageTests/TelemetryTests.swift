@@ -11,7 +11,7 @@ import TriageTestKit
         let tracer = InMemoryTracer()
         let clock = ManualClock()
         let calls = Counter()
-        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maxAttempts: 3), telemetry: PipelineTelemetry(metricsFactory: metrics, tracer: tracer))
+        let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maximumAttempts: 3), telemetry: PipelineTelemetry(metricsFactory: metrics, tracer: tracer))
         let result = await drive(clock) {
             try await pipeline.run(idempotent: true) { _ in
                 if calls.increment() < 3 { throw Transient() }

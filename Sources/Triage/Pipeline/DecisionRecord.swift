@@ -31,7 +31,7 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
         /// The request may have been processed and the operation is not idempotent.
         case notIdempotent
         /// The last allowed attempt failed.
-        case attemptsSpent(maxAttempts: Int)
+        case attemptsSpent(maximumAttempts: Int)
         /// The named delay is above the policy's cap: the caller should reschedule.
         case retryAfterAboveCap(cap: Duration)
         /// Waiting as the failure asked (Retry-After or an open breaker).
@@ -100,8 +100,8 @@ public struct DecisionRecord: Sendable, CustomStringConvertible {
             return "\(what) needs a refresh and none was given"
         case .notIdempotent:
             return "\(what) may have been processed and the operation is not idempotent"
-        case .attemptsSpent(let maxAttempts):
-            return "\(what): gave up after \(attempt) attempt\(attempt == 1 ? "" : "s") (maxAttempts \(maxAttempts))"
+        case .attemptsSpent(let maximumAttempts):
+            return "\(what): gave up after \(attempt) attempt\(attempt == 1 ? "" : "s") (maximumAttempts \(maximumAttempts))"
         case .retryAfterAboveCap(let cap):
             return "\(what): asked for \(retryAfter ?? .zero), above the \(cap) cap; reschedule instead"
         case .waitAsNamed:

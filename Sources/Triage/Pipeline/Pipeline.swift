@@ -20,7 +20,7 @@ import Logging
 /// Keep one pipeline per client: its retry budget, breaker and hedging latencies are shared by every
 /// call through it and by its copies.
 ///
-/// Policies are values to copy and adjust (`var pipeline = Pipeline.standard; pipeline.retry.maxAttempts = 5`);
+/// Policies are values to copy and adjust (`var pipeline = Pipeline.standard; pipeline.retry.maximumAttempts = 5`);
 /// ``validate()`` checks them. The shared parts (``CircuitBreaker``, ``RetryBudget``, ``Bulkhead``,
 /// ``AdaptiveThrottle``) check their configuration when they are made.
 ///

@@ -1,6 +1,6 @@
 /// A policy was built with values that cannot work. Thrown where the policy is made, never at run time.
 public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// Which setting is wrong, e.g. `"RetryPolicy.maxAttempts"`.
+    /// Which setting is wrong, e.g. `"RetryPolicy.maximumAttempts"`.
     public var setting: String
     /// What is wrong with it.
     public var problem: String

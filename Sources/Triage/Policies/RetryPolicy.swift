@@ -8,11 +8,11 @@
 /// a server asking for more than 30 s is better rescheduled by the caller than
 /// slept through, so such a delay ends the operation with decision `retryAfter` and the delay.
 ///
-/// Adjust a copy of a preset (`var policy = RetryPolicy.standard; policy.maxAttempts = 5`); the
+/// Adjust a copy of a preset (`var policy = RetryPolicy.standard; policy.maximumAttempts = 5`); the
 /// values are checked by ``validate()``, which ``Pipeline/validate()`` calls.
 public struct RetryPolicy: Sendable, Hashable {
     /// Attempts in all, the first included (1 means no retry; default 3; at least 1).
-    public var maxAttempts: Int
+    public var maximumAttempts: Int
     /// The delay between attempts when nobody named one (default ``Backoff/standard``).
     public var backoff: Backoff
     /// Which decisions are retried (default `retry` and `retryAfter`; `refresh` is retried only when a
@@ -24,22 +24,22 @@ public struct RetryPolicy: Sendable, Hashable {
     @usableFromInline private(set) var retriedMask: UInt8
 
     public init(
-        maxAttempts: Int = 3,
+        maximumAttempts: Int = 3,
         backoff: Backoff = .standard,
         retriedDecisions: Set<Decision> = [.retry, .retryAfter],
         maximumRetryAfter: Duration = .seconds(30)
     ) {
-        self.maxAttempts = maxAttempts
+        self.maximumAttempts = maximumAttempts
         self.backoff = backoff
         self.retriedDecisions = retriedDecisions
         self.retriedMask = Self.mask(retriedDecisions)
         self.maximumRetryAfter = maximumRetryAfter
     }
 
-    /// - Throws: ``ConfigurationError`` when `maxAttempts < 1`, `maximumRetryAfter` is negative, or the
+    /// - Throws: ``ConfigurationError`` when `maximumAttempts < 1`, `maximumRetryAfter` is negative, or the
     ///   backoff is invalid (``Backoff/validate()``).
     public func validate() throws(ConfigurationError) {
-        try ConfigurationError.require(maxAttempts >= 1, "RetryPolicy.maxAttempts", "must be at least 1 (\(maxAttempts))")
+        try ConfigurationError.require(maximumAttempts >= 1, "RetryPolicy.maximumAttempts", "must be at least 1 (\(maximumAttempts))")
         try ConfigurationError.require(maximumRetryAfter >= .zero, "RetryPolicy.maximumRetryAfter", "must not be negative")
         try backoff.validate()
     }
@@ -64,5 +64,20 @@ public struct RetryPolicy: Sendable, Hashable {
     public static var standard: RetryPolicy { RetryPolicy() }
 
     /// One attempt, no retry.
-    public static var never: RetryPolicy { RetryPolicy(maxAttempts: 1) }
+    public static var never: RetryPolicy { RetryPolicy(maximumAttempts: 1) }
+}
+
+extension RetryPolicy {
+    /// The name before every limit was spelled `maximum…`.
+    @available(*, deprecated, renamed: "maximumAttempts")
+    public var maxAttempts: Int {
+        get { maximumAttempts }
+        set { maximumAttempts = newValue }
+    }
+
+    @available(*, deprecated, renamed: "init(maximumAttempts:backoff:retriedDecisions:maximumRetryAfter:)")
+    public init(maxAttempts: Int, backoff: Backoff = .standard, retriedDecisions: Set<Decision> = [.retry, .retryAfter],
+                maximumRetryAfter: Duration = .seconds(30)) {
+        self.init(maximumAttempts: maxAttempts, backoff: backoff, retriedDecisions: retriedDecisions, maximumRetryAfter: maximumRetryAfter)
+    }
 }

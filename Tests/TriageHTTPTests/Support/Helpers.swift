@@ -23,7 +23,7 @@ enum TestPipelines {
     static func fast(attempts: Int = 3, records: Records? = nil) -> Pipeline<ContinuousClock> {
         Pipeline(
             clock: ContinuousClock(),
-            retry: RetryPolicy(maxAttempts: attempts, backoff: Backoff(.constant, base: .milliseconds(1), cap: .milliseconds(1))),
+            retry: RetryPolicy(maximumAttempts: attempts, backoff: Backoff(.constant, base: .milliseconds(1), cap: .milliseconds(1))),
             deadline: .seconds(20),
             attemptTimeout: .seconds(5),
             observer: records.map { records in { @Sendable record in records.append(record) } }

@@ -35,7 +35,7 @@ struct AuthenticatedMoto: Sendable {
 
     static func pipeline(attempts: Int = 4) -> Pipeline<ContinuousClock> {
         Pipeline(clock: ContinuousClock(),
-                 retry: RetryPolicy(maxAttempts: attempts, backoff: Backoff(.fullJitter, base: .milliseconds(10), cap: .milliseconds(50))),
+                 retry: RetryPolicy(maximumAttempts: attempts, backoff: Backoff(.fullJitter, base: .milliseconds(10), cap: .milliseconds(50))),
                  deadline: .seconds(30), attemptTimeout: .seconds(15))
     }
 }

@@ -10,7 +10,7 @@ enum Simulated {
     /// `attempts` attempts 1 ms apart, no budget or breaker.
     static func pipeline(attempts: Int = 3) -> Pipeline<ContinuousClock> {
         Pipeline(clock: ContinuousClock(),
-                 retry: RetryPolicy(maxAttempts: attempts, backoff: Backoff(.constant, base: .milliseconds(1), cap: .milliseconds(1))),
+                 retry: RetryPolicy(maximumAttempts: attempts, backoff: Backoff(.constant, base: .milliseconds(1), cap: .milliseconds(1))),
                  deadline: .seconds(20))
     }
 

@@ -41,8 +41,8 @@ extension PipelineStateMachine {
         if mayHaveActed, !idempotent, !refreshes {
             return Verdict(action: .gaveUp, rule: .notIdempotent)
         }
-        if number >= retry.maxAttempts {
-            return Verdict(action: .gaveUp, rule: .attemptsSpent(maxAttempts: retry.maxAttempts))
+        if number >= retry.maximumAttempts {
+            return Verdict(action: .gaveUp, rule: .attemptsSpent(maximumAttempts: retry.maximumAttempts))
         }
         var verdict: Verdict
         if let named = retryAfter {
