@@ -55,8 +55,15 @@ extension Outbox {
             }
             if !claimed.isEmpty {
                 state.withLock { state in
-                    for record in claimed { state.leases[record.id] = now + leaseMilliseconds }
-                    state.ready += claimed
+                    for record in claimed {
+                        // Every claim of this process carries one token, so a lease of its own that
+                        // lapsed while the message waited or was being sent is claimed again here: only
+                        // its lease end moves. A second copy would send it twice at once and, marked
+                        // delivered by the first, let the key's next message start beside it.
+                        let held = state.leases[record.id] != nil
+                        state.leases[record.id] = now + leaseMilliseconds
+                        if !held { state.ready.append(record) }
+                    }
                 }
                 continue
             }

@@ -14,7 +14,9 @@ public protocol OutboxStore: Sendable {
     /// Claims up to `limit` due key heads for `owner` until `leaseUntil`.
     func claim(limit: Int, owner: String, leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord]
     /// Extends the leases of `ids` held under `claim` (in flight, not taken over) to `leaseUntil`; returns
-    /// the ids it extended. A lease that lapsed is extended too when nobody took the message over.
+    /// the ids it extended. A lease that lapsed is extended too when nobody took the message over. A lease
+    /// is never shortened (its end becomes the later of the two): a renewal answered late, after a newer
+    /// one, must not leave the store an end earlier than the one its claimant acts on.
     @discardableResult
     func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws -> [String]
     /// Marks a message delivered and stores the attempt, unless its claim was taken over.

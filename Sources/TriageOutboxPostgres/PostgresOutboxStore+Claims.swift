@@ -39,7 +39,7 @@ extension PostgresOutboxStore {
         try await retrying("renew leases") {
             var renewed: [String] = []
             for try await id in try await self.client.query("""
-                UPDATE outbox_messages SET lease_until = \(leaseUntil) WHERE id = ANY(\(ids)) AND claim = \(claim) AND state = 1
+                UPDATE outbox_messages SET lease_until = GREATEST(lease_until, \(leaseUntil)) WHERE id = ANY(\(ids)) AND claim = \(claim) AND state = 1
                 RETURNING id
                 """, logger: self.logger).decode(String.self) { renewed.append(id) }
             return renewed

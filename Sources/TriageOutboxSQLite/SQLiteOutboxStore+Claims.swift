@@ -65,7 +65,7 @@ extension SQLiteOutboxStore {
                 let chunk = ids[start..<min(ids.count, start + Self.rowsPerStatement)]
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
                 let rows = try await connection.query("""
-                    UPDATE outbox_messages SET lease_until = ?1
+                    UPDATE outbox_messages SET lease_until = MAX(lease_until, ?1)
                     WHERE claim = ?2 AND state = 1 AND id IN (\(marks)) RETURNING id
                     """, [.integer(Int(leaseUntil)), .text(claim)] + chunk.map { .text($0) })
                 renewed += rows.compactMap { $0.column("id")?.string }

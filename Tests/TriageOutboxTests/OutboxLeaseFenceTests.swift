@@ -49,20 +49,70 @@ struct OutboxLeaseFenceTests {
         await sqlite.close()
         await receiver.shutdown()
     }
+
+    @Test("a lease of its own that lapsed mid-send is claimed again without a second copy: the message is in flight once")
+    func ownLapsedClaimIsNotSentTwice() async throws {
+        let clock = ManualClock()
+        let gate = AsyncStream<Void>.makeStream()
+        let receiver = try await RecordingReceiver.start { _, number in
+            if number == 1 { for await _ in gate.stream {} }
+            return .ok
+        }
+        let sqlite = try await openTemporaryStore()
+        let store = HeldClaimStore(sqlite, failingRenewals: true)
+        var configuration = OutboxConfiguration.defaults
+        configuration.pollInterval = .milliseconds(100)
+        let outbox = Outbox(store: store, configuration: configuration, clock: OutboxClock(clock, origin: Self.origin), logger: quietLogger)
+        let id = try await sqlite.enqueue([OutboxMessage(key: "k", destination: receiver.url(), text: "m1")], now: Self.origin)[0]
+        try await HTTPOutboxTransport.withTransport { transport in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await outbox.run(transport: transport) }
+                #expect(await eventually { receiver.arrivals.count == 1 })
+                // The send hangs while every renewal fails: the lease (30 s) lapses and the claim loop,
+                // polling, finds the message claimable again.
+                #expect(await eventually {
+                    clock.advance(by: .seconds(1))
+                    return store.claims(of: id) == 2
+                })
+                // A second copy would be sent at once; give it the time it would take before looking.
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(receiver.arrivals.count == 1, "the message was sent again while its first send was in flight")
+                gate.continuation.finish()
+                #expect(try await eventually { try await sqlite.stats(now: Self.origin).delivered == 1 })
+                #expect(receiver.arrivals.map(\.body) == ["m1"])
+                outbox.stop()
+                try await group.waitForAll()
+            }
+        }
+        await sqlite.close()
+        await receiver.shutdown()
+    }
 }
 
 /// A store whose first claim's answer is held until ``answer()`` (a claim waiting on a lost connection),
-/// and which records the ids it was asked to renew.
+/// and which records the ids it was asked to renew and how often each was claimed; with
+/// `failingRenewals`, every renewal throws (the connection is gone) and no claim is held.
 final class HeldClaimStore: OutboxStore {
+    struct RenewalFailed: Error {}
+
     let inner: SQLiteOutboxStore
+    private let failingRenewals: Bool
     private let state = LockedValue(State())
     private struct State {
         var held: CheckedContinuation<Void, Never>?
         var answered = false
         var renewed: Set<String> = []
+        var claims: [String: Int] = [:]
     }
 
-    init(_ inner: SQLiteOutboxStore) { self.inner = inner }
+    init(_ inner: SQLiteOutboxStore, failingRenewals: Bool = false) {
+        self.inner = inner
+        self.failingRenewals = failingRenewals
+        if failingRenewals { state.withLock { $0.answered = true } }
+    }
+
+    /// How many claims handed out `id`.
+    func claims(of id: String) -> Int { state.withLock { $0.claims[id, default: 0] } }
 
     /// The first claim has its answer and waits for ``answer()``.
     var holding: Bool { state.withLock { $0.held != nil } }
@@ -78,6 +128,7 @@ final class HeldClaimStore: OutboxStore {
 
     func claim(limit: Int, owner: String, leaseUntil: OutboxTimestamp, now: OutboxTimestamp) async throws -> [OutboxRecord] {
         let records = try await inner.claim(limit: limit, owner: owner, leaseUntil: leaseUntil, now: now)
+        state.withLock { state in for record in records { state.claims[record.id, default: 0] += 1 } }
         await withCheckedContinuation { continuation in
             let resume = state.withLock { state -> Bool in
                 if state.answered { return true }
@@ -91,6 +142,7 @@ final class HeldClaimStore: OutboxStore {
 
     func renew(_ ids: [String], claim: String, leaseUntil: OutboxTimestamp) async throws -> [String] {
         state.withLock { $0.renewed.formUnion(ids) }
+        if failingRenewals { throw RenewalFailed() }
         return try await inner.renew(ids, claim: claim, leaseUntil: leaseUntil)
     }
 

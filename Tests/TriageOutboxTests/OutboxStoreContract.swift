@@ -102,3 +102,13 @@ func checkTakenOverClaimsAreFenced(_ store: some OutboxStore) async throws {
     #expect(try await store.renew([ids[1]], claim: "new", leaseUntil: 9000) == [ids[1]], "lapsed at 2000, taken by nobody")
     #expect(try await store.stats(now: 5000) == OutboxStats(pending: 0, inflight: 1, delivered: 1, dead: 0))
 }
+
+/// A renewal answered late, after a later one, does not shorten the lease: the store keeps the later end.
+func checkALateRenewalDoesNotShortenTheLease(_ store: some OutboxStore) async throws {
+    let id = try await store.enqueue([OutboxMessage(destination: "http://x", text: "m")], now: 0)[0]
+    _ = try await store.claim(limit: 1, owner: "w", leaseUntil: 1000, now: 0)
+    #expect(try await store.renew([id], claim: "w", leaseUntil: 5000) == [id])
+    #expect(try await store.renew([id], claim: "w", leaseUntil: 3000) == [id], "still held by w")
+    #expect(try await store.claim(limit: 1, owner: "other", leaseUntil: 9000, now: 4000).isEmpty, "the lease ends at 5000")
+    #expect(try await store.claim(limit: 1, owner: "other", leaseUntil: 9000, now: 5000).map(\.id) == [id])
+}

@@ -46,6 +46,13 @@ extension PostgresOutboxTests {
             }
         }
 
+        @Test("a renewal answered late does not shorten the lease")
+        func lateRenewalKeepsTheLaterEnd() async throws {
+            try await PostgresTestServer.withStore(try await PostgresTestServer.freshDatabase()) { store in
+                try await checkALateRenewalDoesNotShortenTheLease(store)
+            }
+        }
+
         @Test("a claim taken over: the old claimant's renewal and delivered mark change nothing; a lapsed lease nobody took renews")
         func takenOverClaimsAreFenced() async throws {
             try await PostgresTestServer.withStore(try await PostgresTestServer.freshDatabase()) { store in

@@ -31,6 +31,13 @@ struct SQLiteOutboxStoreTests {
         try await checkALapsedLeaseHandsOver(store)
     }
 
+    @Test("a renewal answered late does not shorten the lease")
+    func lateRenewalKeepsTheLaterEnd() async throws {
+        let store = try await openTemporaryStore()
+        defer { Task { await store.close() } }
+        try await checkALateRenewalDoesNotShortenTheLease(store)
+    }
+
     @Test("a claim taken over: the old claimant's renewal and delivered mark change nothing; a lapsed lease nobody took renews")
     func takenOverClaimsAreFenced() async throws {
         let store = try await openTemporaryStore()
