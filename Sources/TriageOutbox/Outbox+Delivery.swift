@@ -73,7 +73,10 @@ extension Outbox {
             }
             return nil
         case .lapsed:
-            logger.debug("outbox lease not held, message left unsent", metadata: ["triage.outbox.id": "\(record.id)"])
+            // Another process took the message over, or the store could not confirm the lease: the
+            // message is sent by its taker or when this lease ends, but a process that sees this often
+            // has a store that answers slower than a third of the lease.
+            logger.warning("outbox lease not held, message left unsent", metadata: ["triage.outbox.id": "\(record.id)"])
             return nil
         case .delivered:
             configuration.faultPoint?(.afterSend)

@@ -13,8 +13,13 @@ public struct ProbeOptions: Sendable {
     public var secretHeaders: [String] = []
     /// The request body.
     public var body: [UInt8]?
-    /// Attempts in all (default 1 until the retry engine lands; values above 1 are accepted and reported).
+    /// Attempts in all, the first included (default 1: no retry; `--max-attempts`).
     public var maximumAttempts: Int = 1
+    @available(*, deprecated, renamed: "maximumAttempts")
+    public var maxAttempts: Int {
+        get { maximumAttempts }
+        set { maximumAttempts = newValue }
+    }
     /// Overall deadline across all attempts (default 30 s).
     public var timeout: Duration = .seconds(30)
     /// Per-attempt timeout, which is also the read timeout (default 10 s).

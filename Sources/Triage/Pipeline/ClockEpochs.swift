@@ -17,7 +17,8 @@ enum ClockEpochs {
     /// The epoch of `ContinuousClock.Instant`: the first time it is asked for.
     private static let continuous = ContinuousClock.now
 
-    /// The epoch of `Instant`'s type: the first instant ever passed here for that type.
+    /// The epoch of `Instant`'s type: for the continuous clock the constant ``continuous`` (read when it
+    /// is first used), for any other the first instant ever passed here for that type.
     @usableFromInline
     static func shared<Instant: InstantProtocol>(_ candidate: Instant) -> Instant {
         if Instant.self == ContinuousClock.Instant.self { return unsafeBitCast(continuous, to: Instant.self) }

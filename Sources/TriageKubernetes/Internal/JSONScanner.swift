@@ -69,10 +69,10 @@ struct JSONScanner {
     ///
     /// Sixteen bytes at a time (two 64-bit words tested together, which the compiler turns into one SSE2
     /// vector) while none of them is a quote, a backslash or a control character (object data is mostly
-    /// long plain strings), then eight, then byte by byte from the first that may be one. (Thirty-two at
-    /// a time, four words, took about 45 % more samples in `triage bench watch`'s profile.) (Sixteen at a time with `SIMD16<UInt8>` compares made
-    /// `triage bench watch` twenty times slower: the standard library's SIMD masks did not become vector
-    /// instructions in this build.)
+    /// long plain strings), then eight, then byte by byte from the first that may be one. Thirty-two at
+    /// a time (four words) took about 45 % more samples in `triage bench watch`'s profile; sixteen with
+    /// `SIMD16<UInt8>` compares made it twenty times slower, as the standard library's SIMD masks did not
+    /// become vector instructions in this build.
     func skipString(_ index: Int) -> Int? {
         var i = index + 1
         guard let base = bytes.baseAddress else { return nil }
