@@ -57,38 +57,54 @@ public enum ChildProcess {
         return finished
     }
 
-    /// ``run(_:_:timeout:)`` on the calling thread, which it blocks until the child exits, through
-    /// Foundation's `Process` (output through temporary files: its pipe reads trap on EINTR): for
-    /// synchronous contexts outside Swift concurrency only.
+    /// ``run(_:_:timeout:)`` on the calling thread, which it blocks until the child exits: for
+    /// synchronous contexts outside Swift concurrency only (a test trait's condition). The child is
+    /// started with `posix_spawnp` (stdin `/dev/null`, output to temporary files) and waited for with
+    /// `waitpid` on its own pid. Not Foundation's `Process`: its `waitUntilExit` never returned for
+    /// `scripts/test-postgres.sh start` (the script exited and stayed a zombie, unreaped), and `swift
+    /// test` hung on a machine where the test server was not running yet.
+    /// - Throws: `POSIXError` when the child cannot be started or waited for.
     public static func runBlocking(_ executable: String, _ arguments: [String]) throws -> Result {
-        let process = Process()
-        if executable.contains("/") {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-        }
         let directory = FileManager.default.temporaryDirectory
-        let outURL = directory.appendingPathComponent("triage-child-\(UUID()).out")
-        let errURL = directory.appendingPathComponent("triage-child-\(UUID()).err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let outPath = directory.appendingPathComponent("triage-child-\(UUID()).out").path
+        let errPath = directory.appendingPathComponent("triage-child-\(UUID()).err").path
         defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
+            try? FileManager.default.removeItem(atPath: outPath)
+            try? FileManager.default.removeItem(atPath: errPath)
         }
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try? out.close()
-        try? err.close()
-        let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        let pid = try spawn(executable, arguments, stdout: outPath, stderr: errPath)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
+        }
+        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return Result(status: exitStatus(status), stdout: stdout, stderr: stderr)
+    }
+
+    /// Starts `executable` (a path, or a name looked up on PATH) with this process's environment.
+    private static func spawn(_ executable: String, _ arguments: [String], stdout: String, stderr: String) throws -> pid_t {
+        #if canImport(Darwin)
+        var actions: posix_spawn_file_actions_t? = nil
+        #else
+        var actions = posix_spawn_file_actions_t()
+        #endif
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid: pid_t = 0
+        let result = posix_spawnp(&pid, executable, &actions, nil, argv, environ)
+        guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .ENOENT) }
+        return pid
+    }
+
+    /// The exit code, or the signal number when a signal ended the child (`waitpid`'s status word).
+    private static func exitStatus(_ status: Int32) -> Int32 {
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : signal
     }
 }

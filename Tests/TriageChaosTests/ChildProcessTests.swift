@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Triage
 import TriageChaos
 import TriageTestSupport
 
@@ -49,5 +50,26 @@ import TriageTestSupport
         task.cancel()
         _ = await task.result
         #expect(Self.isGone(pid))
+    }
+
+    /// `runBlocking` after `run` (swift-subprocess) in the same process: Foundation's `Process` waited
+    /// for the exit forever there, its child left a zombie (`swift test` hung on a fresh machine, where
+    /// the PostgreSQL suites start their server with it). The wait runs on a thread of its own so that
+    /// a hang fails the test after 30 s instead of hanging the suite.
+    @Test func runBlockingReturnsAfterSubprocessRan() async throws {
+        #expect(try await ChildProcess.run("/bin/sh", ["-c", "exit 0"]).status == 0)
+        let finished = DispatchSemaphore(value: 0)
+        let result = LockedValue<ChildProcess.Result?>(nil)
+        Thread.detachNewThread {
+            let outcome = try? ChildProcess.runBlocking("/bin/sh", ["-c", "echo out; echo err >&2; exit 3"])
+            result.withLock { $0 = outcome }
+            finished.signal()
+        }
+        let returned = await Task.detached { finished.wait(timeout: .now() + 30) == .success }.value
+        #expect(returned, "runBlocking did not return within 30 s")
+        let outcome = result.withLock { $0 }
+        #expect(outcome?.status == 3)
+        #expect(outcome?.stdout == "out\n")
+        #expect(outcome?.stderr == "err\n")
     }
 }
