@@ -11,9 +11,11 @@ import Synchronization
 /// clock.advance(by: .seconds(1))
 /// ```
 public final class ManualClock: Clock, Sendable {
-    public struct Instant: InstantProtocol, Sendable, Hashable, CustomStringConvertible {
+    public struct Instant: InstantProtocol, OriginInstant, Sendable, Hashable, CustomStringConvertible {
         /// Time since the clock was made.
         public var offset: Duration
+        /// Every manual clock starts at offset zero, which pipelines measure from.
+        package static var origin: Instant { Instant(offset: .zero) }
 
         public init(offset: Duration) { self.offset = offset }
         public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
@@ -84,10 +86,14 @@ public final class ManualClock: Clock, Sendable {
         for sleeper in due { sleeper.continuation.resume() }
     }
 
-    /// Suspends until at least `count` tasks sleep on this clock (yielding, not sleeping for real).
-    public func waitForSleepers(_ count: Int = 1) async {
-        while sleeperCount < count {
+    /// Suspends until at least `count` tasks sleep on this clock (yielding, not sleeping for real), or
+    /// until `rounds` yields (default 10,000,000, seconds of CPU) have passed without it: then it returns
+    /// anyway, so that a task that never sleeps fails the test's next expectation instead of hanging it.
+    public func waitForSleepers(_ count: Int = 1, rounds: Int = 10_000_000) async {
+        var yields = 0
+        while sleeperCount < count, yields < rounds {
             await Task.yield()
+            yields += 1
         }
     }
 

@@ -192,6 +192,22 @@ import TriageTestKit
         #expect(breaker.phase == .closed)
     }
 
+    /// Every manual clock's times count from its own start, whichever clock a pipeline read first: a
+    /// pipeline on a clock already at t+100 s made every later pipeline's time -100 s, so a breaker that
+    /// opened at time zero stayed open 105 s instead of 5 s (fails before the fix when run alone).
+    @Test func aClockReadFirstDoesNotMoveAnotherClocksTimes() async throws {
+        let advanced = ManualClock()
+        advanced.advance(by: .seconds(100))
+        _ = try pipeline(advanced)
+        let clock = ManualClock()
+        let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(5)))
+        breaker.record(success: false, counted: true, retryAfter: nil, now: .zero)
+        let records = LockedValue<[DecisionRecord]>([])
+        let pipeline = try pipeline(clock, attempts: 2, breaker: breaker, observer: { record in records.withLock { $0.append(record) } })
+        _ = await drive(clock) { try await pipeline.run { _ in 1 } }
+        #expect(records.withLock { $0.first?.delay } == .seconds(5))
+    }
+
     @Test func anOpenBreakerAboveTheCapEndsTheCallAtOnceNamingItsTime() async throws {
         let clock = ManualClock()
         let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(1), openDuration: .seconds(60)))
