@@ -43,7 +43,7 @@ enum S3Demo {
                     let outcome = item.failure.map { S3Output.failureLine($0) } ?? "ok"
                     print("  \(item.key.padding(toLength: 24, withPad: " ", startingAt: 0)) attempts \(item.attempts)  \(outcome)")
                 }
-                print("  summary: \(report.succeeded) ok, \(report.failed) failed, \(report.retried) retried; \(proxy.connections.affected) of \(proxy.connections.accepted) connections reset")
+                print("  summary: \(report.succeeded) ok, \(report.failed) failed, \(report.attempts) requests for \(report.items.count) files (\(report.retried) tried again in a second pass); \(proxy.connections.affected) of \(proxy.connections.accepted) connections reset")
             }
         } catch {
             print("  S3 demo could not run: \(error)")
