@@ -1,3 +1,4 @@
+import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -38,6 +39,35 @@ enum BenchOutboxDelivery {
             let values = pairs.map(value).sorted()
             return values[values.count / 2]
         }
+    }
+
+    /// One side of the pairs, run `count` times against one receiver: its rate and process CPU per message
+    /// (in microseconds) each time.
+    enum Side: String, ExpressibleByArgument, Sendable {
+        case plain, outbox
+    }
+
+    static func runs(of side: Side, path: String, messages: Int, count: Int, logger: Logger) async throws -> [(Double, Double)] {
+        let receiver = try await OutboxHTTPReceiver.start { _ in .ok }
+        var results: [(Double, Double)] = []
+        do {
+            for index in 0..<count {
+                let cpuStart = BenchHandlersCommand.processCPUTime()
+                let rate = switch side {
+                case .plain: try await plain(url: receiver.url("/in"), requests: messages)
+                case .outbox:
+                    try await HTTPOutboxTransport.withTransport { transport in
+                        try await deliver(messages: messages, to: receiver.url("/in"), path: path + "-\(index)", through: transport, logger: logger)
+                    }.rate
+                }
+                results.append((rate, (BenchHandlersCommand.processCPUTime() - cpuStart) * 1e6 / Double(messages)))
+            }
+        } catch {
+            await receiver.shutdown()
+            throw error
+        }
+        await receiver.shutdown()
+        return results
     }
 
     static func run(path: String, messages: Int, pairs: Int, logger: Logger) async throws -> Rates {
