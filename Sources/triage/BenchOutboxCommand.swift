@@ -47,7 +47,7 @@ struct BenchOutboxCommand: AsyncParsableCommand {
     @Flag(help: "Only the PostgreSQL fleet delivery.")
     var onlyPostgres = false
 
-    @Option(help: "Only this side (plain or outbox) of the end-to-end runs, --pairs times, nothing else: for profiling one side.")
+    @Option(help: "Only this side of the end-to-end runs (plain, outbox, or accepting: the outbox to a transport that accepts at once), --pairs times, nothing else: for profiling one side.")
     var onlySide: BenchOutboxDelivery.Side?
 
     func validate() throws {
@@ -71,9 +71,10 @@ struct BenchOutboxCommand: AsyncParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let logger = Logger(label: "triage.bench.outbox", factory: { _ in SwiftLogNoOpLogHandler() })
         if let onlySide {
-            for (rate, cpu) in try await BenchOutboxDelivery.runs(of: onlySide, path: directory + "/side.sqlite", messages: messages,
-                                                                  count: pairs, logger: logger) {
-                print(String(format: "%@ only, %ld messages: %8.0f per second   CPU %.0f us each", onlySide.rawValue, messages, rate, cpu))
+            for run in try await BenchOutboxDelivery.runs(of: onlySide, path: directory + "/side.sqlite", messages: messages,
+                                                          count: pairs, logger: logger) {
+                print(String(format: "%@ only, %ld messages: %8.0f per second   CPU %.0f us each   (%ld transactions, %ld writes)",
+                             onlySide.rawValue, messages, run.rate, run.cpu, run.transactions, run.writes))
             }
             return
         }

@@ -41,26 +41,40 @@ enum BenchOutboxDelivery {
         }
     }
 
-    /// One side of the pairs, run `count` times against one receiver: its rate and process CPU per message
-    /// (in microseconds) each time.
+    /// One side of the pairs (or the outbox to ``AcceptingTransport``), run `count` times against one
+    /// receiver.
     enum Side: String, ExpressibleByArgument, Sendable {
-        case plain, outbox
+        case plain, outbox, accepting
     }
 
-    static func runs(of side: Side, path: String, messages: Int, count: Int, logger: Logger) async throws -> [(Double, Double)] {
+    /// One run of a side: its rate, process CPU per message in microseconds, and for the outbox the
+    /// store's transactions and writes.
+    struct SideRun {
+        var rate: Double
+        var cpu: Double
+        var transactions = 0
+        var writes = 0
+    }
+
+    static func runs(of side: Side, path: String, messages: Int, count: Int, logger: Logger) async throws -> [SideRun] {
         let receiver = try await OutboxHTTPReceiver.start { _ in .ok }
-        var results: [(Double, Double)] = []
+        var results: [SideRun] = []
         do {
             for index in 0..<count {
                 let cpuStart = BenchHandlersCommand.processCPUTime()
-                let rate = switch side {
-                case .plain: try await plain(url: receiver.url("/in"), requests: messages)
+                var run = SideRun(rate: 0, cpu: 0)
+                switch side {
+                case .plain: run.rate = try await plain(url: receiver.url("/in"), requests: messages)
                 case .outbox:
-                    try await HTTPOutboxTransport.withTransport { transport in
+                    (run.rate, run.transactions, run.writes) = try await HTTPOutboxTransport.withTransport { transport in
                         try await deliver(messages: messages, to: receiver.url("/in"), path: path + "-\(index)", through: transport, logger: logger)
-                    }.rate
+                    }
+                case .accepting:
+                    (run.rate, run.transactions, run.writes) = try await deliver(messages: messages, to: receiver.url("/in"), path: path + "-\(index)",
+                                                                                 through: AcceptingTransport(), logger: logger)
                 }
-                results.append((rate, (BenchHandlersCommand.processCPUTime() - cpuStart) * 1e6 / Double(messages)))
+                run.cpu = (BenchHandlersCommand.processCPUTime() - cpuStart) * 1e6 / Double(messages)
+                results.append(run)
             }
         } catch {
             await receiver.shutdown()
