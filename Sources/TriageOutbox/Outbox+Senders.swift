@@ -46,29 +46,17 @@ extension Outbox {
 
     /// `record`'s outcome is stored: it leaves the claimed messages, and `next`, claimed with its
     /// delivered mark, waits for a sender (or is released when the run stops).
-    ///
-    /// The delivery loop is woken only when it has something to do: a sender could start (fewer than
-    /// the concurrency run; a running sender takes what waits when its send ends, and with every sender
-    /// running the loop claims nothing), nothing is claimed any more (a run until empty, or a stopping
-    /// run, may end), or the run stops. A wake-up per delivery cost the loop a resumption and a new wait
-    /// (a task group, two tasks and a timer) per message.
     private func settled(_ record: OutboxRecord, handingOver next: HandedOver?) async {
-        let (release, wake) = state.withLock { state -> (Bool, Bool) in
+        let release = state.withLock { state -> Bool in
             state.leases[record.id] = nil
-            var release = false
-            if let next {
-                if state.stopRequested || Task.isCancelled {
-                    release = true
-                } else {
-                    state.leases[next.record.id] = next.leaseUntil
-                    state.ready.append(next.record)
-                }
-            }
-            let wake = state.senders < configuration.concurrency || state.leases.isEmpty || state.stopRequested || Task.isCancelled
-            return (release, wake)
+            guard let next else { return false }
+            if state.stopRequested || Task.isCancelled { return true }
+            state.leases[next.record.id] = next.leaseUntil
+            state.ready.append(next.record)
+            return false
         }
         if release, let next { await releaseClaims([next.record]) }
-        if wake || release { wakeup.signal() }
+        wakeup.signal()
     }
 
     /// Returns to pending the claimed messages no sender took (the run stops).
