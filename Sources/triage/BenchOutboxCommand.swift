@@ -62,7 +62,7 @@ struct BenchOutboxCommand: AsyncParsableCommand {
             do { _ = try PostgresOutboxURL(postgres) } catch { throw ValidationError("--postgres: \(error.message)") }
         }
         guard !onlyPostgres || postgres != nil else { throw ValidationError("--only-postgres needs --postgres URL") }
-        guard onlySide == nil || !onlyPostgres else { throw ValidationError("--only-side and --only-postgres exclude each other") }
+        guard onlySide == nil || postgres == nil else { throw ValidationError("--only-side runs nothing else: not with --postgres") }
     }
 
     func run() async throws {
