@@ -47,6 +47,9 @@ struct BenchOutboxCommand: AsyncParsableCommand {
     @Flag(help: "Only the PostgreSQL fleet delivery.")
     var onlyPostgres = false
 
+    @Option(help: "Only this side of the end-to-end runs (plain, outbox, or accepting: the outbox to a transport that accepts at once), --pairs times, nothing else: for profiling one side.")
+    var onlySide: BenchOutboxDelivery.Side?
+
     func validate() throws {
         guard (1...1024).contains(producers), (1...100_000).contains(perProducer) else { throw ValidationError("--producers 1…1024, --per-producer 1…100000") }
         guard (100...1_000_000).contains(messages), (5...10_000).contains(samples), (1...100).contains(pairs) else {
@@ -59,6 +62,7 @@ struct BenchOutboxCommand: AsyncParsableCommand {
             do { _ = try PostgresOutboxURL(postgres) } catch { throw ValidationError("--postgres: \(error.message)") }
         }
         guard !onlyPostgres || postgres != nil else { throw ValidationError("--only-postgres needs --postgres URL") }
+        guard onlySide == nil || postgres == nil else { throw ValidationError("--only-side runs nothing else: not with --postgres") }
     }
 
     func run() async throws {
@@ -66,6 +70,14 @@ struct BenchOutboxCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let logger = Logger(label: "triage.bench.outbox", factory: { _ in SwiftLogNoOpLogHandler() })
+        if let onlySide {
+            for run in try await BenchOutboxDelivery.runs(of: onlySide, path: directory + "/side.sqlite", messages: messages,
+                                                          count: pairs, logger: logger) {
+                print(String(format: "%@ only, %ld messages: %8.0f per second   CPU %.0f us each   (%ld transactions, %ld writes)",
+                             onlySide.rawValue, messages, run.rate, run.cpu, run.transactions, run.writes))
+            }
+            return
+        }
         if !onlyPostgres { try await sqlite(directory: directory, logger: logger) }
         if let postgres { try await fleet(url: try PostgresOutboxURL(postgres), logger: logger) }
     }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -38,6 +39,49 @@ enum BenchOutboxDelivery {
             let values = pairs.map(value).sorted()
             return values[values.count / 2]
         }
+    }
+
+    /// One side of the pairs (or the outbox to ``AcceptingTransport``), run `count` times against one
+    /// receiver.
+    enum Side: String, ExpressibleByArgument, Sendable {
+        case plain, outbox, accepting
+    }
+
+    /// One run of a side: its rate, process CPU per message in microseconds, and for the outbox the
+    /// store's transactions and writes.
+    struct SideRun {
+        var rate: Double
+        var cpu: Double
+        var transactions = 0
+        var writes = 0
+    }
+
+    static func runs(of side: Side, path: String, messages: Int, count: Int, logger: Logger) async throws -> [SideRun] {
+        let receiver = try await OutboxHTTPReceiver.start { _ in .ok }
+        var results: [SideRun] = []
+        do {
+            for index in 0..<count {
+                let cpuStart = BenchHandlersCommand.processCPUTime()
+                var run = SideRun(rate: 0, cpu: 0)
+                switch side {
+                case .plain: run.rate = try await plain(url: receiver.url("/in"), requests: messages)
+                case .outbox:
+                    (run.rate, run.transactions, run.writes) = try await HTTPOutboxTransport.withTransport { transport in
+                        try await deliver(messages: messages, to: receiver.url("/in"), path: path + "-\(index)", through: transport, logger: logger)
+                    }
+                case .accepting:
+                    (run.rate, run.transactions, run.writes) = try await deliver(messages: messages, to: receiver.url("/in"), path: path + "-\(index)",
+                                                                                 through: AcceptingTransport(), logger: logger)
+                }
+                run.cpu = (BenchHandlersCommand.processCPUTime() - cpuStart) * 1e6 / Double(messages)
+                results.append(run)
+            }
+        } catch {
+            await receiver.shutdown()
+            throw error
+        }
+        await receiver.shutdown()
+        return results
     }
 
     static func run(path: String, messages: Int, pairs: Int, logger: Logger) async throws -> Rates {
