@@ -70,24 +70,27 @@ struct JSONScanner {
     ///
     /// Structural, not validating: it finds the closing quote (one not escaped by an odd run of
     /// backslashes) and checks nothing between. A raw control byte (below 0x20, which JSON forbids in a
-    /// string) is accepted here, and so into the cache inside an object's data; decoding the object into a
-    /// `Decodable` type (``KubernetesObject/decode(_:decoder:)``) still rejects it, and the values the
-    /// cache and the stream depend on (`metadata.name`, `namespace` and `resourceVersion`) are checked by
-    /// ``object(at:)``; an event's `type` with one matches no type. Why: object data is mostly long plain strings, and libc's
-    /// `memchr` finds the quote with the widest vectors the machine has (the Swift build targets baseline
-    /// SSE2): the validating scan, 16 bytes a step, was 0.30 µs of a 600-byte string in `triage bench
-    /// watch`. The first 16 bytes are read one by one, as most strings (keys) end there and a call costs
-    /// more.
+    /// string) is accepted here, and so into the cache inside an object's data; decoding the object into
+    /// a `Decodable` type (``KubernetesObject/decode(_:decoder:)``) still rejects it, and the values the
+    /// cache and the stream depend on (`metadata.name`, `namespace` and `resourceVersion`) are checked
+    /// by ``object(at:)``; an event's `type` holding one matches no type.
+    ///
+    /// Why: object data is mostly long plain strings, and libc's `memchr` finds the quote with the
+    /// widest vectors the machine has (the Swift build targets baseline SSE2); the validating scan, 16
+    /// bytes a step, was 0.30 µs of a 600-byte string in `triage bench watch`. Most strings (keys,
+    /// metadata) end within 16 bytes, where a call costs more: those are read a word at a time first.
     func skipString(_ index: Int) -> Int? {
         guard let base = bytes.baseAddress else { return nil }
         var i = index + 1
-        let shortEnd = Swift.min(i &+ 16, bytes.count)
-        while i < shortEnd {
-            switch base[i] {
-            case UInt8(ascii: "\""): return i + 1
-            case UInt8(ascii: "\\"): i &+= 2
-            default: i &+= 1
+        while i &+ 8 <= bytes.count, i &- index <= 16 {
+            let flags = Self.quoteOrBackslash(UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)))
+            if flags == 0 {
+                i &+= 8
+                continue
             }
+            let at = i &+ flags.trailingZeroBitCount &>> 3
+            if base[at] == UInt8(ascii: "\"") { return at + 1 }
+            i = at &+ 2
         }
         while i < bytes.count {
             guard let found = memchr(base + i, Int32(UInt8(ascii: "\"")), bytes.count - i) else { return nil }
@@ -99,6 +102,14 @@ struct JSONScanner {
             i = quote + 1
         }
         return nil
+    }
+
+    /// The high bit of each byte of `word` (little-endian) that is `"` or `\`, and maybe of bytes above
+    /// one (the has-zero-byte test's borrow): the lowest set bit marks the first exactly.
+    static func quoteOrBackslash(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & (ones &* 0x80) }
+        return hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x5C))
     }
 
     /// Whether a byte in `range` is below 0x20, which JSON forbids unescaped in a string.
