@@ -52,12 +52,12 @@ import Testing
     }
 }
 
-/// The scanner's string skipping (the first 16 bytes one by one, then `memchr`) against Foundation's JSON
+/// The scanner's string skipping (the first 16 bytes a word at a time, then `memchr`) against Foundation's JSON
 /// parser, which also rejects raw control bytes: the scanner accepts those (``JSONScanner/skipString(_:)``).
 @Suite struct JSONScannerStringTests {
     @Test(arguments: [#"""#, #"\\"#, "\u{01}", "\n", "\u{1F}", #"\""#, #"\\\""#, #"\\\\""#, "é", "\u{7F}"])
     func aSpecialByteAtEveryOffsetIsFound(special: String) throws {
-        // Past 70 bytes: through the byte loop and `memchr`, at every alignment.
+        // Past 70 bytes: through the word steps and `memchr`, at every alignment.
         let isControl = special.utf8.contains { $0 < 0x20 }
         for length in 0..<72 {
             for offset in 0...length {
