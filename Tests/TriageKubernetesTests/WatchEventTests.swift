@@ -52,11 +52,13 @@ import Testing
     }
 }
 
-/// The scanner's string skipping (16 and eight bytes at a time) against Foundation's JSON parser.
+/// The scanner's string skipping (the first 16 bytes a word at a time, then `memchr`) against Foundation's JSON
+/// parser, which also rejects raw control bytes: the scanner accepts those (``JSONScanner/skipString(_:)``).
 @Suite struct JSONScannerStringTests {
-    @Test(arguments: [#"""#, #"\\"#, "\u{01}", "\n", "\u{1F}", #"\""#, "é", "\u{7F}"])
+    @Test(arguments: [#"""#, #"\\"#, "\u{01}", "\n", "\u{1F}", #"\""#, #"\\\""#, #"\\\\""#, "é", "\u{7F}"])
     func aSpecialByteAtEveryOffsetIsFound(special: String) throws {
-        // Past 70 bytes: through several 16- and eight-byte steps, at every alignment.
+        // Past 70 bytes: through the word steps and `memchr`, at every alignment.
+        let isControl = special.utf8.contains { $0 < 0x20 }
         for length in 0..<72 {
             for offset in 0...length {
                 var text = String(repeating: "a", count: length)
@@ -64,8 +66,31 @@ import Testing
                 let json = Array(("[\"" + text + "\"]").utf8)
                 let foundation = (try? JSONSerialization.jsonObject(with: Data(json))) != nil
                 let scanned = JSONScanner.with(json) { $0.skipValue(0) } == json.count
-                #expect(scanned == foundation, "\(json.map { String(format: "%02x", $0) }.joined())")
+                #expect(scanned == (foundation || isControl), "\(json.map { String(format: "%02x", $0) }.joined())")
             }
         }
+    }
+
+    @Test func aRawControlByteInDataIsKeptButNotDecoded() throws {
+        let data = String(repeating: "x", count: 40) + "\u{01}\t" + String(repeating: "y", count: 40)
+        let object = #"{"metadata":{"name":"a","namespace":"n","resourceVersion":"7"},"data":{"k":"\#(data)"}}"#
+        let event = try WatchEvent(line: Array(#"{"type":"ADDED","object":\#(object)}"#.utf8))
+        guard case .added(let parsed) = event else {
+            Issue.record("not ADDED: \(event)")
+            return
+        }
+        #expect(parsed.json == Array(object.utf8))
+        #expect(parsed.resourceVersion == "7")
+        struct ConfigMap: Decodable { var data: [String: String] }
+        #expect(throws: (any Error).self) { try parsed.decode(ConfigMap.self) }
+    }
+
+    @Test(arguments: ["name", "namespace", "resourceVersion"])
+    func aRawControlByteInTheKeyOrVersionIsATypedError(field: String) {
+        var metadata = ["name": "a", "namespace": "n", "resourceVersion": "7"]
+        metadata[field] = "a\u{01}b"
+        let members = metadata.map { #""\#($0.key)":"\#($0.value)""# }.joined(separator: ",")
+        let line = #"{"type":"ADDED","object":{"metadata":{\#(members)}}}"#
+        #expect(throws: KubernetesDecodingError.self) { try WatchEvent(line: Array(line.utf8)) }
     }
 }

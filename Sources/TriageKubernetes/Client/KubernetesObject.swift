@@ -14,7 +14,8 @@ public struct KubernetesObject: Sendable, Hashable {
     /// The object's JSON.
     public var json: [UInt8]
 
-    /// Reads the metadata of `json`.
+    /// Reads the metadata of `json`, checking its structure (not its strings' contents, as for
+    /// ``WatchEvent/init(line:)``).
     ///
     /// - Throws: a ``KubernetesDecodingError`` when `json` is not a JSON object.
     public init(json: [UInt8]) throws(KubernetesDecodingError) {

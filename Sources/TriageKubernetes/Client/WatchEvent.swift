@@ -12,7 +12,9 @@ public enum WatchEvent: Sendable, Hashable {
     /// event is copied into and out of the batch a chunk's lines are read into.
     indirect case error(KubernetesStatus)
 
-    /// Reads one event line.
+    /// Reads one event line. Its strings are checked for structure only: a raw control byte (below 0x20)
+    /// in the object's data is kept as it came, and ``KubernetesObject/decode(_:decoder:)`` rejects it;
+    /// one in `metadata.name`, `namespace` or `resourceVersion` is an error.
     ///
     /// - Throws: ``KubernetesDecodingError`` for a line that is not an event.
     public init(line: [UInt8]) throws(KubernetesDecodingError) {

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A validating skip-scanner over JSON bytes: finds the ranges of members and elements without building
-/// a tree, so that a watch event or a list item is read once and kept as the bytes it arrived as.
+/// A skip-scanner over JSON bytes that checks their structure (strings only as ``skipString(_:)`` says):
+/// finds the ranges of members and elements without building a tree, so that a watch event or a list
+/// item is read once and kept as the bytes it arrived as.
 ///
 /// It reads memory it does not own: make one with ``with(_:_:)`` and use it only inside that closure.
 /// Every function returns `nil` (or `false`) on malformed input; callers turn that into a
@@ -67,40 +68,53 @@ struct JSONScanner {
 
     /// The index just past the string whose opening quote is at `index`.
     ///
-    /// Sixteen bytes at a time (two 64-bit words tested together, which the compiler turns into one SSE2
-    /// vector) while none of them is a quote, a backslash or a control character (object data is mostly
-    /// long plain strings), then eight, then byte by byte from the first that may be one. Thirty-two at
-    /// a time (four words) took about 45 % more samples in `triage bench watch`'s profile; sixteen with
-    /// `SIMD16<UInt8>` compares made it twenty times slower, as the standard library's SIMD masks did not
-    /// become vector instructions in this build.
+    /// Structural, not validating: it finds the closing quote (one not escaped by an odd run of
+    /// backslashes) and checks nothing between. A raw control byte (below 0x20, which JSON forbids in a
+    /// string) is accepted here, and so into the cache inside an object's data; decoding the object into
+    /// a `Decodable` type (``KubernetesObject/decode(_:decoder:)``) still rejects it, and the values the
+    /// cache and the stream depend on (`metadata.name`, `namespace` and `resourceVersion`) are checked
+    /// by ``object(at:)``; an event's `type` holding one matches no type.
+    ///
+    /// Why: object data is mostly long plain strings, and libc's `memchr` finds the quote with the
+    /// widest vectors the machine has (the Swift build targets baseline SSE2); the validating scan, 16
+    /// bytes a step, was 0.30 µs of a 600-byte string in `triage bench watch`. Most strings (keys,
+    /// metadata) end within 16 bytes, where a call costs more: those are read a word at a time first.
     func skipString(_ index: Int) -> Int? {
-        var i = index + 1
         guard let base = bytes.baseAddress else { return nil }
-        func word(_ at: Int) -> UInt64 { UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self) }
-        while true {
-            while i &+ 16 <= bytes.count, Self.specialBytes(word(i)) | Self.specialBytes(word(i &+ 8)) == 0 { i &+= 16 }
-            while i &+ 8 <= bytes.count, Self.specialBytes(word(i)) == 0 { i &+= 8 }
-            guard i < bytes.count else { return nil }
-            let byte = bytes[i]
-            if byte == UInt8(ascii: "\"") { return i + 1 }
-            if byte == UInt8(ascii: "\\") {
-                i += 2
-            } else if byte < 0x20 {
-                return nil
-            } else {
-                i += 1
+        var i = index + 1
+        while i &+ 8 <= bytes.count, i &- index <= 16 {
+            let flags = Self.quoteOrBackslash(UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)))
+            if flags == 0 {
+                i &+= 8
+                continue
             }
+            let at = i &+ flags.trailingZeroBitCount &>> 3
+            if base[at] == UInt8(ascii: "\"") { return at + 1 }
+            i = at &+ 2
         }
+        while i < bytes.count {
+            guard let found = memchr(base + i, Int32(UInt8(ascii: "\"")), bytes.count - i) else { return nil }
+            let quote = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            // Escaped when an odd run of backslashes precedes it (the opening quote ends any run).
+            var backslashes = 0
+            while base[quote - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+            if backslashes & 1 == 0 { return quote + 1 }
+            i = quote + 1
+        }
+        return nil
     }
 
-    /// Non-zero when one of the eight bytes of `word` may be `"`, `\` or below 0x20: the has-zero-byte and
-    /// has-less-than bit tests on all eight at once, which miss none (the byte loop then finds which).
-    static func specialBytes(_ word: UInt64) -> UInt64 {
+    /// The high bit of each byte of `word` (little-endian) that is `"` or `\`, and maybe of bytes above
+    /// one (the has-zero-byte test's borrow): the lowest set bit marks the first exactly.
+    static func quoteOrBackslash(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highs }
-        let control = (word &- ones &* 0x20) & ~word & highs
-        return control | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x5C))
+        func hasZero(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & (ones &* 0x80) }
+        return hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x5C))
+    }
+
+    /// Whether a byte in `range` is below 0x20, which JSON forbids unescaped in a string.
+    func hasControlByte(_ range: Range<Int>) -> Bool {
+        bytes[range].contains { $0 < 0x20 }
     }
 
     /// Walks the object that starts at (or after whitespace from) `index`: calls `body` with each member's
@@ -156,7 +170,8 @@ struct JSONScanner {
 
     /// Reads the object that starts at `index` in one pass: where it ends, and `metadata.name`,
     /// `metadata.namespace` and `metadata.resourceVersion` on the way. `nil` when it is not a
-    /// well-formed object.
+    /// well-formed object (strings are checked only as ``skipString(_:)`` says) or one of those three
+    /// holds a raw control byte.
     func object(at index: Int) -> ObjectScan? {
         let start = skipWhitespace(index)
         var scan = ObjectScan(range: start..<start)
@@ -167,7 +182,9 @@ struct JSONScanner {
                 if self.key(key, is: "name") { scan.name = value..<end }
                 else if self.key(key, is: "namespace") { scan.namespace = value..<end }
                 else if self.key(key, is: "resourceVersion") { scan.resourceVersion = value..<end }
-                return end
+                else { return end }
+                // The cache's key and the stream's resourceVersion: held to JSON's rule, unlike skipped strings.
+                return hasControlByte(value..<end) ? nil : end
             }
         }
         guard let end else { return nil }
