@@ -61,6 +61,7 @@ public enum FailureTour {
         var rows: [Row] = []
         for item in cases {
             var options = ProbeOptions(url: item.url ?? "")
+            options.maximumAttempts = 1   // the tour shows each mode's classification, not its retries
             options.connectTimeout = .milliseconds(500)
             options.attemptTimeout = .seconds(2)
             options.readTimeout = .milliseconds(500)

@@ -1,4 +1,5 @@
 import Foundation
+import Triage
 
 /// What `triage probe` was asked to do, validated.
 public struct ProbeOptions: Sendable {
@@ -13,8 +14,9 @@ public struct ProbeOptions: Sendable {
     public var secretHeaders: [String] = []
     /// The request body.
     public var body: [UInt8]?
-    /// Attempts in all, the first included (default 1: no retry; `--max-attempts`).
-    public var maximumAttempts: Int = 1
+    /// Attempts in all, the first included (`--max-attempts`; 1 means no retry). Default: the library's
+    /// default policy's, `RetryPolicy().maximumAttempts` (3), as probe-json.md specifies.
+    public var maximumAttempts: Int = RetryPolicy().maximumAttempts
     @available(*, deprecated, renamed: "maximumAttempts")
     public var maxAttempts: Int {
         get { maximumAttempts }

@@ -18,7 +18,8 @@ public struct ProbeReport: Sendable {
     /// `true` for a 2xx, a 3xx not followed, or a stream that ended after its expected duration.
     public var succeeded: Bool
     public var status: Int?
-    /// The final failure (`nil` on success, except a watch's normal end, `stream.ended`).
+    /// The final failure (`nil` on success, except a watch's normal end, `stream.ended`, which the
+    /// attempt's line and the explanation name while the report's own kind is `ok`).
     public var failure: Failure?
     public var attempts: [Attempt]
     public var explanation: String
@@ -28,8 +29,11 @@ public struct ProbeReport: Sendable {
     /// The process exit status: 0 success, 1 failure.
     public var exitCode: Int32 { succeeded ? 0 : 1 }
 
-    /// The kind id printed: `"ok"` on success without a failure.
-    public var kindID: String { failure?.kind.id ?? "ok" }
+    /// The kind id printed: `"ok"` on success (probe-json.md), even a watch's normal end.
+    public var kindID: String { succeeded ? "ok" : failure?.kind.id ?? "ok" }
+
+    /// The failure the report's own fields describe: none on success.
+    var finalFailure: Failure? { succeeded ? nil : failure }
 }
 
 extension ProbeReport {
@@ -41,11 +45,11 @@ extension ProbeReport {
         object.field("outcome", .string(succeeded ? "success" : "failure"))
         object.field("status", status.map { .int($0) } ?? .null)
         object.field("kind", .string(kindID))
-        object.field("decision", failure.map { .string($0.decision.id) } ?? .null)
-        object.field("retryable", .bool(!succeeded && (failure?.isRetryable ?? false)))
-        object.field("delivery", failure.map { .string($0.delivery.id) } ?? .null)
-        object.field("retry_after_s", failure?.retryAfter.map { .double($0.triageSeconds) } ?? .null)
-        if let api = failure?.api {
+        object.field("decision", finalFailure.map { .string($0.decision.id) } ?? .null)
+        object.field("retryable", .bool(finalFailure?.isRetryable ?? false))
+        object.field("delivery", finalFailure.map { .string($0.delivery.id) } ?? .null)
+        object.field("retry_after_s", finalFailure?.retryAfter.map { .double($0.triageSeconds) } ?? .null)
+        if let api = finalFailure?.api {
             var inner = JSONWriter()
             inner.field("format", .string(api.format.id))
             inner.field("reason", api.reason.map { .string($0) } ?? .null)

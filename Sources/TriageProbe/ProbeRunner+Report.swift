@@ -37,6 +37,7 @@ extension ProbeRunner {
         var explanation: String
         if outcome.succeeded {
             explanation = "succeeded on attempt \(attempts.count)"
+            if let failure { explanation += ": \(failure.kind.id), \(failure.decision.id)" }
         } else if let last = history.last(where: { $0.action != .succeeded }) {
             explanation = "gave up after \(attempts.count) attempt\(attempts.count == 1 ? "" : "s"): " + Self.explanation(for: last, options: options)
         } else {

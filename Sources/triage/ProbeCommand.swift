@@ -1,4 +1,5 @@
 import ArgumentParser
+import Triage
 import TriageProbe
 
 /// Ends the process with a status after the report is printed.
@@ -32,8 +33,8 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(name: [.customShort("d"), .long], help: "Request body: TEXT, or @FILE.")
     var data: String?
 
-    @Option(help: "Attempts in all; 1 means no retry.")
-    var maxAttempts: Int = 1
+    @Option(help: "Attempts in all; 1 means no retry (default: the library's default policy).")
+    var maxAttempts: Int = RetryPolicy().maximumAttempts
 
     @Option(help: "Overall deadline across all attempts, in seconds (default 30).")
     var timeout: Double?

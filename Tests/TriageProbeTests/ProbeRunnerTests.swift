@@ -27,10 +27,11 @@ import TriageProbe
         #expect(json["outcome"] as? String == "failure")
         #expect(json["retryable"] as? Bool == true)
         #expect(report.exitCode == 1)
-        // Had the refusal been retried until the connect timeout, the kind would be connect.timeout.
+        // Had the refusal been retried until the connect timeout, the kind would be connect.timeout. The
+        // attempts are the library's default policy's (probe-json.md: `--max-attempts` defaults to it).
         let attempts = try #require(json["attempts"] as? [[String: Any]])
-        #expect(attempts.count == 1)
-        #expect(attempts.first?["kind"] as? String == "connect.refused")
+        #expect(attempts.count == RetryPolicy().maximumAttempts)
+        #expect(attempts.allSatisfy { $0["kind"] as? String == "connect.refused" })
     }
 
     @Test func successHasKindOkAndNullDecision() async throws {
@@ -50,7 +51,7 @@ import TriageProbe
     @Test func serviceUnavailableWithRetryAfterAndAKubernetesBody() async throws {
         let body = #"{"kind":"Status","apiVersion":"v1","status":"Failure","message":"the server is currently unable to handle the request","reason":"ServiceUnavailable","details":{"retryAfterSeconds":2},"code":503}"#
         let report = try await FaultServer.with(.respond(status: 503, headers: [("Retry-After", "2"), ("Content-Type", "application/json")], body: body)) { server in
-            await Self.probe(server.url("/items/1"))
+            await Self.probe(server.url("/items/1")) { $0.maximumAttempts = 1 }   // probe-json.md's example
         }
         let json = try Self.object(report)
         #expect(json["status"] as? Int == 503)
@@ -113,8 +114,12 @@ import TriageProbe
         let report = try await FaultServer.with(.stream(events: 3, interval: .milliseconds(40))) { server in
             await Self.probe(server.url("/watch")) { $0.watch = .milliseconds(100) }
         }
-        #expect(report.kindID == "stream.ended")
+        // probe-json.md: a success is kind ok, decision null; the attempt and the explanation say how it ended.
+        #expect(report.kindID == "ok")
+        #expect(report.json().contains(#""outcome": "success", "status": 200, "kind": "ok", "decision": null"#))
+        #expect(report.attempts.last?.kind == "stream.ended")
         #expect(report.failure?.decision == .reconnect)
+        #expect(report.explanation.contains("stream.ended, reconnect"))
         #expect(report.exitCode == 0)
         let early = try await FaultServer.with(.stream(events: 1, interval: .milliseconds(10))) { server in
             await Self.probe(server.url("/watch")) { $0.watch = .seconds(30) }
