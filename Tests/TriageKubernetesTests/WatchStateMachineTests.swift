@@ -106,6 +106,16 @@ import TriageTestKit
         #expect(verdict.decision == .retryAfter)
         #expect(verdict.delay >= .seconds(7))
         #expect(verdict.delaySource == .retryAfter)
+        #expect(verdict.reason == "the server asked to wait 7 s")
+    }
+
+    /// An open breaker's wait is local: the reason says so (it said "the server asked to wait").
+    @Test func anOpenBreakerIsNamedAsTheWaitsSource() {
+        var machine = WatchStateMachine()
+        var random = SeededRandom(seed: 1)
+        let verdict = machine.requestFailed(Triage.Failure(.circuitOpen, retryAfter: .seconds(4)), using: &random)
+        #expect(verdict.decision == .retryAfter)
+        #expect(verdict.reason == "the circuit breaker is open for 4 s")
     }
 
     @Test(arguments: [FailureKind.httpUnauthorized, .httpForbidden, .httpNotFound])

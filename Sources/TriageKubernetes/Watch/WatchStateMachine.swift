@@ -101,8 +101,10 @@ public struct WatchStateMachine: Sendable {
         if let named = failure.retryAfter, failure.decision == .retryAfter || failure.kind == .httpThrottled {
             failures += 1
             let delay = min(named, policy.maximumRetryAfter)
+            // An open breaker names its own remaining time: that wait is local, not the server's.
+            let who = failure.kind == .circuitOpen ? "the circuit breaker is open for" : "the server asked to wait"
             return WatchVerdict(kind: failure.kind, decision: .retryAfter, next: retryNext, delay: delay, delaySource: .retryAfter,
-                                reason: "the server asked to wait \(Self.seconds(named)) s", status: failure.status)
+                                reason: "\(who) \(Self.seconds(named)) s", status: failure.status)
         }
         if failure.kind == .httpUnauthorized || failure.kind == .httpForbidden || failure.kind == .httpNotFound {
             failures += 1
