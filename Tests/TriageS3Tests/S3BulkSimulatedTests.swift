@@ -33,6 +33,16 @@ struct S3BulkSimulatedTests {
         #expect(report.retried == 1)
     }
 
+    /// s3-cli.md: files that still failed retryably are tried once more; a file whose retries the
+    /// budget or the deadline cut short is one (a black-box check saw resets end as budget.exhausted and
+    /// not tried again). Access denied is not.
+    @Test func theEngineGivingUpIsWorthASecondPass() {
+        #expect(Failure(.budgetExhausted).isWorthASecondPass)
+        #expect(Failure(.deadlineExceeded).isWorthASecondPass)
+        #expect(Failure(.connectionReset).isWorthASecondPass)
+        #expect(!Failure(.httpForbidden, status: 403).isWorthASecondPass)
+    }
+
     @Test func withoutTheSecondPassAFlakyItemStaysFailed() async throws {
         let transport = S3SimulatedTransport { request, _ in request.path.hasSuffix("/flaky") ? .error(code: "SlowDown", status: 503) : .respond() }
         let report = await Simulated.client(transport).putMany(bucket: "b", items: Self.items(["a", "flaky"]), retryFailed: false)

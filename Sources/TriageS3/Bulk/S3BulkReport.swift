@@ -41,8 +41,9 @@ public struct S3BulkReport: Sendable {
 
 extension Failure {
     /// Whether a bulk operation's second pass should try this again: its kind is one that can succeed
-    /// later (the pipeline gave up on attempts or time, not on the failure's nature).
+    /// later, or the pipeline gave up on its own limits (attempts, the retry budget, the deadline), not
+    /// on the failure's nature. The second pass still asks the budget for each item (`takeRetry()`).
     var isWorthASecondPass: Bool {
-        isRetryable || kind.defaultDecision.isRetryable
+        isRetryable || kind.defaultDecision.isRetryable || kind == .budgetExhausted || kind == .deadlineExceeded
     }
 }
