@@ -67,6 +67,25 @@ public struct HandlerProgress: Sendable, Hashable, Codable {
         case started, stopped, delayed, purpose, retries, success, failure, message, subrefs, kind, decision, records
     }
 
+    /// Kopf's seven fields are always written, `null` where unset (handlers-cli.md lists them as the
+    /// progress's fields; a reader should not have to tell a missing key from an unset one); Triage's
+    /// own optional fields only when set.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(started, forKey: .started)
+        try c.encode(stopped, forKey: .stopped)
+        try c.encode(delayed, forKey: .delayed)
+        try c.encodeIfPresent(purpose, forKey: .purpose)
+        try c.encode(retries, forKey: .retries)
+        try c.encode(success, forKey: .success)
+        try c.encode(failure, forKey: .failure)
+        try c.encode(message, forKey: .message)
+        try c.encodeIfPresent(subrefs, forKey: .subrefs)
+        try c.encodeIfPresent(kind, forKey: .kind)
+        try c.encodeIfPresent(decision, forKey: .decision)
+        try c.encode(records, forKey: .records)
+    }
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         started = try c.decodeIfPresent(Date.self, forKey: .started)
