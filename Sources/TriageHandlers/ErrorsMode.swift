@@ -8,6 +8,7 @@ public enum ErrorsMode: String, Sendable, Hashable, CaseIterable {
     case ignored
     /// Triage's own: classify the error with ``HandlerOptions/classifier`` and decide as the taxonomy does —
     /// `retry` backs off, `retryAfter` waits the named delay, `refresh` (409, 412) and `relist` retry after
-    /// ``HandlerOptions/refreshDelay``, `fail` (400, 403, 422, ...) is permanent.
+    /// ``HandlerOptions/refreshDelay``, `fail` (400, 403, 422, ...) is permanent. An error no classifier
+    /// recognises (`unknown`) is temporary, the taxonomy's default for handlers.
     case classified
 }

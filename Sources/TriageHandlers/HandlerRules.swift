@@ -14,7 +14,7 @@ import Triage
 /// | other error, mode `temporary` | retry after ``HandlerOptions/backoff`` (retry *n* = the *n*th failure) |
 /// | other error, mode `permanent` | failed |
 /// | other error, mode `ignored` | ignored (handled) |
-/// | other error, mode `classified` | by the classified decision: `retry`/`stop` back off, `retryAfter` waits the named delay, `refresh`/`relist`/`reconnect` wait ``HandlerOptions/refreshDelay``, `fail` fails |
+/// | other error, mode `classified` | `unknown` (nothing recognised it) backs off as temporary; otherwise by the classified decision: `retry`/`stop` back off, `retryAfter` waits the named delay, `refresh`/`relist`/`reconnect` wait ``HandlerOptions/refreshDelay``, `fail` fails |
 ///
 /// A retry then meets the limits: past ``HandlerOptions/retries`` it fails as `handler.retriesExhausted`;
 /// when it would start after `started + timeout` it fails now as `handler.timeout` (Kopf's look-ahead).
@@ -116,6 +116,9 @@ public enum HandlerRules {
             return HandlerJudgement(outcome: .ignored, kind: failure.kind, message: message,
                                     reason: "arbitrary error (\(failure.kind.id)) ignored (errors mode ignored)", progress: empty)
         case .classified:
+            // The taxonomy: an error no classifier recognised is, for handlers, temporary by default (its
+            // network-call decision `fail` is for calls, not for a handler that printed no kind).
+            if failure.kind == .unknown { return backoff("unknown error (no kind= line) in errors mode classified: temporary") }
             let why = "\(failure.kind.id) is \(failure.decision)"
             switch failure.decision {
             case .retry, .stop:

@@ -45,7 +45,7 @@ import TriageTestKit
         (ErrorsMode.temporary, HandlerOutcome.retry(after: .seconds(60))),
         (.permanent, .failed),
         (.ignored, .ignored),
-        (.classified, .failed),  // an unknown error is `fail` in the taxonomy
+        (.classified, .retry(after: .seconds(60))),  // taxonomy: `unknown` is, for handlers, temporary by default
     ])
     func anArbitraryErrorFollowsTheErrorsMode(mode: ErrorsMode, expected: HandlerOutcome) {
         var options = HandlerOptions.kopf
