@@ -11,17 +11,20 @@ extension ProbeRunner {
         let failure = outcome.failure.map(cleaned)
         var attempts: [ProbeReport.Attempt] = []
         var began = Duration.zero
-        for record in history {
+        // The probe's own --timeout cancels the attempt it interrupts: that attempt ended by the deadline.
+        let cutByDeadline = failure?.kind == .deadlineExceeded && history.last?.kind == .cancelled
+        for (index, record) in history.enumerated() {
             let retried = record.action == .retry || record.action == .refreshAndRetry
             let succeeded = record.action == .succeeded
+            let deadline = cutByDeadline && index == history.count - 1
             let reason: String
-            if succeeded {
-                reason = failure.map(Self.reason(for:)) ?? "HTTP \(outcome.status ?? 0): success"
+            if succeeded || deadline {
+                reason = failure.map { deadline ? $0.detail : Self.reason(for: $0) } ?? "HTTP \(outcome.status ?? 0): success"
             } else {
                 reason = Self.reason(for: record)
             }
             attempts.append(ProbeReport.Attempt(
-                number: record.attempt, kind: succeeded ? (failure?.kind.id ?? "ok") : (record.kind?.id ?? "ok"),
+                number: record.attempt, kind: succeeded || deadline ? (failure?.kind.id ?? "ok") : (record.kind?.id ?? "ok"),
                 status: succeeded ? outcome.status : record.status,
                 elapsedSeconds: max(0, (record.elapsed - began).triageSeconds),
                 delaySeconds: retried ? record.delay?.triageSeconds : nil,
@@ -38,6 +41,8 @@ extension ProbeRunner {
         if outcome.succeeded {
             explanation = "succeeded on attempt \(attempts.count)"
             if let failure { explanation += ": \(failure.kind.id), \(failure.decision.id)" }
+        } else if cutByDeadline, let failure {
+            explanation = "gave up after \(attempts.count) attempt\(attempts.count == 1 ? "" : "s"): \(failure.detail)"
         } else if let last = history.last(where: { $0.action != .succeeded }) {
             explanation = "gave up after \(attempts.count) attempt\(attempts.count == 1 ? "" : "s"): " + Self.explanation(for: last, options: options)
         } else {

@@ -128,6 +128,18 @@ import TriageProbe
         #expect(early.exitCode == 1)
     }
 
+    /// The overall --timeout cutting an attempt short: that attempt and the explanation name the deadline,
+    /// where they said `cancelled: decision stop is not retried` (found by a black-box check).
+    @Test func aDeadlineThatCutsAnAttemptNamesTheDeadline() async throws {
+        let report = try await FaultServer.with(.stall) { server in
+            await Self.probe(server.url()) { $0.timeout = .milliseconds(500); $0.attemptTimeout = .seconds(5); $0.readTimeout = .seconds(5) }
+        }
+        #expect(report.kindID == "deadline.exceeded")
+        #expect(report.attempts.last?.kind == "deadline.exceeded")
+        #expect(report.attempts.last?.reason.contains("--timeout") == true)
+        #expect(report.explanation.contains("--timeout"), "\(report.explanation)")
+    }
+
     @Test func stalledWatchIsStalled() async throws {
         let report = try await FaultServer.with(.chunkedStall) { server in
             // 1 s: the head must come before the read timeout, on a loaded machine too, for the silence after it to be a stall.
