@@ -33,7 +33,8 @@ struct KubeGetCommand: AsyncParsableCommand {
         }
         switch outcome {
         case .success(let object):
-            say(String(decoding: object.json, as: UTF8.self))
+            // The object as the server sent it, secrets masked: a server may echo the credentials.
+            say(KubeOutput.redacted(String(decoding: object.json, as: UTF8.self)))
         case .failure(let failure):
             let url = configuration.server + path
             say(json ? KubeOutput.failureJSON(failure, url: url, method: "GET") : KubeOutput.failureText(failure, url: url, method: "GET"))

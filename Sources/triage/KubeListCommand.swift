@@ -38,11 +38,12 @@ struct KubeListCommand: AsyncParsableCommand {
         switch outcome {
         case .success(let list):
             if json {
-                let items = list.items.map { String(decoding: $0.json, as: UTF8.self) }.joined(separator: ", ")
+                // The objects as the server sent them, secrets masked: a server may echo the credentials.
+                let items = list.items.map { KubeOutput.redacted(String(decoding: $0.json, as: UTF8.self)) }.joined(separator: ", ")
                 say(KubeOutput.object([("resourceVersion", KubeOutput.string(list.resourceVersion)), ("items", "[" + items + "]")]))
             } else {
                 for item in list.items {
-                    say("\(item.key) resourceVersion=\(item.resourceVersion)")
+                    say(KubeOutput.redacted("\(item.key) resourceVersion=\(item.resourceVersion)"))
                 }
                 say("\(list.items.count) items at resourceVersion \(list.resourceVersion)")
             }
