@@ -47,7 +47,8 @@ struct KubeListCommand: AsyncParsableCommand {
                 }
                 say("\(list.items.count) items at resourceVersion \(list.resourceVersion)")
             }
-        case .failure(let failure):
+        case .failure(let reported):
+            let failure = await KubeOutput.diagnosed(reported, configuration: configuration)
             let url = configuration.server + path
             say(json ? KubeOutput.failureJSON(failure, url: url, method: "GET") : KubeOutput.failureText(failure, url: url, method: "GET"))
             throw ProbeExit(code: 1)
