@@ -173,16 +173,29 @@ public struct ProbeRunner: Sendable {
         return Outcome(status: status, failure: nil, succeeded: true)
     }
 
-    static func needsDiagnosis(_ kind: FailureKind) -> Bool {
+    /// Whether `kind` is one of the certificate kinds BoringSSL does not tell apart, which
+    /// ``diagnosed(_:host:port:serverName:trustRootsPEM:connectTimeout:)`` names exactly.
+    public static func needsDiagnosis(_ kind: FailureKind) -> Bool {
         kind == .tlsCertificateInvalid || kind == .tlsCertificateUntrusted || kind == .tlsCertificateExpired
     }
 
     private func diagnose(_ failure: Failure) async -> Failure {
         guard let url = URL(string: options.url), let host = url.host else { return failure }
         let port = url.port ?? (url.scheme?.lowercased() == "https" ? 443 : 80)
-        let roots = options.extraRootsPEM.flatMap { try? TLSDiagnosis.parsePEMCertificates($0) } ?? []
-        guard let diagnosed = await TLSDiagnosis.diagnose(host: host, port: port, additionalTrustRoots: roots,
-                                                          connectTimeout: TimeAmount(options.connectTimeout))
+        return await Self.diagnosed(failure, host: host, port: port, trustRootsPEM: options.extraRootsPEM,
+                                    connectTimeout: TimeAmount(options.connectTimeout))
+    }
+
+    /// `failure` with the exact certificate kind (``TLSDiagnosis``, from the chain `host:port` sends)
+    /// when it is one ``needsDiagnosis(_:)`` names, else (or when no chain could be had) unchanged.
+    /// `triage probe` and `triage kube` use it alike.
+    /// - Parameter trustRootsPEM: PEM certificates trusted in addition to the system's roots.
+    public static func diagnosed(_ failure: Failure, host: String, port: Int, serverName: String? = nil, trustRootsPEM: String?,
+                                 connectTimeout: TimeAmount = .seconds(5)) async -> Failure {
+        guard needsDiagnosis(failure.kind) else { return failure }
+        let roots = trustRootsPEM.flatMap { try? TLSDiagnosis.parsePEMCertificates($0) } ?? []
+        guard let diagnosed = await TLSDiagnosis.diagnose(host: host, port: port, serverName: serverName, additionalTrustRoots: roots,
+                                                          connectTimeout: connectTimeout)
         else { return failure }
         var exact = failure
         exact.kind = diagnosed.kind

@@ -33,8 +33,10 @@ struct KubeGetCommand: AsyncParsableCommand {
         }
         switch outcome {
         case .success(let object):
-            say(String(decoding: object.json, as: UTF8.self))
-        case .failure(let failure):
+            // The object as the server sent it, secrets masked: a server may echo the credentials.
+            say(KubeOutput.redacted(String(decoding: object.json, as: UTF8.self)))
+        case .failure(let reported):
+            let failure = await KubeOutput.diagnosed(reported, configuration: configuration)
             let url = configuration.server + path
             say(json ? KubeOutput.failureJSON(failure, url: url, method: "GET") : KubeOutput.failureText(failure, url: url, method: "GET"))
             throw ProbeExit(code: 1)

@@ -38,15 +38,17 @@ struct KubeListCommand: AsyncParsableCommand {
         switch outcome {
         case .success(let list):
             if json {
-                let items = list.items.map { String(decoding: $0.json, as: UTF8.self) }.joined(separator: ", ")
+                // The objects as the server sent them, secrets masked: a server may echo the credentials.
+                let items = list.items.map { KubeOutput.redacted(String(decoding: $0.json, as: UTF8.self)) }.joined(separator: ", ")
                 say(KubeOutput.object([("resourceVersion", KubeOutput.string(list.resourceVersion)), ("items", "[" + items + "]")]))
             } else {
                 for item in list.items {
-                    say("\(item.key) resourceVersion=\(item.resourceVersion)")
+                    say(KubeOutput.redacted("\(item.key) resourceVersion=\(item.resourceVersion)"))
                 }
                 say("\(list.items.count) items at resourceVersion \(list.resourceVersion)")
             }
-        case .failure(let failure):
+        case .failure(let reported):
+            let failure = await KubeOutput.diagnosed(reported, configuration: configuration)
             let url = configuration.server + path
             say(json ? KubeOutput.failureJSON(failure, url: url, method: "GET") : KubeOutput.failureText(failure, url: url, method: "GET"))
             throw ProbeExit(code: 1)

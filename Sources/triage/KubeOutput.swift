@@ -1,6 +1,7 @@
 import Foundation
 import Triage
 import TriageKubernetes
+import TriageProbe
 
 /// Output of `triage kube`: JSON objects with keys in the documented order, and failures reported as
 /// `triage probe` reports them.
@@ -68,5 +69,19 @@ enum KubeOutput {
     static func failure(_ error: any Error) -> Triage.Failure {
         if let failure = error as? Triage.Failure { return failure }
         return Triage.Failure(.responseMalformed, delivery: .processed, underlying: error, detail: "\(error)")
+    }
+}
+
+extension KubeOutput {
+    /// `failure` with a certificate failure named exactly, as `triage probe` names it
+    /// (``ProbeRunner/diagnosed(_:host:port:serverName:trustRootsPEM:connectTimeout:)``: BoringSSL
+    /// reports expired, self-signed and unknown-CA alike), against the configuration's server, its
+    /// `tls-server-name` and its certificate authority.
+    static func diagnosed(_ failure: Triage.Failure, configuration: KubernetesConfiguration) async -> Triage.Failure {
+        guard ProbeRunner.needsDiagnosis(failure.kind), !configuration.insecureSkipTLSVerify,
+              let url = URL(string: configuration.server), url.scheme?.lowercased() == "https", let host = url.host
+        else { return failure }
+        return await ProbeRunner.diagnosed(failure, host: host, port: url.port ?? 443, serverName: configuration.tlsServerName,
+                                           trustRootsPEM: configuration.certificateAuthorityPEM.map { String(decoding: $0, as: UTF8.self) })
     }
 }

@@ -32,6 +32,7 @@ struct S3CommonOptions: ParsableArguments {
         guard let credentials = S3Credentials.fromEnvironment() else {
             throw ValidationError("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)")
         }
+        S3Output.hideSecrets(of: credentials)
         return credentials
     }
 

@@ -6,8 +6,9 @@ import TriageS3
 /// How `triage s3` prints outcomes: one JSON object a line with the contract's key order, or a line for people.
 enum S3Output {
     /// `{"k": v, ...}` in the order given; `nil` values are left out.
+    /// The credentials' secrets are masked (``redacted(_:)``).
     static func object(_ fields: [(String, S3JSONValue?)]) -> String {
-        "{" + fields.compactMap { name, value in value.map { "\(JSONString.quoted(name)): \($0.json)" } }.joined(separator: ", ") + "}"
+        redacted("{" + fields.compactMap { name, value in value.map { "\(JSONString.quoted(name)): \($0.json)" } }.joined(separator: ", ") + "}")
     }
 
     /// The failure's fields as the contract names them; a field the failure lacks is `null`, and
@@ -18,7 +19,8 @@ enum S3Output {
          ("host_id", failure?.s3.hostID.map(S3JSONValue.string) ?? .null)]
     }
 
-    /// `failed: http.notFound (HTTP 404 Not Found) code=NoSuchKey status=404 request_id=... host_id=...`
+    /// `failed: http.notFound (HTTP 404 Not Found) code=NoSuchKey status=404 request_id=... host_id=...`,
+    /// the credentials' secrets masked (``redacted(_:)``): the server's message may echo them.
     static func failureLine(_ failure: Failure) -> String {
         var line = "failed: \(failure.kind.id) (\(failure.kind.summary))"
         if let code = failure.s3.code { line += " code=\(code)" }
@@ -26,7 +28,7 @@ enum S3Output {
         if let id = failure.s3.requestID { line += " request_id=\(id)" }
         if let host = failure.s3.hostID { line += " host_id=\(host)" }
         if let message = failure.s3.message { line += " message=\(JSONString.quoted(message))" }
-        return line
+        return redacted(line)
     }
 
     /// Prints `failure` (JSON or a line) and exits 1.
@@ -49,7 +51,7 @@ enum S3Output {
             if json {
                 print(object(fields))
             } else if let failure = item.failure {
-                print("\(item.key): \(failureLine(failure)) attempts=\(item.attempts)")
+                print(redacted("\(item.key): ") + "\(failureLine(failure)) attempts=\(item.attempts)")
             } else {
                 print("\(item.key): ok attempts=\(item.attempts)")
             }
