@@ -45,7 +45,18 @@ extension HandlerRunner {
                     due = min(due ?? delayed, delayed)
                     continue
                 }
-                guard let judgement = await attempt(leaf, change: change, progress: current, logger: logger) else { return }
+                let judgement: HandlerJudgement
+                switch await attempt(leaf, change: change, progress: current, logger: logger) {
+                case .judged(let verdict):
+                    judgement = verdict
+                case .interrupted(let started):
+                    // Saved as not done (started kept, neither success nor failure, retries as they were):
+                    // the next runner resumes the change and runs the attempt again.
+                    progress.handlers[leaf.id] = started
+                    updateParents(&progress)
+                    await saveInterrupted(progress, for: change.object, logger: logger)
+                    return
+                }
                 progress.handlers[leaf.id] = judgement.progress
                 updateParents(&progress)
                 if judgement.progress.isFinished, leaves.allSatisfy({ $0.id == leaf.id || progress.handlers[$0.id]?.isFinished == true }) {
@@ -74,20 +85,38 @@ extension HandlerRunner {
         }
     }
 
-    /// One attempt of `leaf`, or the verdict that stops it before it runs; `nil` when the task was
-    /// cancelled during the attempt (nothing is recorded, so it runs again).
-    private func attempt(_ leaf: Handler, change: HandlerChange, progress: HandlerProgress, logger: Logger) async -> HandlerJudgement? {
+    /// What came of an attempt: a verdict, or the task was cancelled during it (the runner is stopping).
+    private enum Attempted {
+        case judged(HandlerJudgement)
+        /// The handler's progress with the attempt's start: to be saved as not done.
+        case interrupted(HandlerProgress)
+    }
+
+    /// One attempt of `leaf`, or the verdict that stops it before it runs; `.interrupted` when the task
+    /// was cancelled during the attempt (no verdict: it is saved as not done, so it runs again).
+    private func attempt(_ leaf: Handler, change: HandlerChange, progress: HandlerProgress, logger: Logger) async -> Attempted {
         var progress = progress
         let now = wallTime()
         if progress.started == nil { progress.started = now }
-        if let refused = HandlerRules.admit(progress: progress, options: leaf.options, now: now) { return refused }
+        if let refused = HandlerRules.admit(progress: progress, options: leaf.options, now: now) { return .judged(refused) }
         let context = HandlerContext(object: change.object, body: change.body, cause: change.cause, retry: progress.retries,
                                      started: progress.started ?? now, handlerID: leaf.id, logger: logger)
         logger.debug("triage.handlers.attempt", metadata: ["triage.retry": "\(progress.retries)", "triage.cause": "\(change.cause)"])
         let result = await invoke(leaf, context)
-        if Task.isCancelled { return nil }
+        if Task.isCancelled { return .interrupted(progress) }
         var random = SystemRandomNumberGenerator()
-        return HandlerRules.judge(result, progress: progress, options: leaf.options, now: wallTime(), random: &random)
+        return .judged(HandlerRules.judge(result, progress: progress, options: leaf.options, now: wallTime(), random: &random))
+    }
+
+    /// Saves the progress of an attempt cut short by cancellation. In a task of its own, which the
+    /// cancellation does not reach: a store whose client honours it (an HTTP patch) would otherwise
+    /// drop the write, and the next runner would start the change over (new start, cause `create`).
+    private func saveInterrupted(_ progress: ObjectProgress, for object: HandlerObject, logger: Logger) async {
+        let store = self.store
+        let saving = Task { try await store.save(progress, for: object) }
+        do { try await saving.value } catch {
+            logger.warning("triage.handlers.save failed", metadata: ["triage.error": "\(error)"])
+        }
     }
 
     /// Runs the body, cancelling it when ``HandlerOptions/attemptTimeout`` passes first.

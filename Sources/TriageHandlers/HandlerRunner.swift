@@ -121,7 +121,8 @@ public final class HandlerRunner<C: Clock>: Sendable where C.Duration == Duratio
     }
 
     /// Handles submitted changes until ``finish()`` is called (and the workers are done) or the task is
-    /// cancelled (workers stop after their attempt; an attempt cut short is not recorded, so it runs again).
+    /// cancelled (workers stop after their attempt; an attempt cut short gets no verdict: its progress is
+    /// saved as not done, its start kept and its retries as they were, so the next runner resumes it).
     public func run() async {
         await withDiscardingTaskGroup { group in
             while await nextWorker() {

@@ -120,7 +120,8 @@ struct KubeHandleCommand: AsyncParsableCommand {
                 return first
             }
             // Graceful: no new changes; a running handler may finish for 2 s, then it is cancelled
-            // (its progress stays as before the attempt: not done, run again by the next runner).
+            // (SIGTERM, SIGKILL 2 s later) and its progress saved as not done: started kept, neither
+            // success nor failure, retries as they were; the next runner resumes it (cause resume).
             runner.finish()
             let finished = Task {
                 try? await Task.sleep(for: .seconds(2))

@@ -71,8 +71,13 @@ import TriageTestKit
         task.cancel()
         release.withLock { $0 = true }
         await task.value
-        // Attempts cut short are not recorded: a second runner on the same store runs them all again.
+        // Attempts cut short get no verdict: saved as not done (started, neither success nor failure,
+        // retries as they were), so a second runner on the same store runs them all again.
         #expect(store.snapshot.values.allSatisfy { $0.lastHandled == nil })
+        #expect(store.snapshot.count == 10)
+        #expect(store.snapshot.values.allSatisfy { progress in
+            progress.handling != nil && progress.handlers["h"].map { $0.started != nil && !$0.isFinished && $0.retries == 0 } == true
+        })
         let calls = LockedValue(0)
         let second = self.runner([Handler(id: "h") { _ in calls.withLock { $0 += 1 } }])
         for index in 0..<10 { second.submit(Self.change("o\(index)")) }

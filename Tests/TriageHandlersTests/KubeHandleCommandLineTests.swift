@@ -182,3 +182,54 @@ extension KubeHandleCommandLineTests {
         #expect(result.stdout.contains(#""decision": "giveUp""#))
     }
 }
+
+extension KubeHandleCommandLineTests {
+    /// Sends SIGTERM to `pid` once the handler has logged its run; returns when it was sent.
+    static func terminate(_ pid: Int32, once log: String) async throws -> ContinuousClock.Instant {
+        _ = try await eventually { lines(of: log).count == 1 }
+        Foundation.kill(pid, SIGTERM)
+        return ContinuousClock.now
+    }
+
+    /// handlers-cli.md `--duration`: a handler still running 2 s after the stop is terminated and its
+    /// progress saved as not done (started kept, neither success nor failure), so the next runner resumes
+    /// the change with the same TRIAGE_STARTED and retry (an interrupted attempt did not fail: it is not
+    /// counted, as after a SIGKILL it runs again with the same retry number). SIGTERM takes the same path.
+    @Test(.enabled(if: built, "build the triage product first"), arguments: ["duration", "sigterm"])
+    func aStoppedRunnerSavesTheRunningHandlersProgressAsNotDone(stop: String) async throws {
+        try await Self.with { cluster in
+            cluster.server.create(in: Self.widgets, name: "d", data: ["size": "1"])
+            let script = try Self.script(in: cluster.directory, named: "d", """
+            if [ "$runs" -eq 1 ]; then sleep 6; fi
+            exit 0
+            """)
+            let log = cluster.directory + "/d.log"
+            let began = ContinuousClock.now
+            let first = try Self.start(cluster, script: script, flags: stop == "duration" ? ["--duration", "1"] : [])
+            let signalled = stop == "sigterm" ? try await Self.terminate(first.processIdentifier, once: log) : nil
+            let exited = try await Self.eventually { !first.isRunning }
+            if !exited { Self.kill(first) }
+            #expect(exited, "\(stop) did not stop the runner")
+            #expect(ContinuousClock.now - (signalled ?? began) < .seconds(5.5), "the handler was let run to its end")
+            #expect(Self.lines(of: log).count == 1)
+            let annotations = try await Self.annotations("d", cluster.client)
+            #expect(annotations["triage.dev/last-handled"] == nil)
+            #expect(annotations["triage.dev/handling"] != nil)
+            let saved = try #require(try await Self.progress("d", cluster.client), "no progress saved: \(annotations)")
+            #expect(saved["success"] as? Bool == false)
+            #expect(saved["failure"] as? Bool == false)
+            #expect(saved["retries"] as? Int == 0)
+            #expect(saved["started"] as? String == Self.lines(of: log).first?[1])
+            let second = try Self.start(cluster, script: script)
+            defer { Self.kill(second) }
+            #expect(try await Self.eventually { try await Self.annotations("d", cluster.client)["triage.dev/last-handled"] != nil })
+            let runs = Self.lines(of: log)
+            #expect(runs.map { $0[0] } == ["0", "0"])
+            #expect(runs.map { $0[2] } == ["create", "resume"])
+            #expect(Set(runs.map { $0[1] }).count == 1, "TRIAGE_STARTED changed: \(runs)")
+            let progress = try #require(try await Self.progress("d", cluster.client))
+            #expect(progress["success"] as? Bool == true)
+            #expect(progress["started"] as? String == runs.first?[1])
+        }
+    }
+}
