@@ -118,7 +118,7 @@ public enum HandlerRules {
         case .classified:
             // The taxonomy: an error no classifier recognised is, for handlers, temporary by default (its
             // network-call decision `fail` is for calls, not for a handler that printed no kind).
-            if failure.kind == .unknown { return backoff("unknown error (no kind= line) in errors mode classified: temporary") }
+            if failure.kind == .unknown { return backoff("unrecognised error (unknown) in errors mode classified: temporary, the taxonomy's default for handlers") }
             let why = "\(failure.kind.id) is \(failure.decision)"
             switch failure.decision {
             case .retry, .stop:

@@ -111,13 +111,24 @@ extension HandlerRunner {
     /// Saves the progress of an attempt cut short by cancellation. In a task of its own, which the
     /// cancellation does not reach: a store whose client honours it (an HTTP patch) would otherwise
     /// drop the write, and the next runner would start the change over (new start, cause `create`).
+    /// A stopping runner waits for it at most ``interruptedSaveLimit`` (an API server that is slow or
+    /// gone must not hold the shutdown for the store's whole retry deadline); then the save is
+    /// cancelled and the next runner runs the attempt again from the progress saved before it.
     private func saveInterrupted(_ progress: ObjectProgress, for object: HandlerObject, logger: Logger) async {
         let store = self.store
         let saving = Task { try await store.save(progress, for: object) }
+        let limit = Task {
+            try await Task.sleep(for: Self.interruptedSaveLimit)
+            saving.cancel()
+        }
+        defer { limit.cancel() }
         do { try await saving.value } catch {
             logger.warning("triage.handlers.save failed", metadata: ["triage.error": "\(error)"])
         }
     }
+
+    /// How long a stopping runner waits to save an interrupted attempt's progress: 5 s.
+    static var interruptedSaveLimit: Duration { .seconds(5) }
 
     /// Runs the body, cancelling it when ``HandlerOptions/attemptTimeout`` passes first.
     private func invoke(_ leaf: Handler, _ context: HandlerContext) async -> Result<Void, any Error> {

@@ -26,7 +26,8 @@ struct KubeGetCommand: AsyncParsableCommand {
         let configuration = try connection.configuration()
         let outcome: Result<KubernetesObject, Triage.Failure> = try await KubernetesClient.withClient(configuration: configuration) { client in
             do {
-                return .success(try await client.get(path))
+                let object = try await client.get(path)
+                return KubeOutput.malformed(object).map { .failure($0) } ?? .success(object)
             } catch {
                 return .failure(KubeOutput.failure(error))
             }

@@ -30,7 +30,9 @@ struct KubeListCommand: AsyncParsableCommand {
         let configuration = try connection.configuration()
         let outcome: Result<KubernetesObjectList, Triage.Failure> = try await KubernetesClient.withClient(configuration: configuration) { client in
             do {
-                return .success(try await client.list(path, limit: limit))
+                let list = try await client.list(path, limit: limit)
+                if let bad = list.items.lazy.compactMap(KubeOutput.malformed).first { return .failure(bad) }
+                return .success(list)
             } catch {
                 return .failure(KubeOutput.failure(error))
             }

@@ -65,6 +65,15 @@ enum KubeOutput {
         return redacted(lines.joined(separator: "\n"))
     }
 
+    /// `response.malformed` when `object`'s JSON is not JSON, else `nil`: the client's scanner checks
+    /// structure and keeps a raw control byte inside a string as it came (for the watch's speed), and get
+    /// and list print the object itself, which must stay one valid JSON value (and one line).
+    static func malformed(_ object: KubernetesObject) -> Triage.Failure? {
+        if (try? JSONSerialization.jsonObject(with: Data(object.json))) != nil { return nil }
+        return Triage.Failure(.responseMalformed, delivery: .processed,
+                              detail: "\(object.key): the object is not valid JSON (a raw control byte in a string)")
+    }
+
     /// Any error of a request as a ``Triage/Failure`` (decoding errors become `response.malformed`).
     static func failure(_ error: any Error) -> Triage.Failure {
         if let failure = error as? Triage.Failure { return failure }

@@ -47,7 +47,7 @@ struct S3HeadCommand: AsyncParsableCommand {
                                        ("etag", head.etag.map(S3JSONValue.string)), ("content_type", head.contentType.map(S3JSONValue.string)),
                                        ("last_modified", head.lastModified.map(S3JSONValue.string))]))
             } else {
-                print("s3://\(location.bucket)/\(location.key): \(head.contentLength ?? 0) bytes, etag \(head.etag ?? "-"), \(head.contentType ?? "-"), \(head.lastModified ?? "-")")
+                print(S3Output.redacted("s3://\(location.bucket)/\(location.key): \(head.contentLength ?? 0) bytes, etag \(head.etag ?? "-"), \(head.contentType ?? "-"), \(head.lastModified ?? "-")"))
             }
         }
     }
@@ -84,7 +84,7 @@ struct S3LsCommand: AsyncParsableCommand {
                     print(S3Output.object([("key", .string(object.key)), ("size", .int(object.size)),
                                            ("etag", object.etag.map(S3JSONValue.string)), ("last_modified", object.lastModified.map(S3JSONValue.string))]))
                 } else {
-                    print("\(object.lastModified ?? "-")  \(String(object.size).leftPadded(to: 12))  \(object.key)")
+                    print(S3Output.redacted("\(object.lastModified ?? "-")  \(String(object.size).leftPadded(to: 12))  \(object.key)"))
                 }
             }
         }

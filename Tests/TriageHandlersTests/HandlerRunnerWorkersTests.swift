@@ -57,7 +57,7 @@ import TriageTestKit
         await task.value
     }
 
-    @Test func everyObjectsAttemptRunsAtOnceAndACancelledRunRecordsNone() async {
+    @Test func everyObjectsAttemptRunsAtOnceAndACancelledRunSavesThemNotDone() async {
         let entered = LockedValue(0)
         let release = LockedValue(false)
         let runner = runner([Handler(id: "h") { _ in

@@ -184,6 +184,13 @@ extension KubeHandleCommandLineTests {
 }
 
 extension KubeHandleCommandLineTests {
+    /// When the handler's first run started (its log line), after sending SIGTERM then when `terminating`.
+    static func handlerStarted(_ pid: Int32, log: String, terminating: Bool) async throws -> ContinuousClock.Instant {
+        if terminating { return try await terminate(pid, once: log) }
+        #expect(try await eventually { lines(of: log).count == 1 }, "the handler never started")
+        return ContinuousClock.now
+    }
+
     /// Sends SIGTERM to `pid` once the handler has logged its run; returns when it was sent.
     static func terminate(_ pid: Int32, once log: String) async throws -> ContinuousClock.Instant {
         _ = try await eventually { lines(of: log).count == 1 }
@@ -200,17 +207,18 @@ extension KubeHandleCommandLineTests {
         try await Self.with { cluster in
             cluster.server.create(in: Self.widgets, name: "d", data: ["size": "1"])
             let script = try Self.script(in: cluster.directory, named: "d", """
-            if [ "$runs" -eq 1 ]; then sleep 6; fi
+            if [ "$runs" -eq 1 ]; then sleep 12; fi
             exit 0
             """)
             let log = cluster.directory + "/d.log"
-            let began = ContinuousClock.now
-            let first = try Self.start(cluster, script: script, flags: stop == "duration" ? ["--duration", "1"] : [])
-            let signalled = stop == "sigterm" ? try await Self.terminate(first.processIdentifier, once: log) : nil
+            // --duration 3: the runner must list and start the handler before the stop, on a loaded machine too.
+            let first = try Self.start(cluster, script: script, flags: stop == "duration" ? ["--duration", "3"] : [])
+            let handlerStarted = try await Self.handlerStarted(first.processIdentifier, log: log, terminating: stop == "sigterm")
             let exited = try await Self.eventually { !first.isRunning }
             if !exited { Self.kill(first) }
             #expect(exited, "\(stop) did not stop the runner")
-            #expect(ContinuousClock.now - (signalled ?? began) < .seconds(5.5), "the handler was let run to its end")
+            // The stop comes at most 3 s after the handler started, the grace is 2 s: well before its 12 s sleep ends.
+            #expect(ContinuousClock.now - handlerStarted < .seconds(9), "the handler was let run to its end")
             #expect(Self.lines(of: log).count == 1)
             let annotations = try await Self.annotations("d", cluster.client)
             #expect(annotations["triage.dev/last-handled"] == nil)

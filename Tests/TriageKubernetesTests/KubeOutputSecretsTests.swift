@@ -71,3 +71,26 @@ import TriageTestSupport
         #expect(result.stdout.contains("<redacted>"))
     }
 }
+
+/// `kube get` and `kube list` print the server's objects as JSON values, one line: an object with a raw
+/// control byte in a string (which the client's scanner keeps, for the watch's speed) is
+/// `response.malformed`, not printed as text that is not JSON and is split across lines.
+@Suite struct KubeMalformedObjectTests {
+    static let serving = FaultBehaviour.routeRequest { request in
+        let object = "{\"kind\":\"ConfigMap\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"a\",\"namespace\":\"default\",\"resourceVersion\":\"7\"},"
+            + "\"data\":{\"x\":\"line one\nline two\"}}"
+        let body = request.path.hasPrefix("/api/v1/namespaces/default/configmaps/a") ? object
+            : #"{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"7"},"items":[\#(object)]}"#
+        return .respond(status: 200, headers: [("Content-Type", "application/json")], body: body)
+    }
+
+    @Test(.enabled(if: KubeCommandLineTests.built, "build the triage product first"), arguments: KubeEchoedObjectSecretsTests.commands)
+    func aRawControlByteInAStringIsMalformed(command: [String]) async throws {
+        let result = try await FaultServer.with(Self.serving) { server in
+            try await KubeCommandLineTests.run(["kube", command[0], "--server", server.url(), "--token", "t"] + command.dropFirst())
+        }
+        #expect(result.status == 1, "\(result.stdout)")
+        #expect(result.stdout.contains("response.malformed"))
+        #expect(!result.stdout.contains("line two"))
+    }
+}
