@@ -76,17 +76,17 @@ public final class MotoServer: @unchecked Sendable {
         }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            await process.exited()
         }
         throw MotoError(description: "moto.server did not announce a port and answer within 90 s")
     }
 
     /// Stops the server at once (SIGKILL: its state is in memory and moto's SIGTERM handler does not
     /// end werkzeug's threaded server) and waits for it to exit.
-    public func stop() {
+    public func stop() async {
         guard process.isRunning else { return }
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
     }
 
     private static func accepts(port: Int) async -> Bool {
@@ -104,8 +104,14 @@ public final class MotoServer: @unchecked Sendable {
     /// Runs `body` with a started server, and stops it afterwards.
     public static func with<T>(environment: [String: String] = [:], _ body: (MotoServer) async throws -> T) async throws -> T {
         let server = try await start(environment: environment)
-        defer { server.stop() }
-        return try await body(server)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
     }
 }
 

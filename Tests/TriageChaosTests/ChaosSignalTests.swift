@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TriageChaos
+import TriageTestSupport
 
 /// `triage chaos serve` and `chaos proxy` run until SIGTERM or SIGINT and then stop cleanly (exit 0,
 /// final counts printed).
@@ -32,12 +33,7 @@ import TriageChaos
         }
         #expect(text.contains("listening on"))
         kill(process.processIdentifier, signal)
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
+        await process.exited()
         try? handle.close()
         text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
         #expect(process.terminationStatus == 0, "\(text)")

@@ -71,9 +71,10 @@ import TriageKubernetes
         return process
     }
 
-    static func kill(_ process: Process) {
+    /// SIGKILLs the runner and waits until it is gone (off the cooperative pool).
+    static func kill(_ process: Process) async {
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.exited()
     }
 
     /// Waits (polling, 30 s at most) until `condition` holds.
@@ -112,9 +113,9 @@ import TriageKubernetes
             let first = try Self.start(cluster, script: script)
             // Killed during the first delay, once the attempt is recorded.
             #expect(try await Self.eventually { try await Self.progress("w", cluster.client)?["retries"] as? Int == 1 })
-            Self.kill(first)
+            await Self.kill(first)
             let second = try Self.start(cluster, script: script)
-            defer { Self.kill(second) }
+            defer { Foundation.kill(second.processIdentifier, SIGKILL) }
             #expect(try await Self.eventually { try await Self.annotations("w", cluster.client)["triage.dev/last-handled"] != nil })
             let runs = Self.lines(of: log)
             #expect(runs.map { $0[0] } == ["0", "1", "2"])
@@ -135,10 +136,10 @@ import TriageKubernetes
             """)
             let first = try Self.start(cluster, script: script)
             #expect(try await Self.eventually { try await Self.annotations("p", cluster.client)["triage.dev/last-handled"] != nil })
-            Self.kill(first)
+            await Self.kill(first)
             let second = try Self.start(cluster, script: script)
             try await Task.sleep(for: .seconds(2))
-            Self.kill(second)
+            await Self.kill(second)
             #expect(Self.lines(of: cluster.directory + "/p.log").count == 1)
             let progress = try #require(try await Self.progress("p", cluster.client))
             #expect(progress["failure"] as? Bool == true)
@@ -155,10 +156,10 @@ import TriageKubernetes
             """)
             let first = try Self.start(cluster, script: script, flags: ["--timeout", "4"])
             #expect(try await Self.eventually { try await Self.progress("t", cluster.client)?["retries"] as? Int == 1 })
-            Self.kill(first)
+            await Self.kill(first)
             try await Task.sleep(for: .seconds(4.5))   // down longer than the timeout
             let second = try Self.start(cluster, script: script, flags: ["--timeout", "4"])
-            defer { Self.kill(second) }
+            defer { Foundation.kill(second.processIdentifier, SIGKILL) }
             #expect(try await Self.eventually { try await Self.annotations("t", cluster.client)["triage.dev/last-handled"] != nil })
             #expect(Self.lines(of: cluster.directory + "/t.log").count == 1)
             let progress = try #require(try await Self.progress("t", cluster.client))
@@ -215,7 +216,7 @@ extension KubeHandleCommandLineTests {
             let first = try Self.start(cluster, script: script, flags: stop == "duration" ? ["--duration", "3"] : [])
             let handlerStarted = try await Self.handlerStarted(first.processIdentifier, log: log, terminating: stop == "sigterm")
             let exited = try await Self.eventually { !first.isRunning }
-            if !exited { Self.kill(first) }
+            if !exited { await Self.kill(first) }
             #expect(exited, "\(stop) did not stop the runner")
             // The stop comes at most 3 s after the handler started, the grace is 2 s: well before its 12 s sleep ends.
             #expect(ContinuousClock.now - handlerStarted < .seconds(9), "the handler was let run to its end")
@@ -229,7 +230,7 @@ extension KubeHandleCommandLineTests {
             #expect(saved["retries"] as? Int == 0)
             #expect(saved["started"] as? String == Self.lines(of: log).first?[1])
             let second = try Self.start(cluster, script: script)
-            defer { Self.kill(second) }
+            defer { Foundation.kill(second.processIdentifier, SIGKILL) }
             #expect(try await Self.eventually { try await Self.annotations("d", cluster.client)["triage.dev/last-handled"] != nil })
             let runs = Self.lines(of: log)
             #expect(runs.map { $0[0] } == ["0", "0"])

@@ -120,7 +120,7 @@ import TriageTestSupport
             while server.openWatches == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             #expect(server.openWatches == 1)
             kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
+            await process.exited()
             #expect(process.terminationReason == .exit && process.terminationStatus == 0)
             let lines = try Self.lines(String(decoding: FileManager.default.contents(atPath: stdout) ?? Data(), as: UTF8.self))
             #expect(lines.first?["name"] as? String == "one")

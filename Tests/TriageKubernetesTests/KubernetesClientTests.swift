@@ -113,10 +113,17 @@ import TriageHTTP
             let watch = Task {
                 try await client.watch(FakeCluster.configmaps, resourceVersion: version, timeoutSeconds: 5) { _ in }
             }
-            server.compact {
-                let deadline = ContinuousClock.now + .seconds(10)
-                while server.openWatches == 0, ContinuousClock.now < deadline { usleep(1_000) }
-                server.create(in: FakeCluster.configmaps, name: "during")
+            // The compaction's changes wait (blocking) for the watch to open: on a Dispatch thread, so
+            // the cooperative pool stays free to open it and to run the other tests.
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async {
+                    server.compact {
+                        let deadline = ContinuousClock.now + .seconds(10)
+                        while server.openWatches == 0, ContinuousClock.now < deadline { usleep(1_000) }
+                        server.create(in: FakeCluster.configmaps, name: "during")
+                    }
+                    continuation.resume()
+                }
             }
             let summary = try await watch.value
             #expect(summary.errorStatus?.code == 410)

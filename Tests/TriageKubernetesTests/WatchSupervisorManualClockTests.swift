@@ -78,6 +78,51 @@ import TriageTestKit
         }
     }
 
+    /// A consumer that takes longer than the stall timeout over a change is slow, not a silent stream:
+    /// the watchdog waits while a chunk's events are handed out, and measures silence from their end.
+    /// (On a manual clock: in real time, with a 1 s watchdog, a loaded machine made it flaky.)
+    @Test func aSlowConsumerIsNotAStalledStream() async throws {
+        let clock = ManualClock()
+        try await FakeCluster.withManualClient(clock) { server, client in
+            var policy = Self.policy()
+            policy.stallTimeout = .seconds(5)
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: policy)
+            let recorder = UpdateRecorder()
+            let gate = AsyncGate()
+            let progress = LockedValue((started: false, finished: false))
+            let task = Task {
+                try await supervisor.run { update in
+                    if case .change(let change) = update, change.object.name == "slow" {
+                        progress.withLock { $0.started = true }
+                        await gate.wait()
+                        progress.withLock { $0.finished = true }
+                    }
+                    recorder.append(update)
+                }
+            }
+            defer { task.cancel() }
+            #expect(await eventually { server.openWatches == 1 && clock.sleeperCount == 1 })
+            server.create(in: FakeCluster.configmaps, name: "slow")
+            #expect(await eventually { progress.withLock { $0.started } })
+            // Three stall timeouts pass while the consumer holds the change.
+            clock.advance(by: .seconds(15))
+            #expect(await eventually { clock.sleeperCount == 1 }, "the watchdog did not look again")
+            gate.open()
+            #expect(await eventually { progress.withLock { $0.finished } })
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(recorder.verdicts.isEmpty, "\(recorder.verdicts.map(\.description))")
+            // Silence counts from the end of the handling: a stall 5 s after it, not before.
+            clock.advance(by: .seconds(4))
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(recorder.verdicts.isEmpty, "\(recorder.verdicts.map(\.description))")
+            clock.advance(by: .seconds(1))
+            #expect(await eventually { !recorder.verdicts.isEmpty })
+            #expect(recorder.verdicts.first?.kind == .streamStalled)
+            task.cancel()
+            _ = await task.result
+        }
+    }
+
     @Test func throttledWatchWaitsAtLeastRetryAfter() async throws {
         let clock = ManualClock()
         try await FakeCluster.withManualClient(clock) { server, client in

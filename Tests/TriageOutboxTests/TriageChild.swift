@@ -42,12 +42,7 @@ final class TriageChild: @unchecked Sendable {
             try await Task.sleep(for: limit)
             self.kill()
         }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
+        await process.exited()
         watchdog.cancel()
         let stderr = (try? String(contentsOf: errorFile, encoding: .utf8)) ?? ""
         try? FileManager.default.removeItem(at: errorFile)

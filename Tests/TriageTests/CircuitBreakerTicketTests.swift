@@ -5,29 +5,6 @@ import TriageTestKit
 /// The breaker cannot wedge: every admitted call reports or gives back its ticket, only tickets of
 /// the current generation count, and a probe that never reports is released after a bound.
 @Suite struct CircuitBreakerTicketTests {
-    /// Holds callers until opened.
-    final class Gate: Sendable {
-        private let state = LockedValue<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-        func wait() async {
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.open { return true }
-                    state.waiters.append(continuation)
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        }
-        func open() {
-            let waiters = state.withLock { state in
-                state.open = true
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume() }
-        }
-    }
-
     /// Waits (yielding, bounded) until `condition` holds.
     static func eventually(_ condition: () -> Bool) async {
         for _ in 0..<100_000 where !condition() { await Task.yield() }
@@ -64,7 +41,7 @@ import TriageTestKit
         let records = LockedValue<[DecisionRecord]>([])
         let pipeline = Pipeline(clock: clock, retry: RetryPolicy(maximumAttempts: 2), breaker: breaker,
                                 observer: { record in records.withLock { $0.append(record) } })
-        let stuck = Gate()
+        let stuck = AsyncGate()
         let probe = Task { try await pipeline.run(idempotent: true) { _ -> Int in await stuck.wait(); return 0 } }
         await Self.eventually { breaker.phase == .halfOpen }
 
@@ -90,7 +67,7 @@ import TriageTestKit
         let clock = ManualClock()
         let breaker = try CircuitBreaker(policy: CircuitBreakerPolicy(trip: .consecutiveFailures(3), openDuration: .seconds(1)))
         let pipeline = Pipeline(clock: clock, retry: .never, breaker: breaker)
-        let staleGate = Gate(), probeGate = Gate()
+        let staleGate = AsyncGate(), probeGate = AsyncGate()
         let started = Counter(), staleDone = Counter(), reachedDuringProbe = Counter()
 
         let stale = (0..<20).map { _ in
