@@ -14,8 +14,8 @@ public enum Python {
         let errorURL = directory.appendingPathComponent("error")
         try Data(script.utf8).write(to: scriptURL)
         try Data(input.utf8).write(to: inputURL)
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", scriptURL.path] + arguments
@@ -23,7 +23,7 @@ public enum Python {
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)
         // Bounded: a script that hangs is stopped after 120 s rather than hanging the test.
-        nonisolated(unsafe) let running = process
+        let running = process
         let watchdog = Task {
             try await Task.sleep(for: .seconds(120))
             if running.isRunning { running.terminate() }

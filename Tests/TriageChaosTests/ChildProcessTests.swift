@@ -65,7 +65,7 @@ import TriageTestSupport
             result.withLock { $0 = outcome }
             finished.signal()
         }
-        let returned = await Task.detached { finished.wait(timeout: .now() + 30) == .success }.value
+        let returned = try await offPool { finished.wait(timeout: .now() + 30) == .success }
         #expect(returned, "runBlocking did not return within 30 s")
         let outcome = result.withLock { $0 }
         #expect(outcome?.status == 3)
