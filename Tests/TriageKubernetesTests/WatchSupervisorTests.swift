@@ -102,7 +102,7 @@ import TriageKubernetes
             let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy(timeout: 4, stall: .seconds(2)))
             let recorder = UpdateRecorder()
             try await running(supervisor, into: recorder) {
-                #expect(await eventually { supervisor.statistics.watches >= 3 })
+                #expect(await eventually(60) { supervisor.statistics.watches >= 3 })
             }
             #expect(supervisor.statistics.lists == 1)
             #expect(!recorder.verdicts.contains { $0.kind == .streamStalled })
