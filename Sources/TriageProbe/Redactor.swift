@@ -10,6 +10,11 @@ import Triage
 /// a library may echo it in: percent-encoded, percent-decoded, JSON-escaped and Swift-escaped (as
 /// AsyncHTTPClient's error descriptions print header values). The mask is ``mask``.
 ///
+/// SigV4 signatures are masked by form, whoever signed them: `Signature=` (the `Authorization`
+/// header) or `X-Amz-Signature=` (a presigned URL) followed by 16 or more hex digits. A signature
+/// differs for every request, so no redactor knows its value beforehand; one echoed by a server
+/// (`SignatureDoesNotMatch` bodies, proxies' error pages) would let its request be replayed.
+///
 /// Free-text replacement only applies to secrets of at least ``minimumEchoLength`` (4) characters,
 /// so that a one-digit `password=1` does not mask every `1` in a report; the URL itself is
 /// redacted by structure (``displayURL(_:)``), whatever the lengths.
@@ -54,8 +59,14 @@ public struct Redactor: Sendable {
         secretHeaderNames.contains(name.lowercased())
     }
 
-    /// `text` with every secret replaced by ``mask``.
+    /// `text` with every secret and every SigV4 signature replaced by ``mask``.
     public func redact(_ text: String) -> String {
+        // Signatures first: the known secrets are then replaced in the final text, so no mask put in
+        // for a signature can complete one of them.
+        redactingSecrets(Self.maskingSignatures(text))
+    }
+
+    private func redactingSecrets(_ text: String) -> String {
         guard !secrets.isEmpty else { return text }
         var bytes = Array(text.utf8)
         var changed = false
@@ -93,6 +104,24 @@ public struct Redactor: Sendable {
     }
 
     static let maskBytes = Array(mask.utf8)
+
+    /// `text` with the hex digits after each `Signature=` (any case of its `S`, so `X-Amz-Signature=`
+    /// too) masked, when there are at least 16 of them: shorter runs are not SigV4 signatures (64).
+    static func maskingSignatures(_ text: String) -> String {
+        guard text.contains("ignature=") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let range = rest.range(of: "ignature=") {
+            result += rest[..<range.upperBound]
+            rest = rest[range.upperBound...]
+            let hex = rest.prefix { $0.isHexDigit }
+            if hex.count >= 16 {
+                result += mask
+                rest = rest.dropFirst(hex.count)
+            }
+        }
+        return result + rest
+    }
 
     /// `url` for display: user info and credential parameters masked by structure, then ``redact(_:)``.
     public func displayURL(_ url: String) -> String {

@@ -16,27 +16,8 @@ extension S3Output {
         redactor.withLock { $0 = made }
     }
 
-    /// `text` with the credentials' secrets masked, and with the SigV4 signature of any echoed
-    /// `Authorization` header (`Signature=<hex>`; it differs for every request, so it is masked by form).
+    /// `text` with the credentials' secrets masked, and any SigV4 signature (``Redactor/redact(_:)``).
     static func redacted(_ text: String) -> String {
-        maskingSignatures(redactor.withLock { $0 }.redact(text))
-    }
-
-    /// `text` with each `Signature=` followed by hex digits (SigV4's Authorization header and
-    /// presigned `X-Amz-Signature=`) masked.
-    static func maskingSignatures(_ text: String) -> String {
-        guard text.contains("ignature=") else { return text }
-        var result = ""
-        var rest = Substring(text)
-        while let range = rest.range(of: "ignature=") {
-            result += rest[..<range.upperBound]
-            rest = rest[range.upperBound...]
-            let hex = rest.prefix { $0.isHexDigit }
-            if hex.count >= 16 {
-                result += Redactor.mask
-                rest = rest.dropFirst(hex.count)
-            }
-        }
-        return result + rest
+        redactor.withLock { $0 }.redact(text)
     }
 }

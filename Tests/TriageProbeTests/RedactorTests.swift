@@ -33,6 +33,17 @@ import Testing
         #expect(redactor.redact("credential AKIDEXAMPLE/2026 not valid") == "credential <redacted> not valid")
     }
 
+    /// A signature the redactor was never told of (another request's, echoed by a server) is masked by
+    /// its form; a short hex run after `Signature=` is not a SigV4 signature and is kept.
+    @Test func sigV4SignaturesAreMaskedByForm() {
+        let redactor = Redactor(url: "http://127.0.0.1/", headers: [])
+        let signature = String(repeating: "0123456789abcdef", count: 4)
+        let echoed = "<Message>denied</Message><Auth>AWS4-HMAC-SHA256 Credential=AKID/x, SignedHeaders=host, Signature=\(signature)</Auth>"
+            + " https://b.example/k?X-Amz-Signature=\(signature.uppercased())&x-id=GetObject Signature=0badc0de"
+        #expect(redactor.redact(echoed) == "<Message>denied</Message><Auth>AWS4-HMAC-SHA256 Credential=AKID/x, SignedHeaders=host, Signature=<redacted></Auth>"
+            + " https://b.example/k?X-Amz-Signature=<redacted>&x-id=GetObject Signature=0badc0de")
+    }
+
     @Test(arguments: Redactor.secretHeaders.sorted())
     func everyCredentialHeaderIsSecret(name: String) {
         let redactor = Redactor(url: "http://127.0.0.1/", headers: [(name.uppercased(), "Scheme v4lue-\(name)")])
