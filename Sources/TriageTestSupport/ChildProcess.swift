@@ -94,6 +94,7 @@ public enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        closeInheritedDescriptors(&actions)
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for argument in argv { free(argument) } }
         var pid: pid_t = 0
@@ -101,6 +102,24 @@ public enum ChildProcess {
         guard result == 0 else { throw POSIXError(POSIXErrorCode(rawValue: result) ?? .ENOENT) }
         return pid
     }
+
+    /// Closes every descriptor above 2 in the child. Without it the child inherits each descriptor the
+    /// test process opened without `O_CLOEXEC` (Foundation's and many C libraries' are not), and a
+    /// daemon it starts (`scripts/test-postgres.sh start` leaves PostgreSQL running) keeps them open
+    /// for its whole life: a pipe whose reader waits for its end never gets it. glibc has
+    /// `posix_spawn_file_actions_addclosefrom_np` since 2.34 but its header hides it from Swift, so it
+    /// is looked up at run time; without it (older glibc) nothing is added. Darwin: the
+    /// `POSIX_SPAWN_CLOEXEC_DEFAULT` attribute does the same, and is not needed by any caller yet.
+    #if canImport(Darwin)
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t?) {}
+    #else
+    private static func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        // A nil handle is RTLD_DEFAULT: every library already loaded.
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
+        _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+    }
+    #endif
 
     /// The exit code, or the signal number when a signal ended the child (`waitpid`'s status word).
     private static func exitStatus(_ status: Int32) -> Int32 {

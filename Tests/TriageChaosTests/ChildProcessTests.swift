@@ -72,4 +72,18 @@ import TriageTestSupport
         #expect(outcome?.stdout == "out\n")
         #expect(outcome?.stderr == "err\n")
     }
+
+    /// A descriptor the test process holds without `O_CLOEXEC` is not open in a `runBlocking` child: a
+    /// daemon started that way (PostgreSQL, by the test suites' trait) would hold it for its whole life.
+    @Test func runBlockingChildrenInheritNoDescriptorAboveStderr() async throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        #expect(fcntl(ends[1], F_GETFD) & FD_CLOEXEC == 0, "the pipe must be inheritable for this test to mean anything")
+        let inherited = ends[1]
+        let result = try await offPool {
+            try ChildProcess.runBlocking("/bin/sh", ["-c", "test -e /proc/self/fd/\(inherited) && echo open || echo closed"])
+        }
+        #expect(result.stdout == "closed\n")
+    }
 }
