@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TriageOutbox
 import TriageOutboxSQLite
+import TriageTestSupport
 
 /// The outbox part of `triage demo`: messages survive a SIGKILL of the process delivering them.
 enum OutboxDemo {
@@ -34,11 +35,11 @@ enum OutboxDemo {
         let deadline = ContinuousClock.now + .seconds(5)
         while arrivals.withLock({ $0.count }) < 60, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         kill(first.processIdentifier, SIGKILL)
-        await wait(first)
+        await first.exited()
         let beforeKill = arrivals.withLock { $0.count }
         print("  SIGKILLed `triage outbox run` (pid \(first.processIdentifier)) after \(beforeKill) deliveries")
         let second = try start(executable, ["outbox", "run", "--db", db, "--concurrency", "4", "--until-empty"])
-        await wait(second)
+        await second.exited()
         await receiver.shutdown()
 
         let all = arrivals.withLock { $0 }
@@ -59,15 +60,5 @@ enum OutboxDemo {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         return process
-    }
-
-    /// Waits on a Dispatch thread, not on one of the cooperative pool's.
-    private static func wait(_ process: Process) async {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                continuation.resume()
-            }
-        }
     }
 }
