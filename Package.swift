@@ -198,7 +198,7 @@ let package = Package(
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                "TriageKubernetes",
+                "TriageKubernetes", "TriageHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 "TriageHandlers",
                 .product(name: "Subprocess", package: "swift-subprocess"),

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TriageOutbox
 import TriageOutboxSQLite
+import TriageHTTP
 
 /// `triage outbox enqueue`: one message, or a file of NDJSON lines in one transaction.
 struct OutboxEnqueueCommand: AsyncParsableCommand {
@@ -33,7 +34,7 @@ struct OutboxEnqueueCommand: AsyncParsableCommand {
     var fromFile: String?
 
     func validate() throws {
-        guard Self.isHTTPURL(to) else { throw ValidationError("--to must be an http or https URL with a host: \(to)") }
+        guard Self.isHTTPURL(to) else { throw ValidationError("--to must be an http or https URL with a host (and a port up to 65535): \(to)") }
         guard (data == nil) != (fromFile == nil) else { throw ValidationError("give exactly one of -d DATA and --from-file FILE") }
         guard !key.isEmpty else { throw ValidationError("--key must not be empty") }
     }
@@ -57,7 +58,8 @@ struct OutboxEnqueueCommand: AsyncParsableCommand {
     }
 
     static func isHTTPURL(_ text: String) -> Bool {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else { return false }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty,
+              URLPort.outOfRange(in: text) == nil else { return false }
         return scheme == "http" || scheme == "https"
     }
 }

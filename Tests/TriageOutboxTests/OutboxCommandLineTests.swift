@@ -6,11 +6,14 @@ import TriageOutboxSQLite
 /// `triage outbox` as outside checks drive it: exit statuses, output formats, SIGKILL and restart.
 @Suite("triage outbox", .enabled(if: TriageChild.isBuilt, "needs the built triage binary"))
 struct OutboxCommandLineTests {
-    @Test("bad usage exits 2 and enqueues nothing: a malformed URL, a malformed NDJSON line named by number")
+    @Test("bad usage exits 2 and enqueues nothing: a malformed URL, a port above 65535, a malformed NDJSON line named by number")
     func badUsage() async throws {
         let db = try temporaryDirectory() + "/o.sqlite"
         let badURL = try await TriageChild.run(["outbox", "enqueue", "--db", db, "--to", "not a url", "-d", "x"])
         #expect(badURL.status == 2, "\(badURL.stderr)")
+        // Accepted before, it crashed every later `run` (AsyncHTTPClient traps on a port above 65535).
+        let badPort = try await TriageChild.run(["outbox", "enqueue", "--db", db, "--to", "http://127.0.0.1:99999/x", "-d", "x"])
+        #expect(badPort.status == 2, "\(badPort.stderr)")
         let file = try temporaryDirectory() + "/in.ndjson"
         try Data("{\"key\": \"a\", \"body\": \"1\"}\n{\"key\": \"a\", \"body\": 2}\n".utf8).write(to: URL(fileURLWithPath: file))
         let badLine = try await TriageChild.run(["outbox", "enqueue", "--db", db, "--to", "http://127.0.0.1:9/", "--from-file", file])

@@ -75,6 +75,7 @@ extension ResilientHTTPClientCore {
         var visited: Set<String> = ["\(request.method.rawValue) \(request.url)"]
         while true {
             let response: HTTPClientResponse
+            if let invalid = URLPort.outOfRange(in: request.url) { throw invalid }
             do {
                 response = try await httpClient.execute(request, deadline: deadline, logger: logger)
             } catch {
