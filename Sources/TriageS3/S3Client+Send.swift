@@ -134,7 +134,25 @@ extension S3Client {
                                                   now: wallClock().timeIntervalSince1970,
                                                   request: HTTPRequestContext(method: method))
             ?? Failure(.responseMalformed, status: response.status, detail: "HTTP \(response.status)")
-        return refine(failure, serverDate: response.header("Date"))
+        return refine(Self.identified(failure, by: response), serverDate: response.header("Date"))
+    }
+
+    /// `failure` with the request and host ids of the response's `x-amz-request-id` and `x-amz-id-2`
+    /// headers when no error body named them: a HEAD's error has no body, and a 5xx from a proxy may
+    /// have none S3 wrote. S3 support asks for both ids.
+    static func identified(_ failure: Failure, by response: S3TransportResponse) -> Failure {
+        let requestID = response.header("x-amz-request-id").flatMap { $0.isEmpty ? nil : $0 }
+        let hostID = response.header("x-amz-id-2").flatMap { $0.isEmpty ? nil : $0 }
+        guard requestID != nil || hostID != nil else { return failure }
+        var identified = failure
+        if var api = failure.api {
+            api.requestID = api.requestID ?? requestID
+            api.hostID = api.hostID ?? hostID
+            identified.api = api
+        } else {
+            identified.api = APIErrorInfo(format: .s3, requestID: requestID, hostID: hostID)
+        }
+        return identified
     }
 
     /// botocore's reading of S3's codes (``S3ErrorCodes``), and the clock offset a skew error shows.

@@ -27,6 +27,18 @@ struct S3ClientErrorTests {
         #expect(failure.s3.key == "a/b.jpg")
     }
 
+    /// A HEAD's error has no body: its ids come from the `x-amz-request-id` and `x-amz-id-2` headers.
+    @Test func aBodylessErrorTakesItsIdsFromTheHeaders() async throws {
+        let transport = S3SimulatedTransport.failing(5, with: .respond(status: 404, headers: [("x-amz-request-id", "HDRREQ"),
+                                                                                               ("x-amz-id-2", "HDRHOST")]))
+        let found = await failure { _ = try await Simulated.client(transport).headObject(bucket: "b", key: "k") }
+        let failure = try #require(found)
+        #expect(failure.s3.isNotFound)
+        #expect(failure.s3.code == nil)
+        #expect(failure.s3.requestID == "HDRREQ")
+        #expect(failure.s3.hostID == "HDRHOST")
+    }
+
     @Test(arguments: [
         ("AccessDenied", 403, "accessDenied"), ("InvalidArgument", 400, "invalidRequest"), ("MalformedXML", 400, "invalidRequest"),
         ("NoSuchBucket", 404, "notFound"), ("BucketNotEmpty", 409, "client"),

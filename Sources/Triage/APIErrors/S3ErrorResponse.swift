@@ -86,7 +86,7 @@ public struct S3ErrorResponse: Sendable, Hashable {
     }
 
     func decoded(status: Int) -> DecodedAPIError {
-        let info = APIErrorInfo(format: .s3, reason: nil, code: code, message: message, requestID: requestID,
+        let info = APIErrorInfo(format: .s3, reason: nil, code: code, message: message, requestID: requestID, hostID: hostID,
                                  document: .s3(self))
         return DecodedAPIError(error: .s3(self), kind: failureKind ?? HTTPResponseClassifier.kind(forStatus: status), info: info)
     }

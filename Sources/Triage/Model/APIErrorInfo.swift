@@ -26,6 +26,8 @@ public struct APIErrorInfo: Sendable, Hashable {
     public var message: String?
     /// The S3 `RequestId` (or the `x-amz-request-id` header).
     public var requestID: String?
+    /// The S3 `HostId`, S3's extended request id (or the `x-amz-id-2` header); `nil` for other APIs.
+    public var hostID: String?
     /// A delay the body named (Kubernetes `details.retryAfterSeconds`).
     public var retryAfter: Duration?
     /// The whole typed document, to switch on (`.kubernetes(status)`, `.s3(error)`, `.problem(details)`);
@@ -38,6 +40,7 @@ public struct APIErrorInfo: Sendable, Hashable {
         code: String? = nil,
         message: String? = nil,
         requestID: String? = nil,
+        hostID: String? = nil,
         retryAfter: Duration? = nil,
         document: APIError? = nil
     ) {
@@ -46,6 +49,7 @@ public struct APIErrorInfo: Sendable, Hashable {
         self.code = code
         self.message = message
         self.requestID = requestID
+        self.hostID = hostID
         self.retryAfter = retryAfter
         self.document = document
     }

@@ -20,8 +20,8 @@ public struct S3FailureView: Sendable {
     public var status: Int? { failure.status }
     /// `<RequestId>`, else the `x-amz-request-id` header.
     public var requestID: String? { failure.s3Error?.requestID ?? failure.api?.requestID }
-    /// `<HostId>` (S3's extended request id).
-    public var hostID: String? { failure.s3Error?.hostID }
+    /// `<HostId>` (S3's extended request id), else the `x-amz-id-2` header.
+    public var hostID: String? { failure.s3Error?.hostID ?? failure.api?.hostID }
     public var context: S3OperationContext? { failure.underlying as? S3OperationContext }
     public var operation: S3Operation? { context?.operation }
     public var bucket: String? { context?.bucket ?? failure.s3Error?.bucketName }
