@@ -24,6 +24,9 @@ extension HandlerRunner {
         if progress.handling == change.digest {
             if firstSight, change.cause != .delete { change.cause = .resume }
         } else {
+            // Listed at start (an ADDED event) with a change made while no runner watched: an object handled
+            // before is updated, not created (Kopf's reading of an offline change).
+            if firstSight, change.cause == .create, progress.lastHandled != nil { change.cause = .update }
             progress = ObjectProgress(lastHandled: progress.lastHandled, handling: change.digest)
         }
         let leaves = self.leaves[change.cause]

@@ -180,6 +180,18 @@ import TriageTestKit
         #expect(calls.withLock { $0 } == 1)
     }
 
+    /// A restarted runner lists every object as ADDED; one whose content changed after its last handled
+    /// change is an update (`triage kube handle` said `create`), one never handled a creation.
+    @Test func aChangeMadeWhileNoRunnerWatchedIsAnUpdate() async throws {
+        try await store.save(ObjectProgress(lastHandled: Self.change(1).digest), for: Self.object)
+        let causes = LockedValue<[HandlerCause]>([])
+        let runner = runner([Handler(id: "h") { context in causes.withLock { $0.append(context.cause) } }])
+        runner.submit(Self.change(2, cause: .create))
+        let store = self.store
+        await drive(runner) { store.snapshot[Self.object]?.lastHandled == Self.change(2).digest }
+        #expect(causes.withLock { $0 } == [.update])
+    }
+
     @Test func aRestartResumesWithTheStoredRetriesAndStart() async throws {
         let started = Self.epoch.addingTimeInterval(-30)
         let digest = Self.change(1).digest
