@@ -23,7 +23,13 @@ public struct S3UploadItem: Sendable {
     }
 
     /// The regular files under `directory` (recursively, sorted), keyed `prefix` + relative path.
+    /// Throws ``S3ConfigurationError`` when `directory` is missing or not a directory (Foundation's
+    /// enumerator would list nothing, and an upload of nothing would look like success).
     public static func files(in directory: String, prefix: String) throws -> [S3UploadItem] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw S3ConfigurationError("\(directory) is not a directory")
+        }
         let root = URL(fileURLWithPath: directory).standardizedFileURL
         guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
             throw S3ConfigurationError("cannot read directory \(directory)")
