@@ -143,6 +143,23 @@ import TriageTestSupport
         }
     }
 
+    /// A 429 on the first list, waited out inside the client, still prints its decision line.
+    @Test(.enabled(if: built, "build the triage product first"))
+    func aThrottledListPrintsItsDecisionBeforeItsEvents() async throws {
+        try await Self.with { server, kubeconfig in
+            server.create(in: FakeCluster.configmaps, name: "one")
+            server.injectListFaults([.throttle(retryAfterSeconds: 1)])
+            let result = try await Self.run(["kube", "watch", "--json", "--duration", "3", "--kubeconfig", kubeconfig, FakeCluster.configmaps])
+            #expect(result.status == 0)
+            let lines = try Self.lines(result.stdout)
+            #expect(lines.first?["type"] as? String == "decision")
+            #expect(lines.first?["kind"] as? String == "http.throttled")
+            #expect(lines.first?["decision"] as? String == "retryAfter")
+            #expect((lines.first?["delay_s"] as? Double ?? 0) >= 1, "Retry-After, plus the pipeline's jitter")
+            #expect(lines.dropFirst().first?["name"] as? String == "one")
+        }
+    }
+
     @Test(.enabled(if: built, "build the triage product first"))
     func badUsageExitsTwo() async throws {
         let notAPath = try await Self.run(["kube", "get", "--server", "https://127.0.0.1:1", "configmaps/a"])

@@ -144,6 +144,34 @@ import TriageTestKit
         }
     }
 
+    /// A 429 the client waits out inside the list is handed out as a decision too (kube-cli.md: a
+    /// decision line for each failed request), before the list's changes.
+    @Test func aThrottledListIsHandedOutAsADecisionBeforeItsChanges() async throws {
+        let clock = ManualClock()
+        try await FakeCluster.withManualClient(clock, retry: .standard) { server, client in
+            server.create(in: FakeCluster.configmaps, name: "a")
+            server.injectListFaults([.throttle(retryAfterSeconds: 2)])
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy())
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                #expect(await eventually { clock.sleeperCount >= 1 })
+                #expect(recorder.all.isEmpty, "nothing is handed out while the list waits")
+                clock.advance(by: .seconds(3))
+                #expect(await eventually { recorder.changes.count == 1 })
+            }
+            let verdict = try #require(recorder.verdicts.first)
+            #expect(verdict.kind == .httpThrottled)
+            #expect(verdict.decision == .retryAfter)
+            #expect(verdict.delay >= .seconds(2) && verdict.delay <= .seconds(3), "Retry-After, plus the pipeline's jitter")
+            #expect(verdict.delaySource == .retryAfter)
+            #expect(verdict.next == .relist(fromLatest: true))
+            #expect(verdict.status == 429)
+            #expect(verdict.reason.contains("list"))
+            guard case .decision = recorder.all.first else { Issue.record("the decision comes first: \(recorder.all)"); return }
+            #expect(supervisor.statistics.lists == 1)
+        }
+    }
+
     @Test func internalErrorEventRewatchesFromTheSameVersionWithoutRelist() async throws {
         let clock = ManualClock()
         try await FakeCluster.withManualClient(clock) { server, client in

@@ -36,10 +36,12 @@ final class UpdateRecorder: Sendable {
 }
 
 extension FakeCluster {
-    /// A client whose pipeline (and so the supervisor) runs on `clock`.
+    /// A client whose pipeline (and so the supervisor) runs on `clock`; its requests are tried once
+    /// unless `retry` says otherwise.
     static func withManualClient<T>(
         _ clock: ManualClock,
         bookmarkInterval: Duration? = nil,
+        retry: RetryPolicy = .never,
         _ body: (FakeKubernetesServer, KubernetesClient<ManualClock>) async throws -> T
     ) async throws -> T {
         let server = try await FakeKubernetesServer.start(bookmarkInterval: bookmarkInterval)
@@ -47,7 +49,7 @@ extension FakeCluster {
         do {
             let path = try server.writeKubeconfig(to: directory.path + "/kubeconfig")
             let configuration = try KubernetesConfiguration.load(kubeconfig: path)
-            let pipeline = Pipeline(clock: clock, retry: .never)
+            let pipeline = Pipeline(clock: clock, retry: retry)
             let result = try await ResilientHTTPClient.withClient(
                 pipeline: pipeline, configuration: try configuration.httpClientConfiguration(), options: KubernetesClient<ManualClock>.httpOptions()
             ) { resilient in

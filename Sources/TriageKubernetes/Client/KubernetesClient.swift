@@ -26,7 +26,7 @@ import TriageHTTP
 /// ```
 public struct KubernetesClient<C: Clock>: Sendable where C.Duration == Duration {
     /// The HTTP client every request goes through; its pipeline's budget and breaker are shared.
-    public let http: ResilientHTTPClient<C>
+    public private(set) var http: ResilientHTTPClient<C>
     /// The server and credentials.
     public let configuration: KubernetesConfiguration
     /// The bearer token, when the configuration has one.
@@ -52,6 +52,20 @@ public struct KubernetesClient<C: Clock>: Sendable where C.Duration == Duration 
 
     /// The pipeline the client's requests run under.
     public var pipeline: Pipeline<C> { http.pipeline }
+
+    /// This client with `extra` called after its pipeline's observer for every decision record; the
+    /// budget, breaker, token and connection pool stay shared.
+    func observing(_ extra: @escaping @Sendable (DecisionRecord) -> Void) -> KubernetesClient<C> {
+        var pipeline = http.pipeline
+        let own = pipeline.observer
+        pipeline.observer = { record in
+            own?(record)
+            extra(record)
+        }
+        var copy = self
+        copy.http = ResilientHTTPClient(httpClient: http.httpClient, pipeline: pipeline, options: http.options)
+        return copy
+    }
 
     /// `server + path + ?query`, with the query's values percent-encoded. With a
     /// ``KubernetesConfiguration/tlsServerName``, the server's host is replaced by that name (the HTTP

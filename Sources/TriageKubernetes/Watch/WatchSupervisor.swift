@@ -16,12 +16,17 @@ import Triage
 /// - failed requests back off (``WatchPolicy``), honour Retry-After, and 401/403/404 degrade instead
 ///   of crash-looping or stopping.
 ///
-/// Every decision is handed out (``WatchUpdate/decision(_:)``), logged at debug with `triage.kind`,
+/// Every decision is handed out (``WatchUpdate/decision(_:)``), the retries the client's pipeline makes
+/// inside a list (a 429 waited out, a reset page resent) included, after that list returns; logged at debug with `triage.kind`,
 /// `triage.decision`, `triage.delay`, and given to the client pipeline's observer and telemetry as a
 /// ``Triage/DecisionRecord``. Use it as an `AsyncSequence` of ``WatchUpdate``, with ``run(_:)``, or as
 /// a swift-service-lifecycle `Service`.
 public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Duration {
     public let client: KubernetesClient<C>
+    /// `client`, also keeping the retries its pipeline makes inside a list in ``listRetries``.
+    let listClient: KubernetesClient<C>
+    /// The retries of the list under way, handed out as decisions when it returns.
+    let listRetries = LockedValue<[DecisionRecord]>([])
     /// The collection, e.g. `/api/v1/namespaces/default/configmaps` or `/apis/apps/v1/deployments`.
     public let path: String
     public let policy: WatchPolicy
@@ -49,6 +54,10 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
                 clock: C? = nil, seed: UInt64? = nil, logger: Logger? = nil, metricsFactory: any MetricsFactory = MetricsSystem.factory,
                 onUpdate: (@Sendable (WatchUpdate) async throws -> Void)? = nil) {
         self.client = client
+        let retries = listRetries
+        self.listClient = client.observing { record in
+            if record.action == .retry || record.action == .refreshAndRetry { retries.withLock { $0.append(record) } }
+        }
         self.path = path
         self.policy = policy
         self.labelSelector = labelSelector
@@ -87,9 +96,11 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
             case .relist(let fromLatest):
                 let list: KubernetesObjectList
                 do {
-                    list = try await client.list(path, limit: policy.listPageSize, resourceVersion: fromLatest ? nil : resourceVersion,
-                                                 labelSelector: labelSelector, logger: logger)
+                    list = try await listClient.list(path, limit: policy.listPageSize, resourceVersion: fromLatest ? nil : resourceVersion,
+                                                     labelSelector: labelSelector, logger: logger)
                 } catch {
+                    // The retries the client made inside the list come before its outcome.
+                    try await handOutListRetries(fromLatest: fromLatest, handle)
                     if Task.isCancelled { return }
                     // A body that is not a list (a proxy's page) is a malformed response: backed off like any
                     // transient failure, not the end of the watch.
@@ -99,6 +110,7 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
                     if verdict.next == .giveUp { try await report(verdict, attempt: attempt, since: started, handle); throw failure }
                     break
                 }
+                try await handOutListRetries(fromLatest: fromLatest, handle)
                 let changes = cache.replace(with: list.items)
                 resourceVersion = list.resourceVersion
                 metrics.lists.increment()
@@ -141,6 +153,27 @@ public final class WatchSupervisor<C: Clock>: Sendable where C.Duration == Durat
                 metrics.reconnects.increment()
             }
             next = verdict.next
+        }
+    }
+
+    /// Hands out, as decisions, the retries the client's pipeline made inside the list just finished
+    /// (429s, resets, 5xx it waited out): they are already in the pipeline's observer and telemetry.
+    private func handOutListRetries(fromLatest: Bool, _ handle: @Sendable (WatchUpdate) async throws -> Void) async throws {
+        let records = listRetries.withLock { records in
+            defer { records.removeAll() }
+            return records
+        }
+        for record in records {
+            guard let kind = record.kind, let decision = record.decision else { continue }
+            let source: WatchVerdict.DelaySource = switch record.delaySource {
+            case .backoff(_, let ceiling, let random)?: .backoff(rung: record.attempt, ceiling: ceiling, random: random)
+            case .retryAfter?, .breaker?: .retryAfter
+            case nil: .none
+            }
+            let verdict = WatchVerdict(kind: kind, decision: decision, next: .relist(fromLatest: fromLatest), delay: record.delay ?? .zero,
+                                       delaySource: source, reason: "the list's attempt \(record.attempt): \(record.reason)", status: record.status)
+            stats.withLock { if case .backoff = source { $0.backoffs += 1 } }
+            try await handle(.decision(verdict))
         }
     }
 
