@@ -111,7 +111,7 @@ public struct HandlerRecord: Sendable, Hashable, Codable {
     public var retry: Int
     /// `success`, or the failure's kind id.
     public var kind: String
-    /// The decision taken: `succeed`, `retry`, `retryAfter`, `fail`, `ignore`.
+    /// The decision taken: `succeed`, `retry`, `fail`, `ignore`.
     public var decision: String
     /// The wait before the next attempt, in seconds, when there is one.
     public var delaySeconds: Double?

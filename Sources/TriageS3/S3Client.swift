@@ -15,7 +15,8 @@ import TriageHTTP
 ///   bucket and key.
 /// - S3's redirects (`PermanentRedirect`, a 301 without `Location`, `x-amz-bucket-region`, a 400
 ///   `AuthorizationHeaderMalformed` naming a `<Region>`) are followed once, by signing for the region S3
-///   names; a redirect that names none is an `s3.redirect` failure.
+///   names; a redirect that names none is re-addressed by the region HeadBucket's `x-amz-bucket-region`
+///   names, else it is an `s3.redirect` failure.
 /// - Each operation logs at debug level (warning when it fails for good) with `s3.operation`,
 ///   `s3.bucket`, `s3.key`, `s3.code`, `http.status` and `s3.request_id`, and counts
 ///   `triage_s3_operations_total{operation, outcome}` (``S3Metrics``).

@@ -30,7 +30,7 @@ struct KubeWatchCommand: AsyncParsableCommand {
     @Option(help: "timeoutSeconds asked of the server for each watch request (default: drawn from 180...270).")
     var timeoutSeconds: Int?
 
-    @Option(help: "Reconnect when a stream is silent (no event, no bookmark) this many seconds (default: the timeout + 30 s, 75 s once bookmarks are seen).")
+    @Option(help: "Reconnect when a stream is silent (no event, no bookmark) this many seconds (default: the timeout + 30 s; once bookmarks are seen, the lesser of that and 75 s).")
     var stallTimeout: Double?
 
     func validate() throws {

@@ -8,7 +8,8 @@ import Synchronization
 /// delivery `notSent`, and counts as a request (so the estimate keeps adapting).
 ///
 /// Give one to a ``Pipeline`` (`throttle:`) to have every attempt pass through it; a response counts
-/// as accepted unless it is a failure the breaker would count (throttling, 5xx, transport errors).
+/// as accepted unless it is a server-transient failure (``CircuitBreakerPolicy/isServerTransient(_:)``:
+/// throttling, 5xx, transport errors).
 public final class AdaptiveThrottle: Sendable {
     /// A throttle's settings, a value to copy and adjust (``standard``), checked by ``validate()``.
     public struct Configuration: Sendable, Hashable {

@@ -20,7 +20,7 @@ import TriageKubernetes
 ///
 /// Each patch carries the object's `resourceVersion`, since the finalizer list is replaced whole and
 /// another controller's finalizer added meanwhile must not be lost: a 409 reads the object again and
-/// patches once more, up to 5 times. An object already being deleted does not get the finalizer (the
+/// patches once more, up to 5 patches in all. An object already being deleted does not get the finalizer (the
 /// API server refuses new finalizers then); an object that is gone (404) needs nothing.
 public struct KubernetesFinalizer: Sendable, Hashable {
     /// The finalizer's name, a qualified name as the API server requires. Default `triage.dev/handlers`.

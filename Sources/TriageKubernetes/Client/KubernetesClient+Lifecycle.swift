@@ -52,8 +52,9 @@ extension KubernetesConfiguration {
 
 extension KubernetesClient {
     /// The options a Kubernetes client's HTTP client uses: Kubernetes error bodies, and an idle timeout
-    /// of 6 minutes (default), longer than any watch's stall timeout, so the watch supervisor's
-    /// watchdog, not AsyncHTTPClient's read timeout, decides when a quiet stream is dead.
+    /// of 6 minutes (default), longer than ``WatchPolicy/standard``'s stall timeouts (at most 300 s), so
+    /// the watch supervisor's watchdog, not AsyncHTTPClient's read timeout, decides when a quiet stream
+    /// is dead; a policy with longer timeouts needs a longer `idleTimeout`.
     public static func httpOptions(idleTimeout: Duration = .seconds(360)) -> ResilientHTTPClient<C>.Options {
         // Both values are valid: the initialiser cannot throw.
         (try? ResilientHTTPClientOptions(idleTimeout: idleTimeout, isKubernetes: true)) ?? ResilientHTTPClientOptions()

@@ -92,8 +92,8 @@ public final class WatchCache: Sendable {
     }
 
     /// Replaces the contents with `items` (a fresh list) and returns the differences: ADDED for new
-    /// keys, MODIFIED for a changed resourceVersion, DELETED for keys the list no longer has (sorted by
-    /// key within each type). The old contents are released before this returns: the list's objects
+    /// keys, MODIFIED for a changed resourceVersion, DELETED for keys the list no longer has (ADDED and
+    /// MODIFIED in the list's order, then the DELETED sorted by key). The old contents are released before this returns: the list's objects
     /// share their bytes with the cache, so the collection is held twice only while the diff runs.
     func replace(with items: [KubernetesObject]) -> [WatchChange] {
         var fresh = ObjectTable(minimumCapacity: items.count, hashMask: hashMask)

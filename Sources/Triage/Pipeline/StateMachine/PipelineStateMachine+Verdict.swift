@@ -18,7 +18,7 @@ extension PipelineStateMachine {
 
     /// The retry rules on the parts of a failure, in order: the decision must be retried (a `refresh`
     /// needs a refresh step); a failure after which the server may have acted (``Failure/serverMayHaveActed``:
-    /// `maybeProcessed`, or a response other than 408, 425, 429 and 503) needs an idempotent operation;
+    /// `maybeProcessed`, or a response other than 408, 409, 412, 425, 429 and 503) needs an idempotent operation;
     /// attempts must be left; a named delay (`retryAfter`) is honoured up to
     /// ``RetryPolicy/maximumRetryAfter`` (above it the operation ends so the caller can reschedule) with
     /// a little jitter on top (``RetryPolicy/retryAfterJitter(for:fraction:)``), otherwise the backoff
