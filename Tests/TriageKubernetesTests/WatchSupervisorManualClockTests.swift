@@ -57,6 +57,34 @@ import TriageTestKit
         }
     }
 
+    /// Bookmarks keep an idle stream alive: after each one the clock moves 1.5 s, under the 2 s
+    /// watchdog, so only the bookmarks can keep it from stalling; the server ends each stream at its
+    /// 4 s timeout (real time), and no stream stalls or relists across three of them.
+    @Test func bookmarkOnlyIdleStreamNeverRelistsOrStalls() async throws {
+        let clock = ManualClock()
+        try await FakeCluster.withManualClient(clock, bookmarkInterval: .milliseconds(200)) { server, client in
+            server.create(in: FakeCluster.configmaps, name: "idle")
+            var policy = WatchPolicy.standard
+            policy.timeoutSeconds = 4...4
+            policy.stallTimeout = .seconds(2)
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: policy)
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                var advances = 0
+                while supervisor.statistics.watches < 4, advances < 400 {
+                    // A bookmark just arrived (the last event is now), then 1.5 s pass.
+                    guard await eventually(30, { supervisor.lastEventAge == .zero }) else { break }
+                    clock.advance(by: .milliseconds(1500))
+                    advances += 1
+                }
+                #expect(supervisor.statistics.watches >= 4, "three streams ended and were resumed")
+            }
+            #expect(supervisor.statistics.lists == 1)
+            #expect(!recorder.verdicts.isEmpty)
+            #expect(recorder.verdicts.allSatisfy { $0.kind == .streamEnded }, "\(recorder.verdicts.map(\.description))")
+        }
+    }
+
     @Test func stallIsDetectedWhenTheWatchdogExpires() async throws {
         let clock = ManualClock()
         try await FakeCluster.withManualClient(clock) { server, client in

@@ -94,22 +94,6 @@ import TriageKubernetes
         }
     }
 
-    /// A watchdog of 10 bookmark intervals (5, as before, saw a gap of more than 1 s once in a full
-    /// run on a loaded 2-core machine).
-    @Test func bookmarkOnlyIdleStreamNeverRelistsOrStalls() async throws {
-        try await FakeCluster.with(bookmarkInterval: .milliseconds(200)) { server, client, _ in
-            server.create(in: FakeCluster.configmaps, name: "idle")
-            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy(timeout: 4, stall: .seconds(2)))
-            let recorder = UpdateRecorder()
-            try await running(supervisor, into: recorder) {
-                #expect(await eventually(60) { supervisor.statistics.watches >= 3 })
-            }
-            #expect(supervisor.statistics.lists == 1)
-            #expect(!recorder.verdicts.contains { $0.kind == .streamStalled })
-            #expect(recorder.verdicts.allSatisfy { $0.kind == .streamEnded }, "\(recorder.verdicts.map(\.description))")
-        }
-    }
-
     /// Cuts at 0.9 and 0.1 of a 4 s timeout (2 s, as before, left the early cut too little margin on a
     /// loaded machine: judged as a normal end in one full run).
     @Test(arguments: [(3.6, true), (0.4, false)])
