@@ -35,10 +35,15 @@ struct KubeWatchCommand: AsyncParsableCommand {
 
     func validate() throws {
         try KubeConnectionOptions.validate(path: path)
-        if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration must be a positive number of seconds") }
-        if let timeoutSeconds, timeoutSeconds < 1 { throw ValidationError("--timeout-seconds must be at least 1") }
-        if let stallTimeout, !(stallTimeout > 0 && stallTimeout.isFinite) { throw ValidationError("--stall-timeout must be a positive number of seconds") }
+        // Bounded by a year, as kube handle's times are: a larger --duration overflowed the sleep's Int64
+        // milliseconds and trapped. A stall timeout under 0.1 s would reconnect in a loop.
+        if let duration, !(duration > 0 && duration <= Self.longest) { throw ValidationError("--duration must be a number of seconds above 0, at most 31536000") }
+        if let timeoutSeconds, !(1...Int(Self.longest)).contains(timeoutSeconds) { throw ValidationError("--timeout-seconds must be from 1 to 31536000") }
+        if let stallTimeout, !(stallTimeout >= 0.1 && stallTimeout <= Self.longest) { throw ValidationError("--stall-timeout must be a number of seconds from 0.1 to 31536000") }
     }
+
+    /// The longest time flag accepted: a year, in seconds.
+    static let longest = 31_536_000.0
 
     var policy: WatchPolicy {
         var policy = WatchPolicy.standard

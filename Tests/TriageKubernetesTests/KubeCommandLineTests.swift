@@ -164,6 +164,11 @@ import TriageTestSupport
     func badUsageExitsTwo() async throws {
         let notAPath = try await Self.run(["kube", "get", "--server", "https://127.0.0.1:1", "configmaps/a"])
         #expect(notAPath.status == 2)
+        // A --duration past Int64 milliseconds trapped (exit 132); a nanosecond stall timeout reconnected in a loop.
+        for flags in [["--duration", "1e300"], ["--duration", "1e17"], ["--stall-timeout", "1e-9"], ["--timeout-seconds", "99999999999"]] {
+            let huge = try await Self.run(["kube", "watch", "--server", "https://127.0.0.1:1"] + flags + [FakeCluster.configmaps])
+            #expect(huge.status == 2, "\(flags)")
+        }
         let directory = try TemporaryDirectory()
         let kubeconfig = directory.path + "/exec"
         try """
