@@ -24,6 +24,8 @@ struct OutboxStoreOptions: ParsableArguments {
 
     func validate() throws {
         guard (db == nil) != (postgres == nil) else { throw ValidationError("give exactly one of --db FILE and --postgres URL") }
+        // SQLite opens "" as a private temporary database: an enqueue into it would exit 0 and be lost.
+        if let db, db.isEmpty { throw ValidationError("--db must name a file") }
         _ = try postgresURL()
     }
 

@@ -37,6 +37,16 @@ struct OutboxEnqueueCommand: AsyncParsableCommand {
         guard Self.isHTTPURL(to) else { throw ValidationError("--to must be an http or https URL with a host (and a port up to 65535): \(to)") }
         guard (data == nil) != (fromFile == nil) else { throw ValidationError("give exactly one of -d DATA and --from-file FILE") }
         guard !key.isEmpty else { throw ValidationError("--key must not be empty") }
+        guard Self.isHeaderValue(key) else { throw ValidationError("--key must not hold control characters (it is sent as a header)") }
+        if let idempotencyKey, idempotencyKey.isEmpty || !Self.isHeaderValue(idempotencyKey) {
+            throw ValidationError("--idempotency-key must be non-empty, without control characters (it is sent as a header)")
+        }
+    }
+
+    /// Whether `text` can be an HTTP header's value: no control character but tab (a CR or LF would
+    /// end the header; such a message was stored, then dead-lettered as `request.invalid` at delivery).
+    static func isHeaderValue(_ text: String) -> Bool {
+        !text.utf8.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }
     }
 
     func run() async throws {
@@ -87,11 +97,13 @@ enum OutboxNDJSON {
         }
         guard let body = object["body"] as? String else { throw ValidationError("line \(number): \"body\" must be a string") }
         let key = object["key"] ?? "default"
-        guard let key = key as? String, !key.isEmpty else { throw ValidationError("line \(number): \"key\" must be a non-empty string") }
+        guard let key = key as? String, !key.isEmpty, OutboxEnqueueCommand.isHeaderValue(key) else {
+            throw ValidationError("line \(number): \"key\" must be a non-empty string without control characters")
+        }
         var idempotencyKey: String?
         if let value = object["idempotency_key"], !(value is NSNull) {
-            guard let value = value as? String, !value.isEmpty else {
-                throw ValidationError("line \(number): \"idempotency_key\" must be a non-empty string")
+            guard let value = value as? String, !value.isEmpty, OutboxEnqueueCommand.isHeaderValue(value) else {
+                throw ValidationError("line \(number): \"idempotency_key\" must be a non-empty string without control characters")
             }
             idempotencyKey = value
         }

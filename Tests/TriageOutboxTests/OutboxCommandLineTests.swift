@@ -19,6 +19,15 @@ struct OutboxCommandLineTests {
         let badLine = try await TriageChild.run(["outbox", "enqueue", "--db", db, "--to", "http://127.0.0.1:9/", "--from-file", file])
         #expect(badLine.status == 2)
         #expect(badLine.stderr.contains("line 2"), "\(badLine.stderr)")
+        // A header-breaking idempotency key was stored, then dead-lettered at delivery.
+        let injected = try await TriageChild.run(["outbox", "enqueue", "--db", db, "--to", "http://127.0.0.1:9/", "--idempotency-key", "a\r\nInjected: 1", "-d", "x"])
+        #expect(injected.status == 2, "\(injected.stderr)")
+        try Data("{\"idempotency_key\": \"a\\nb\", \"body\": \"1\"}\n".utf8).write(to: URL(fileURLWithPath: file))
+        let injectedLine = try await TriageChild.run(["outbox", "enqueue", "--db", db, "--to", "http://127.0.0.1:9/", "--from-file", file])
+        #expect(injectedLine.status == 2, "\(injectedLine.stderr)")
+        // SQLite opens "" as a temporary database: the message would be acknowledged, then gone.
+        let noFile = try await TriageChild.run(["outbox", "enqueue", "--db", "", "--to", "http://127.0.0.1:9/", "-d", "x"])
+        #expect(noFile.status == 2, "\(noFile.stderr)")
         let stats = try await TriageChild.run(["outbox", "stats", "--db", db, "--json"])
         #expect(stats.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "{\"pending\": 0, \"inflight\": 0, \"delivered\": 0, \"dead\": 0}")
     }
