@@ -99,6 +99,13 @@ import TriageHTTP
             // Pages 1 and 2 (expired), then pages 1, 2 and 3 again.
             #expect(sent.count == 2 + 3)
             #expect(all.items.count == 6)
+            // A server whose pages loop: a classified failure, not a list that never ends (it ran 1,354
+            // requests in 60 s before).
+            server.injectListFaults([.loopingContinue])
+            let loopStart = server.requests.count
+            let looped = await #expect(throws: Triage.Failure.self) { try await client.list(FakeCluster.configmaps, limit: 2) }
+            #expect(looped?.kind == .responseMalformed)
+            #expect(server.requests.count - loopStart == 2, "page 1, then a page that sends page 1's token again")
         }
     }
 

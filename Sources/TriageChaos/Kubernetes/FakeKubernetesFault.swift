@@ -21,6 +21,9 @@ public enum FakeKubernetesFault: Sendable, Hashable {
     /// Answer 410 Expired to the next list request that carries a continue token (a compaction
     /// between pages).
     case expiredContinue
+    /// Answer the next list request that carries a continue token with an empty page whose continue
+    /// token is that same token: a server whose pages loop.
+    case loopingContinue
     /// Stream `count` synthetic ADDED events as fast as the connection takes them, then end cleanly
     /// (benchmarks). Each object carries `padding` bytes of data.
     case flood(count: Int, padding: Int)

@@ -91,6 +91,9 @@ final class FakeKubernetesHandler: ChannelInboundHandler, RemovableChannelHandle
             flood(count: count, padding: padding, context: context)
         case .expiredContinue:
             respond(410, Self.status(410, "Expired", "The provided continue parameter is too old to display a consistent list result."), context: context)
+        case .loopingContinue:
+            let metadata: [String: Any] = ["resourceVersion": String(server.store.revision), "continue": query["continue"] ?? ""]
+            respond(200, ["kind": "List", "apiVersion": "v1", "metadata": metadata, "items": [Any]()] as [String: Any], context: context)
         case .cutWithoutTerminalChunk, .resetMidStream:
             startWatch(route: route, query: query, context: context, ending: fault)
         }

@@ -105,7 +105,8 @@ public final class FakeKubernetesServer: Sendable {
         settings.withLockedValue { $0.watchFaults += faults.map { ($0, collection) } }
     }
 
-    /// Makes the next list requests act out `faults` (throttle, unauthorized, forbidden, expiredContinue), one each.
+    /// Makes the next list requests act out `faults` (throttle, unauthorized, forbidden, expiredContinue,
+    /// loopingContinue), one each.
     public func injectListFaults(_ faults: [FakeKubernetesFault]) {
         settings.withLockedValue { $0.listFaults += faults }
     }
@@ -122,7 +123,7 @@ public final class FakeKubernetesServer: Sendable {
     func takeListFault(continuing: Bool) -> FakeKubernetesFault? {
         settings.withLockedValue { settings in
             guard let next = settings.listFaults.first else { return nil }
-            if next == .expiredContinue && !continuing { return nil }
+            if (next == .expiredContinue || next == .loopingContinue) && !continuing { return nil }
             return settings.listFaults.removeFirst()
         }
     }

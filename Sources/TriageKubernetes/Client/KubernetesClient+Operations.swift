@@ -93,7 +93,8 @@ extension KubernetesClient {
     ///
     /// When a continue token has expired (410 Expired: the snapshot was compacted between pages), the
     /// list starts again once from the beginning without a resourceVersion, as client-go's pager does;
-    /// a second expiry is thrown.
+    /// a second expiry is thrown. A continue token the server sends twice in one list is
+    /// `response.malformed`: its pages loop, and following them would never end.
     public func list(_ path: String, limit: Int? = 500, resourceVersion: String? = nil,
                      labelSelector: String? = nil, fieldSelector: String? = nil, logger: Logger? = nil) async throws -> KubernetesObjectList {
         var restarted = false
@@ -102,6 +103,7 @@ extension KubernetesClient {
             var items: [KubernetesObject] = []
             var token: String?
             var first: KubernetesObjectList?
+            var tokens: Set<String> = []
             do {
                 repeat {
                     let page = try await listPage(path, limit: limit, continueToken: token, resourceVersion: version,
@@ -109,6 +111,10 @@ extension KubernetesClient {
                     if first == nil { first = page }
                     items.append(contentsOf: page.items)
                     token = page.continueToken
+                    if let token, !tokens.insert(token).inserted {
+                        throw Triage.Failure(.responseMalformed, delivery: .processed,
+                                             detail: "the server sent a continue token it had already sent in this list: its pages loop")
+                    }
                 } while token != nil
                 return KubernetesObjectList(resourceVersion: first?.resourceVersion ?? "", items: items)
             } catch let failure as Triage.Failure where token != nil && !restarted && failure.kind == .watchExpired {
