@@ -52,7 +52,9 @@ struct WatchedObject {
 extension HandlerRunner {
     /// Hands what `supervisor` sees to the runner until the watch ends (rethrowing what ended it) or the
     /// task is cancelled; run ``run()`` beside it. ADDED and MODIFIED are submitted as `create` and
-    /// `update`; DELETED makes the runner, its store and its reporter ``forget(_:)`` the object.
+    /// `update`; DELETED makes the runner, its store and its reporter ``forget(_:)`` the object. An
+    /// object whose name or namespace cannot be a path segment (empty, `.`, `..`, holding `/` or `%`) is
+    /// skipped with a warning: no real API server has one, and its writes would reach another URL.
     ///
     /// With a `finalizer`, the runner adds it to each object before handling its change, hands an object
     /// being deleted to the `delete` handlers, and removes the finalizer once they are done (see
@@ -63,6 +65,11 @@ extension HandlerRunner {
         try await supervisor.run { update in
             guard case .change(let change) = update else { return }
             let read = WatchedObject(change.object)
+            guard KubernetesObjectPath.isAddressable(read.object) else {
+                self.logger.warning("triage.handlers object skipped: its name or namespace cannot be a path segment (empty, . or .., / or %)",
+                                    metadata: ["k8s.name": "\(read.object)"])
+                return
+            }
             if change.type == .deleted {
                 await self.forget(read.object)
             } else if let finalizer, read.standing.deleting {

@@ -6,12 +6,42 @@ enum KubernetesObjectPath {
     /// The path of object `name` of the collection at `collection`:
     /// `/api/v1/namespaces/NS/pods` + `a` → `/api/v1/namespaces/NS/pods/a`; an all-namespaces collection
     /// (`/apis/G/V/widgets`) and a namespaced object → `/apis/G/V/namespaces/NS/widgets/a`.
+    /// The name and namespace are percent-encoded (all but letters, digits and `-._~:@`), so that a
+    /// hostile `?` or `#` cannot move a write to another URL; ``isAddressable(_:)`` refuses the names
+    /// no encoding makes safe.
     static func object(inCollection collection: String, namespace: String?, name: String) -> String {
         var base = collection
         while base.hasSuffix("/") { base.removeLast() }
+        let name = encoded(name)
         guard let namespace, !namespace.isEmpty, !base.contains("/namespaces/") else { return base + "/" + name }
         guard let slash = base.lastIndex(of: "/") else { return base + "/" + name }
-        return base[..<slash] + "/namespaces/" + namespace + base[slash...] + "/" + name
+        return base[..<slash] + "/namespaces/" + encoded(namespace) + base[slash...] + "/" + name
+    }
+
+    /// Whether the object's name and namespace can be a path segment, by the API server's own rule
+    /// (`ValidatePathSegmentName`): not empty, not `.` or `..`, no `/` or `%`. An object that breaks it
+    /// cannot come from a real API server, and a write to its path would reach another URL (the
+    /// collection, a parent), so the runner does not handle it.
+    static func isAddressable(_ object: HandlerObject) -> Bool {
+        isSegment(object.name) && (object.namespace.map(isSegment) ?? true)
+    }
+
+    private static func isSegment(_ text: String) -> Bool {
+        !text.isEmpty && text != "." && text != ".." && !text.contains("/") && !text.contains("%")
+    }
+
+    private static func encoded(_ segment: String) -> String {
+        var result = ""
+        for byte in segment.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ":"), UInt8(ascii: "@"):
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                result += String(format: "%%%02X", byte)
+            }
+        }
+        return result
     }
 
     /// `triage.dev/<name>` with the name made a valid annotation name: characters other than letters,
