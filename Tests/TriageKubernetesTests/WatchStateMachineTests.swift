@@ -72,6 +72,26 @@ import TriageTestKit
         #expect(verdict.delay == .zero)
     }
 
+    /// A server that expires every watch at once was listed in a tight loop (124 lists in 6 s).
+    @Test func anExpiryRightAfterAnExpirysRelistBacksOff() {
+        var machine = WatchStateMachine()
+        var random = SeededRandom(seed: 1)
+        let status = KubernetesStatus(message: "too old resource version: 5 (9)", reason: "Expired", code: 410)
+        let first = machine.streamEnded(outcome(.milliseconds(10), .errorEvent(status)), using: &random)
+        #expect(first.delay == .zero)
+        let again = machine.streamEnded(outcome(.milliseconds(10), .errorEvent(status)), using: &random)
+        #expect(again.kind == .watchExpired)
+        #expect(again.next == .relist(fromLatest: false))
+        #expect(again.delay > .zero)
+        #expect(again.delaySource == .backoff(rung: 1, ceiling: .milliseconds(800), random: again.delaySource.random))
+        let gone = machine.requestFailed(Triage.Failure(.watchExpired, status: 410), using: &random)
+        #expect(gone.delaySource == .backoff(rung: 2, ceiling: .milliseconds(1600), random: gone.delaySource.random))
+        // Events after the relist: the next expiry relists at once again.
+        _ = machine.streamEnded(outcome(.seconds(100), events: 3, .clean), using: &random)
+        let later = machine.streamEnded(outcome(.seconds(1), .errorEvent(status)), using: &random)
+        #expect(later.delay == .zero)
+    }
+
     @Test func internalErrorEventWatchesAgainWithoutRelist() {
         var machine = WatchStateMachine()
         var random = SeededRandom(seed: 1)

@@ -21,6 +21,7 @@ public struct WatchStateMachine: Sendable {
     public struct StreamOutcome: Sendable {
         public var lasted: Duration
         public var requestedTimeout: Duration
+        /// ADDED, MODIFIED and DELETED events (bookmarks are counted in ``bookmarks``, an ERROR event is the ``end``).
         public var events: Int
         public var bookmarks: Int
         public var end: StreamEnd
@@ -41,6 +42,10 @@ public struct WatchStateMachine: Sendable {
     public private(set) var healthy: Duration = .zero
     /// The server has been seen sending a bookmark.
     public private(set) var bookmarksSeen = false
+    /// An expiry was answered with a relist and no event has come since: the next expiry backs off
+    /// before relisting (as client-go's reflector backs off between list-and-watch rounds), so a server
+    /// that expires every watch at once is not listed in a tight loop.
+    public private(set) var expiredWithoutProgress = false
 
     public init(policy: WatchPolicy = .standard) {
         self.policy = policy
@@ -54,6 +59,7 @@ public struct WatchStateMachine: Sendable {
     /// Judges a stream by how long it lasted, how many events came and how it ended, together.
     public mutating func streamEnded(_ outcome: StreamOutcome, using random: inout some RandomNumberGenerator) -> WatchVerdict {
         if outcome.bookmarks > 0 { bookmarksSeen = true }
+        if outcome.events > 0 { expiredWithoutProgress = false }
         let normal = outcome.lasted.triageSeconds >= outcome.requestedTimeout.triageSeconds * policy.normalEndFraction
         let lasted = "\(Self.seconds(outcome.lasted)) s of \(Self.seconds(outcome.requestedTimeout)) s"
         switch outcome.end {
@@ -93,8 +99,8 @@ public struct WatchStateMachine: Sendable {
                     "the list at the last resourceVersion was refused (\(failure.status ?? 410)): list the latest (resourceVersion=\"\")", status: failure.status)
             }
             if !duringList {
-                return WatchVerdict(kind: .watchExpired, decision: .relist, next: .relist(fromLatest: false), reason:
-                    "the resume point is too old (\(failure.status ?? 410) \(failure.api?.reason ?? "Gone")): relist", status: failure.status)
+                return expired(reason: "the resume point is too old (\(failure.status ?? 410) \(failure.api?.reason ?? "Gone")): relist",
+                               status: failure.status, using: &random)
             }
         }
         healthy = .zero
@@ -129,8 +135,7 @@ public struct WatchStateMachine: Sendable {
         let code = status.code ?? 0
         let kind = status.failureKind(responseStatus: code, isWatch: true)
         if kind == .watchExpired {
-            return WatchVerdict(kind: .watchExpired, decision: .relist, next: .relist(fromLatest: false),
-                                reason: "ERROR event \(code) \(status.reason ?? ""): the resume point was compacted, relist", status: code)
+            return expired(reason: "ERROR event \(code) \(status.reason ?? ""): the resume point was compacted, relist", status: code, using: &random)
         }
         if Self.isTooLargeResourceVersion(status) {
             var verdict = backingOff(kind: kind, decision: .relist, next: .relist(fromLatest: true), using: &random)
@@ -147,6 +152,19 @@ public struct WatchStateMachine: Sendable {
         var verdict = backingOff(kind: kind, decision: .retry, next: .watch, using: &random)
         verdict.reason = "ERROR event \(code) \(status.reason ?? ""): watch again from the last resourceVersion, no relist"
         verdict.status = code
+        return verdict
+    }
+
+    /// An expiry: relist at once, or after a backoff when the last expiry's relist brought no event
+    /// before this one (``expiredWithoutProgress``).
+    private mutating func expired(reason: String, status: Int?, using random: inout some RandomNumberGenerator) -> WatchVerdict {
+        defer { expiredWithoutProgress = true }
+        guard expiredWithoutProgress else {
+            return WatchVerdict(kind: .watchExpired, decision: .relist, next: .relist(fromLatest: false), reason: reason, status: status)
+        }
+        var verdict = backingOff(kind: .watchExpired, decision: .relist, next: .relist(fromLatest: false), using: &random)
+        verdict.reason = reason + " after a backoff: the last relist's watch expired again before any event"
+        verdict.status = status
         return verdict
     }
 

@@ -66,7 +66,9 @@ extension WatchSupervisor {
                     ) { batch in
                         // The stream's state once per chunk: its events arrived together.
                         let now = clock.now
-                        let (bookmarks, version, count) = (batch.bookmarks, batch.resourceVersion, batch.events.count)
+                        // Changes only: bookmarks are counted apart, and an ERROR event ends the stream.
+                        let count = batch.events.count - batch.bookmarks - (batch.endsStream ? 1 : 0)
+                        let (bookmarks, version) = (batch.bookmarks, batch.resourceVersion)
                         state.values.withLock { values in
                             values.lastActivity = now
                             values.lastEvent = now

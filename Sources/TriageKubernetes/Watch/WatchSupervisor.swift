@@ -10,7 +10,8 @@ import Triage
 ///   resumes from the last resourceVersion seen (events and bookmarks);
 /// - an ERROR event or a 410 (`Expired`, `Gone`, "too old resource version") is `watch.expired`: relist
 ///   from the last resourceVersion, then from the latest when that list is refused, handing out the
-///   differences from the cache as ADDED/MODIFIED/DELETED; "too large resource version" lists the latest;
+///   differences from the cache as ADDED/MODIFIED/DELETED (after a backoff when the last relist's
+///   watch expired again before any event); "too large resource version" lists the latest;
 /// - each end is judged by how long the stream lasted, how many events it carried and how it ended
 ///   (``WatchStateMachine``); a stall watchdog closes a silent stream (``WatchPolicy/stallTimeout(requested:bookmarksSeen:)``);
 /// - failed requests back off (``WatchPolicy``), honour Retry-After, and 401/403/404 degrade instead
