@@ -22,8 +22,8 @@ struct S3EndpointTests {
         #expect(throws: S3ConfigurationError.self) { try S3Endpoint(url: url) }
     }
 
-    @Test func listAndDeleteDocumentsParse() {
-        let list = S3ListPage.parse(ByteBuffer(string: """
+    @Test func listAndDeleteDocumentsParse() throws {
+        let list = try S3ListPage.parse(ByteBuffer(string: """
             <ListBucketResult><IsTruncated>true</IsTruncated><Contents><Key>a &amp; b</Key><Size>3</Size><ETag>&quot;e1&quot;</ETag></Contents>\
             <Contents><Key>c</Key><Size>0</Size></Contents><KeyCount>2</KeyCount><NextContinuationToken>t/1=</NextContinuationToken></ListBucketResult>
             """))

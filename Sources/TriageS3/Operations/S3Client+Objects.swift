@@ -68,21 +68,24 @@ extension S3Client {
         if !prefix.isEmpty { query.append(("prefix", prefix)) }
         if let continuationToken { query.append(("continuation-token", continuationToken)) }
         let spec = S3RequestSpec(operation: .listObjectsV2, method: "GET", bucket: bucket, query: query)
-        return try await send(spec) { response in S3ListPage.parse(try await response.body.collect(upTo: 32 << 20)) }
+        return try await send(spec) { response in try S3ListPage.parse(try await response.body.collect(upTo: 32 << 20)) }
     }
 
-    /// Every object under `prefix`, following continuation tokens (at most `maximumPages`, default
-    /// 10 000 pages, so a server that never ends a listing does not loop forever).
+    /// Every object under `prefix`, following continuation tokens. A server that never ends a listing
+    /// is `response.malformed`, not a loop nor a silently short list: a token sent twice, or more than
+    /// `maximumPages` pages (default 10 000, ten million keys).
     public func listAllObjects(bucket: String, prefix: String = "", maximumPages: Int = 10_000) async throws(Failure) -> [S3ObjectSummary] {
         var objects: [S3ObjectSummary] = []
         var token: String?
+        var seen: Set<String> = []
         for _ in 0..<maximumPages {
             let page = try await listObjectsV2(bucket: bucket, prefix: prefix, continuationToken: token)
             objects += page.objects
             guard page.isTruncated, let next = page.nextContinuationToken else { return objects }
+            guard seen.insert(next).inserted else { throw S3ListPage.malformed("the server sent a continuation token twice: its pages loop") }
             token = next
         }
-        return objects
+        throw S3ListPage.malformed("the listing did not end within \(maximumPages) pages")
     }
 
     /// Throws the `<Error>` document of a 200 response (CopyObject, CompleteMultipartUpload), as a

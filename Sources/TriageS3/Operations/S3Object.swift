@@ -1,4 +1,5 @@
 import NIOCore
+import Triage
 
 /// An object's metadata, from `HeadObject` or a `GetObject` response head.
 public struct S3ObjectHead: Sendable, Hashable {
@@ -40,15 +41,29 @@ public struct S3ListPage: Sendable, Hashable {
     public var nextContinuationToken: String?
     public var isTruncated: Bool
 
-    static func parse(_ body: ByteBuffer) -> S3ListPage {
+    /// Reads a `ListBucketResult`. Throws `response.malformed` for a 200 whose body is not one (a proxy's
+    /// page, a cut body), an entry whose `Size` is not a number, and a truncated page without a
+    /// `NextContinuationToken`: each was read as an empty or shorter listing, and `ls` exited 0.
+    static func parse(_ body: ByteBuffer) throws(Failure) -> S3ListPage {
         let text = Substring(String(buffer: body))
-        let objects = S3XML.elements("Contents", in: text).compactMap { entry -> S3ObjectSummary? in
-            guard let key = S3XML.value("Key", in: entry) else { return nil }
-            return S3ObjectSummary(key: key, size: S3XML.value("Size", in: entry).flatMap { Int($0) } ?? 0,
-                                   etag: S3XML.value("ETag", in: entry), lastModified: S3XML.value("LastModified", in: entry))
+        guard text.contains("<ListBucketResult"), text.contains("</ListBucketResult>") else {
+            throw malformed("the 200 response is not a complete ListBucketResult")
+        }
+        var objects: [S3ObjectSummary] = []
+        for entry in S3XML.elements("Contents", in: text) {
+            guard let key = S3XML.value("Key", in: entry) else { continue }
+            let size = S3XML.value("Size", in: entry)
+            guard let bytes = size.map({ Int($0) }) ?? 0 else { throw malformed("the Size of a listed object is not a number") }
+            objects.append(S3ObjectSummary(key: key, size: bytes, etag: S3XML.value("ETag", in: entry),
+                                           lastModified: S3XML.value("LastModified", in: entry)))
         }
         let truncated = S3XML.value("IsTruncated", in: text) == "true"
-        return S3ListPage(objects: objects, nextContinuationToken: truncated ? S3XML.value("NextContinuationToken", in: text) : nil,
-                          isTruncated: truncated)
+        let token = S3XML.value("NextContinuationToken", in: text)
+        if truncated && (token ?? "").isEmpty { throw malformed("a truncated listing without a NextContinuationToken") }
+        return S3ListPage(objects: objects, nextContinuationToken: truncated ? token : nil, isTruncated: truncated)
+    }
+
+    static func malformed(_ detail: String) -> Failure {
+        Failure(.responseMalformed, delivery: .processed, detail: "ListObjectsV2: \(detail)")
     }
 }
