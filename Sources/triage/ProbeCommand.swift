@@ -27,7 +27,7 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(name: [.customShort("H"), .customLong("header")], help: "Request header 'Name: value' (repeatable).")
     var headers: [String] = []
 
-    @Option(name: .customLong("secret-header"), help: "A header whose value is secret: never printed, not sent to another origin (repeatable).")
+    @Option(name: .customLong("secret-header"), help: "The name of a header given with -H whose value is secret: never printed, not sent to another origin (repeatable).")
     var secretHeaders: [String] = []
 
     @Option(name: [.customShort("d"), .long], help: "Request body: TEXT, or @FILE.")
@@ -72,6 +72,12 @@ struct ProbeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard maxAttempts >= 1 else { throw ValidationError("--max-attempts must be at least 1") }
+        // A name, not 'Name: value': given a whole header, the flag marked a name no request carried and
+        // sent nothing, silently.
+        for name in secretHeaders where name.isEmpty || name.contains(where: { $0 == ":" || $0.isWhitespace }) {
+            // The argument is not echoed: it may hold the secret itself.
+            throw ValidationError("--secret-header takes a header's name only; its value goes in -H 'Name: value'")
+        }
         guard method.allSatisfy({ $0.isLetter || $0 == "-" }), !method.isEmpty else { throw ValidationError("invalid method \(method)") }
         do { _ = try options() } catch let error as ProbeOptions.UsageError { throw ValidationError(error.description) }
     }

@@ -21,6 +21,15 @@ import TriageTestSupport
         #expect(result.stderr.contains("Unknown option"))
     }
 
+    /// `--secret-header 'X-Api-Key: V'` marked a name no request carried, and the header was never sent.
+    @Test func aSecretHeaderGivenWithItsValueIsUsageAndNotEchoed() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
+        let result = try await Self.run(["probe", "--secret-header", "X-Api-Key: vv-secret-value", "http://127.0.0.1/"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--secret-header"))
+        #expect(!result.stderr.contains("vv-secret-value") && !result.stdout.contains("vv-secret-value"))
+    }
+
     @Test func unreadableCACertIsUsageExitTwo() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path))
         let result = try await Self.run(["probe", "--cacert", "/nonexistent.pem", "http://127.0.0.1/"])
