@@ -5,6 +5,14 @@ import NIOHTTP1
 import Triage
 import TriageHTTP
 
+extension FailureKind {
+    /// `redirect.notFollowed`: the receiver answered a 3xx, and the outbox follows no redirect (a 301,
+    /// 302 or 303 would resend the POST as a GET without its body). Default decision `fail`, delivery
+    /// `processed`.
+    public static let redirectNotFollowed = FailureKind(id: "redirect.notFollowed", decision: .fail, delivery: .processed,
+                                                        summary: "a redirect the outbox does not follow")
+}
+
 /// Delivers each message as an HTTP POST of its payload to its destination URL over a
 /// ``ResilientHTTPClient``; a 2xx delivers it, whatever its body (up to 64 KiB of which is read and
 /// dropped within 1 s, so that the connection is kept). A 3xx is a permanent failure: a redirect would turn the
@@ -42,7 +50,9 @@ public struct HTTPOutboxTransport<C: Clock>: OutboxTransport where C.Duration ==
             return status
         }
         guard (200..<300).contains(status) else {
-            throw Failure(.httpClientError, decision: .fail, delivery: .processed, status: status,
+            // Other statuses are failures the client classified (thrown above); what is left is a 3xx (or a
+            // 1xx AsyncHTTPClient handed back).
+            throw Failure((300..<400).contains(status) ? .redirectNotFollowed : .httpClientError, decision: .fail, delivery: .processed, status: status,
                           detail: "HTTP \(status) is not a delivery: the outbox delivers on 2xx and follows no redirect")
         }
     }

@@ -73,6 +73,7 @@ struct HTTPOutboxTransportEdgeTests {
             let dead = try await store.deadLetters()
             #expect(dead.map(\.id) == ids)
             #expect(dead.first?.status == 302)
+            #expect(dead.first?.kind == "redirect.notFollowed", "not http.clientError, which is a 4xx")
             await store.close()
         }
     }
