@@ -42,9 +42,20 @@ struct S3GetCommand: AsyncParsableCommand {
         try await common.withClient { client in
             let bytes: Int
             if let output {
-                // Streamed to the file (any size); a retried read starts the file over.
-                bytes = try await client.getObject(bucket: location.bucket, key: location.key) { _, body in
-                    try await Self.stream(body, to: output)
+                // Streamed to a file beside it (any size; a retried read starts it over), which becomes
+                // `output` only when the whole object came: a cut body leaves no partial file behind.
+                let partial = output + ".triage-partial"
+                do {
+                    bytes = try await client.getObject(bucket: location.bucket, key: location.key) { _, body in
+                        try await Self.stream(body, to: partial)
+                    }
+                } catch {
+                    try? FileManager.default.removeItem(atPath: partial)
+                    throw error
+                }
+                guard rename(partial, output) == 0 else {
+                    try? FileManager.default.removeItem(atPath: partial)
+                    throw ValidationError("cannot write \(output)")
                 }
             } else {
                 let object = try await client.getObject(bucket: location.bucket, key: location.key)

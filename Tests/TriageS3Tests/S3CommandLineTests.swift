@@ -111,4 +111,26 @@ struct S3CommandLineTests {
             #expect(stale.status == 1, "nothing is served for a key the primary does not have")
         }
     }
+
+}
+
+/// `triage s3 get -o FILE` against a loopback server that breaks its responses (no moto needed).
+struct S3GetFileCommandLineTests {
+    static var binary: URL { S3CommandLineTests.binary }
+
+    /// A body cut short left its first bytes in the file, with exit 1: a reader of FILE could not tell.
+    @Test func aGetWhoseBodyIsCutShortLeavesNoFile() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the triage product first")
+        try await FaultServer.with(.truncatedBody(declared: 100, sent: 3)) { server in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("triage-get-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let file = directory.appendingPathComponent("object").path
+            let environment = ["AWS_ACCESS_KEY_ID=AKIDCUT", "AWS_SECRET_ACCESS_KEY=cut-secret", "AWS_REGION=us-east-1"]
+            let result = try await ChildProcess.run("/usr/bin/env", environment + [Self.binary.path, "s3", "get", "--endpoint", server.url(),
+                                                                                    "s3://b/k", "-o", file])
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty, "no partial file, and no file")
+        }
+    }
 }
