@@ -106,6 +106,7 @@ import TriageChaos
         contexts: [{name: c2, context: {cluster: b, user: u}}]
         current-context: c
         """.write(toFile: second, atomically: true, encoding: .utf8)
+        try "t".write(toFile: directory.path + "/token", atomically: true, encoding: .utf8)
         let merged = try KubeConfig.load(paths: "\(first)::\(directory.path)/absent:\(second)")
         let configuration = try KubernetesConfiguration(kubeConfig: merged)
         #expect(configuration.server == "https://first:1")
@@ -152,6 +153,42 @@ import TriageChaos
         source.invalidate()
         #expect(source.token() == "second-rotated")
         #expect(source.fileReads == 3)
+    }
+
+    /// A projected service-account token is `token -> ..data/token`, and rotation repoints only `..data`:
+    /// the link's own attributes never change, so the rotated token was not read until a 401.
+    @Test func aRotatedProjectedTokenIsReadThroughItsLinks() throws {
+        let directory = try TemporaryDirectory()
+        let manager = FileManager.default
+        for (name, token) in [("v1", "first"), ("v2", "second-rotated-longer")] {
+            try manager.createDirectory(atPath: directory.path + "/" + name, withIntermediateDirectories: true)
+            try token.write(toFile: directory.path + "/\(name)/token", atomically: true, encoding: .utf8)
+        }
+        try manager.createSymbolicLink(atPath: directory.path + "/..data", withDestinationPath: "v1")
+        try manager.createSymbolicLink(atPath: directory.path + "/token", withDestinationPath: "..data/token")
+        let source = TokenSource(.file(directory.path + "/token"), checkInterval: .zero)
+        #expect(source.token() == "first")
+        // As the kubelet does: a new link, renamed over ..data.
+        try manager.createSymbolicLink(atPath: directory.path + "/..data_tmp", withDestinationPath: "v2")
+        #expect(rename(directory.path + "/..data_tmp", directory.path + "/..data") == 0)
+        #expect(source.token() == "second-rotated-longer")
+    }
+
+    /// A tokenFile that is missing or not a file sent requests without Authorization, and only a bare
+    /// 401 said why.
+    @Test(arguments: ["absent", "directory", "/dev/zero"])
+    func aTokenFileThatIsNotAFileIsAConfigurationError(file: String) throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.path + "/directory", withIntermediateDirectories: true)
+        let text = """
+        clusters: [{name: k, cluster: {server: "https://x"}}]
+        users: [{name: u, user: {tokenFile: \(file.hasPrefix("/") ? file : directory.path + "/" + file)}}]
+        contexts: [{name: c, context: {cluster: k, user: u}}]
+        current-context: c
+        """
+        #expect {
+            try KubernetesConfiguration(kubeConfig: KubeConfig.parse(text))
+        } throws: { ($0 as? KubernetesConfigurationError)?.code == .unreadableFile }
     }
 
     @Test func clientCertificateNeedsItsKey() throws {

@@ -59,6 +59,10 @@ extension KubernetesConfiguration {
         if let token = user.token, !token.isEmpty {
             credentials.bearer = .token(token)
         } else if let file = user.tokenFile, !file.isEmpty {
+            // Checked here so that a wrong path is a clear error, not requests without Authorization.
+            guard TokenSource.isTokenFile(file) else {
+                throw KubernetesConfigurationError(.unreadableFile, "the tokenFile of user \"\(name)\" is not a regular file of at most 1 MiB: \(file)", file: file)
+            }
             credentials.bearer = .file(file)
         }
         if let username = user.username, !username.isEmpty {

@@ -6,7 +6,10 @@ import Foundation
 /// A file is read on first use and again whenever its modification time or size differs from the
 /// last read (checked at most once per ``checkInterval``, default 1 s), and on the next use after
 /// ``invalidate()`` (called after a 401), so a rotated projected service-account token is picked up.
-/// Whitespace around the token is trimmed. Its `description` never shows the token.
+/// Symbolic links are followed before the attributes are read: a projected token is `token ->
+/// ..data/token`, and rotation replaces only `..data`. A path that is not a regular file of at most
+/// 1 MiB (``maximumFileSize``) is not read, and the last token read is kept. Whitespace around the token
+/// is trimmed. Its `description` never shows the token.
 public final class TokenSource: Sendable, CustomStringConvertible {
     /// How often, at most, a token file's attributes are looked at.
     public let checkInterval: Duration
@@ -27,6 +30,20 @@ public final class TokenSource: Sendable, CustomStringConvertible {
         self.state = LockedValue(State())
     }
 
+    /// The largest token file read: 1 MiB (a token is a few kilobytes; `/dev/zero` would never end).
+    public static let maximumFileSize = 1 << 20
+
+    /// Whether `path` (its symbolic links followed) is a regular file of at most ``maximumFileSize``.
+    static func isTokenFile(_ path: String) -> Bool {
+        attributes(of: path).map { $0.type == .typeRegular && ($0.size ?? 0) <= maximumFileSize } ?? false
+    }
+
+    private static func attributes(of path: String) -> (type: FileAttributeType?, modified: Date?, size: Int?)? {
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: target) else { return nil }
+        return (attributes[.type] as? FileAttributeType, attributes[.modificationDate] as? Date, (attributes[.size] as? NSNumber)?.intValue)
+    }
+
     /// How many times the token file has been read (for tests and diagnostics).
     public var fileReads: Int { state.withLock { $0.reads } }
 
@@ -42,9 +59,9 @@ public final class TokenSource: Sendable, CustomStringConvertible {
                     return state.token
                 }
                 state.lastCheck = now
-                let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-                let modified = attributes?[.modificationDate] as? Date
-                let size = (attributes?[.size] as? NSNumber)?.intValue
+                guard let attributes = Self.attributes(of: path), attributes.type == .typeRegular,
+                      (attributes.size ?? 0) <= Self.maximumFileSize else { return state.token }
+                let (modified, size) = (attributes.modified, attributes.size)
                 if state.token != nil, modified == state.modified, size == state.size { return state.token }
                 guard let data = FileManager.default.contents(atPath: path) else { return state.token }
                 state.reads += 1
