@@ -31,7 +31,7 @@ public struct NIOClassifier: FailureClassifier {
         let code = error.errnoCode
         // EINVAL, EACCES, ETIMEDOUT and the unreachable group read differently from connect(2); the description is read for them
         // alone, so the common errors allocate nothing.
-        let duringConnect = (code == EINVAL || code == EACCES || code == EPERM || code == ETIMEDOUT
+        let duringConnect = (code == EINVAL || code == EACCES || code == EPERM || code == ETIMEDOUT || code == ENOENT
                              || code == ENETUNREACH || code == EHOSTUNREACH || code == ENETDOWN || code == EHOSTDOWN)
             && String(describing: error).hasPrefix("connect")
         return Errno.failure(errno: code, duringConnect: duringConnect, underlying: error)

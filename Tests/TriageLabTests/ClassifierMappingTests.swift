@@ -61,6 +61,10 @@ import TriageHTTP
         #expect(ClassifierChain.nio.classify(IOError(errnoCode: ECONNRESET, reason: "read")).kind == .connectionReset)
         #expect(ClassifierChain.nio.classify(IOError(errnoCode: EINVAL, reason: "connect")).kind == .networkUnreachable)
         #expect(ClassifierChain.nio.classify(IOError(errnoCode: EINVAL, reason: "setsockopt")).kind == .unknown)
+        // A Unix socket path with no socket: nothing was sent (it was `unknown`, `maybeProcessed`).
+        let noSocket = ClassifierChain.nio.classify(IOError(errnoCode: ENOENT, reason: "connect"))
+        #expect(noSocket.kind == .connectRefused && noSocket.delivery == .notSent)
+        #expect(ClassifierChain.nio.classify(IOError(errnoCode: ENOENT, reason: "open")).kind == .unknown)
     }
 
     @Test func socketAddressErrors() {

@@ -16,7 +16,7 @@ public enum Errno {
     ///
     /// - Parameter duringConnect: `true` when the number came from `connect(2)`; there EINVAL and
     ///   EACCES mean a blackhole or prohibit route and EPERM a firewall's refusal (`network.unreachable`),
-    ///   elsewhere they mean nothing here;
+    ///   and ENOENT a Unix socket path with no socket (`connect.refused`); elsewhere they mean nothing here;
     ///   ENETUNREACH, EHOSTUNREACH, ENETDOWN and EHOSTDOWN are `notSent` from connect(2) and
     ///   `maybeProcessed` elsewhere (default `false`: the safe reading when the source is unknown).
     public static func failure(errno code: Int32, duringConnect: Bool = false, underlying: (any Error)? = nil) -> Failure? {
@@ -59,6 +59,9 @@ public enum Errno {
             return Failure(.networkUnreachable, underlying: underlying, detail: "EACCES from connect")
         case EPERM where duringConnect:
             return Failure(.networkUnreachable, underlying: underlying, detail: "EPERM from connect")
+        case ENOENT where duringConnect:
+            // A Unix socket path where no socket file exists: nothing listens, as with a refusal.
+            return Failure(.connectRefused, underlying: underlying, detail: "ENOENT from connect: no socket at the path")
         case ECANCELED:
             return Failure(.cancelled, underlying: underlying, detail: "ECANCELED")
         default:
