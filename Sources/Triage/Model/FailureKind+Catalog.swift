@@ -31,8 +31,11 @@ extension FailureKind {
     public static let responseTimeout = FailureKind(id: "response.timeout", decision: .retry, delivery: .maybeProcessed, summary: "no response in time")
     /// `response.incomplete`: response body cut short. Default decision `retry`, delivery `maybeProcessed`.
     public static let responseIncomplete = FailureKind(id: "response.incomplete", decision: .retry, delivery: .maybeProcessed, summary: "response body cut short")
-    /// `response.malformed`: response is not valid HTTP. Default decision `retry`, delivery `maybeProcessed`.
-    public static let responseMalformed = FailureKind(id: "response.malformed", decision: .retry, delivery: .maybeProcessed, summary: "response is not valid HTTP")
+    /// `response.malformed`: the response is not valid HTTP, or its body is not what the protocol
+    /// defines (a Kubernetes list that is not JSON, an S3 listing that is not XML). Default decision
+    /// `retry`, delivery `maybeProcessed`.
+    public static let responseMalformed = FailureKind(id: "response.malformed", decision: .retry, delivery: .maybeProcessed,
+                                                      summary: "response is malformed (not valid HTTP, or a body that cannot be decoded)")
     /// `redirect.tooMany`: too many redirects. Default decision `fail`, delivery `processed`.
     public static let redirectTooMany = FailureKind(id: "redirect.tooMany", decision: .fail, delivery: .processed, summary: "too many redirects")
     /// `request.invalidURL`: invalid URL. Default decision `fail`, delivery `notSent`.
