@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TriageKubernetes
 
 /// API paths and annotation names for the objects a handler runner works on.
 enum KubernetesObjectPath {
@@ -30,18 +31,9 @@ enum KubernetesObjectPath {
         !text.isEmpty && text != "." && text != ".." && !text.contains("/") && !text.contains("%")
     }
 
+    /// A path segment keeps `:` and `@` (RFC 3986's pchar): `system:node` stays readable.
     private static func encoded(_ segment: String) -> String {
-        var result = ""
-        for byte in segment.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: ":"), UInt8(ascii: "@"):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                result += String(format: "%%%02X", byte)
-            }
-        }
-        return result
+        PercentEncoding.encoded(segment, keeping: [UInt8(ascii: ":"), UInt8(ascii: "@")])
     }
 
     /// `triage.dev/<name>` with the name made a valid annotation name: characters other than letters,

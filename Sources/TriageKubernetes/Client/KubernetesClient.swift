@@ -74,7 +74,7 @@ public struct KubernetesClient<C: Clock>: Sendable where C.Duration == Duration 
     public func url(_ path: String, query: [(String, String)] = []) -> String {
         var text = (route?.base ?? configuration.server) + (path.hasPrefix("/") ? path : "/" + path)
         if !query.isEmpty {
-            text += "?" + query.map { "\($0.0)=\(Self.percentEncoded($0.1))" }.joined(separator: "&")
+            text += "?" + query.map { "\($0.0)=\(PercentEncoding.encoded($0.1))" }.joined(separator: "&")
         }
         return text
     }
@@ -112,21 +112,6 @@ public struct KubernetesClient<C: Clock>: Sendable where C.Duration == Duration 
     private func sendOnce(_ request: HTTPClientRequest, idempotent: Bool, body: [UInt8]?,
                           logger: Logger?) async throws -> ResilientHTTPClient<C>.Response {
         try await http.execute(request, body: body.map { RequestBody.bytes(ByteBuffer(bytes: $0)) }, idempotent: idempotent, logger: logger)
-    }
-
-    static func percentEncoded(_ text: String) -> String {
-        var result = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                result.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                result += "%" + String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 15)]], as: UTF8.self)
-            }
-        }
-        return result
     }
 
     static func base64(_ bytes: [UInt8]) -> String {

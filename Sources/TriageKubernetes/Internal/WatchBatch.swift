@@ -13,6 +13,8 @@ struct WatchBatch: Sendable {
 
     /// The stream ends after this batch: it holds an ERROR event (always its last, as reading stops there).
     var endsStream: Bool { errorStatus != nil }
+    /// The ADDED, MODIFIED and DELETED events: neither the bookmarks nor the ERROR that ends the stream.
+    var changes: Int { events.count - bookmarks - (endsStream ? 1 : 0) }
 
     /// The last non-empty resourceVersion the events move the stream to; `nil` when none does.
     /// Computed when asked (once per chunk), from the end: one string copied, not one per event.

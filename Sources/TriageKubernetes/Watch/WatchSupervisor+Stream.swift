@@ -67,8 +67,7 @@ extension WatchSupervisor {
                         // The stream's state once per chunk: its events arrived together.
                         let now = clock.now
                         // Changes only: bookmarks are counted apart, and an ERROR event ends the stream.
-                        let count = batch.events.count - batch.bookmarks - (batch.endsStream ? 1 : 0)
-                        let (bookmarks, version) = (batch.bookmarks, batch.resourceVersion)
+                        let (bookmarks, version, count) = (batch.bookmarks, batch.resourceVersion, batch.changes)
                         state.values.withLock { values in
                             values.lastActivity = now
                             values.lastEvent = now
