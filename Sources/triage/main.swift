@@ -3,8 +3,13 @@ import Foundation
 
 // A hand-written entry point, so usage errors exit with 2 (probe-json.md) rather than
 // ArgumentParser's 64, and a failed probe exits with 1 after its report, with no message of its own.
+var command: any ParsableCommand
 do {
-    var command = try TriageCommand.parseAsRoot()
+    command = try TriageCommand.parseAsRoot()
+} catch {
+    exitReporting(error)
+}
+do {
     if var asyncCommand = command as? any AsyncParsableCommand {
         try await asyncCommand.runAsynchronously()
     } else {
@@ -12,7 +17,17 @@ do {
     }
 } catch let probeExit as ProbeExit {
     exit(probeExit.code)
+} catch let validation as ValidationError {
+    // Found while running (a kubeconfig that does not parse, a file that cannot be read): the
+    // arguments parsed, so the root command's usage text would only mislead.
+    FileHandle.standardError.write(Data("Error: \(validation.message)\n".utf8))
+    exit(2)
 } catch {
+    exitReporting(error)
+}
+
+/// Prints ArgumentParser's message for `error` and exits: 0 for help and version, 1 for a failure, 2 for bad usage.
+func exitReporting(_ error: any Error) -> Never {
     let code = TriageCommand.exitCode(for: error)
     if code == .success {
         TriageCommand.exit(withError: error)

@@ -185,5 +185,8 @@ import TriageTestSupport
         let bad = try await Self.run(["kube", "watch", "--kubeconfig", malformed, FakeCluster.configmaps])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("malformed"))
+        // Found while running, after the arguments parsed: the root command's usage would only mislead.
+        #expect(!bad.stderr.contains("Usage:"), "\(bad.stderr)")
+        #expect(!refused.stderr.contains("Usage:"), "\(refused.stderr)")
     }
 }
