@@ -24,7 +24,8 @@ public struct ProbeOptions: Sendable {
     }
     /// Overall deadline across all attempts (default 30 s).
     public var timeout: Duration = .seconds(30)
-    /// Per-attempt timeout, which is also the read timeout (default 10 s).
+    /// Per-attempt timeout, which is also the read timeout (default 10 s). It bounds the body too, checked
+    /// between chunks, except a `--watch` stream's.
     public var attemptTimeout: Duration = .seconds(10)
     /// How long to wait for the next bytes of a response (AsyncHTTPClient's read timeout); defaults to
     /// the per-attempt timeout.

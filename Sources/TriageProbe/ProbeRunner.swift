@@ -150,11 +150,11 @@ public struct ProbeRunner: Sendable {
     private func readBody(_ response: ResilientHTTPClient<ContinuousClock>.StreamingResponse) async throws -> Outcome {
         let status = Int(response.status.code)
         if (300..<400).contains(status) {
-            for try await _ in response.body {}
+            try await drain(response)
             return Outcome(status: status, failure: nil, succeeded: true, location: response.headers.first(name: "Location"))
         }
         do {
-            for try await _ in response.body {}
+            try await drain(response)
         } catch let failure as Failure {
             if options.watch != nil, failure.kind == .responseTimeout {
                 throw Failure(.streamStalled, underlying: failure.underlying, detail: "no event within the read timeout")
@@ -171,6 +171,16 @@ public struct ProbeRunner: Sendable {
             throw early
         }
         return Outcome(status: status, failure: nil, succeeded: true)
+    }
+
+    /// Reads `response`'s body to its end. Unless it is a `--watch` stream (expected to outlast an
+    /// attempt), the attempt's deadline is checked between chunks: a body trickling in faster than the read
+    /// timeout ends the attempt at `--attempt-timeout` (or `--timeout`), as it would the head.
+    private func drain(_ response: ResilientHTTPClient<ContinuousClock>.StreamingResponse) async throws {
+        let bounded = options.watch == nil && response.deadline != .distantFuture
+        for try await _ in response.body where bounded && NIODeadline.now() > response.deadline {
+            throw Failure(response.deadlineFailure, delivery: .processed, detail: "the body was still arriving at the deadline")
+        }
     }
 
     /// Whether `kind` is one of the certificate kinds BoringSSL does not tell apart, which

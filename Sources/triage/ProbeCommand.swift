@@ -39,7 +39,7 @@ struct ProbeCommand: AsyncParsableCommand {
     @Option(help: "Overall deadline across all attempts, in seconds (default 30).")
     var timeout: Double?
 
-    @Option(help: "Per-attempt timeout in seconds, also the read timeout (default 10).")
+    @Option(help: "Per-attempt timeout in seconds, head and body (a --watch stream's body excepted), also the read timeout (default 10).")
     var attemptTimeout: Double?
 
     @Option(help: "TCP and TLS connect timeout in seconds (default 5).")

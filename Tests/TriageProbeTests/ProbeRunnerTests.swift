@@ -142,6 +142,17 @@ import TriageProbe
         #expect(report.explanation.contains("--timeout"), "\(report.explanation)")
     }
 
+    /// A 200 whose body trickles in faster than the read timeout: each attempt ends at --attempt-timeout,
+    /// where before the first ran on until --timeout passed.
+    @Test func aTricklingBodyEndsTheAttemptAtItsTimeout() async throws {
+        let report = try await FaultServer.with(.trickleBody(status: 200, interval: .milliseconds(20))) { server in
+            await Self.probe(server.url()) { $0.timeout = .seconds(20); $0.attemptTimeout = .milliseconds(300); $0.maximumAttempts = 2 }
+        }
+        #expect(report.attempts.map(\.kind) == ["attempt.timeout", "attempt.timeout"])
+        #expect(report.kindID == "attempt.timeout")
+        #expect(report.exitCode == 1)
+    }
+
     @Test func stalledWatchIsStalled() async throws {
         let report = try await FaultServer.with(.chunkedStall) { server in
             // 1 s: the head must come before the read timeout, on a loaded machine too, for the silence after it to be a stall.
