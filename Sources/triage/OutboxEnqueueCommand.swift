@@ -76,19 +76,60 @@ struct OutboxEnqueueCommand: AsyncParsableCommand {
 
 /// Reads `--from-file` lines.
 enum OutboxNDJSON {
-    /// One message per non-empty line; a malformed line is a usage error naming its number, and nothing is enqueued.
-    static func messages(fromFile path: String, destination: String) throws -> [OutboxMessage] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw ValidationError("cannot read \(path) as UTF-8 text")
-        }
+    /// One message per non-empty line (`\n` or `\r\n` ends a line); a malformed line is a usage error
+    /// naming its number, and nothing is enqueued.
+    ///
+    /// The file is read 1 MiB at a time and each line parsed as it completes, so a file is never held
+    /// whole. Reading stops, with a ``OutboxCommandFailure`` (exit 1, as for a batch over the store's
+    /// bound), at a line longer than `maximumBytes` (a body can be no longer than its line) or once the
+    /// payloads read exceed it: such a batch could never be enqueued, and a 300 MB line used to take about
+    /// 1.9 GB before it was refused.
+    /// - Parameter maximumBytes: the store's bound on undelivered payload bytes (default
+    ///   ``OutboxConfiguration/maximumPendingBytes``'s, 256 MiB).
+    static func messages(fromFile path: String, destination: String,
+                         maximumBytes: Int = OutboxConfiguration().maximumPendingBytes) throws -> [OutboxMessage] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path)") }
+        defer { try? handle.close() }
         var messages: [OutboxMessage] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty { continue }
-            messages.append(try message(from: trimmed, line: index + 1, destination: destination))
+        var payloadBytes = 0
+        var number = 0
+        var line: [UInt8] = []
+        func take() throws {
+            number += 1
+            defer { line.removeAll(keepingCapacity: true) }
+            guard let text = String(validating: line, as: UTF8.self) else { throw ValidationError("line \(number): not UTF-8 text") }
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { return }
+            let message = try message(from: trimmed, line: number, destination: destination)
+            payloadBytes += message.payload.count
+            guard payloadBytes <= maximumBytes else {
+                throw OutboxCommandFailure("nothing enqueued: the messages up to line \(number) hold more than \(maximumBytes) payload bytes, the store's bound")
+            }
+            messages.append(message)
         }
+        while let chunk = try Self.read(handle), !chunk.isEmpty {
+            var start = chunk.startIndex
+            while let newline = chunk[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                line.append(contentsOf: chunk[start..<newline])
+                try checkLength(of: line, number: number + 1, maximumBytes: maximumBytes)
+                try take()
+                start = newline + 1
+            }
+            line.append(contentsOf: chunk[start...])
+            try checkLength(of: line, number: number + 1, maximumBytes: maximumBytes)
+        }
+        if !line.isEmpty { try take() }
         guard !messages.isEmpty else { throw ValidationError("\(path) holds no messages") }
         return messages
+    }
+
+    private static func read(_ handle: FileHandle) throws -> Data? {
+        do { return try handle.read(upToCount: 1 << 20) } catch { throw ValidationError("cannot read the file: \(error.localizedDescription)") }
+    }
+
+    private static func checkLength(of line: [UInt8], number: Int, maximumBytes: Int) throws {
+        guard line.count > maximumBytes else { return }
+        throw OutboxCommandFailure("nothing enqueued: line \(number) is longer than \(maximumBytes) bytes, the store's bound on undelivered payload bytes")
     }
 
     static func message(from line: String, line number: Int, destination: String) throws -> OutboxMessage {

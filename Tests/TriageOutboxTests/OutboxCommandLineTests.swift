@@ -25,6 +25,17 @@ struct OutboxCommandLineTests {
         try Data("{\"idempotency_key\": \"a\\nb\", \"body\": \"1\"}\n".utf8).write(to: URL(fileURLWithPath: file))
         let injectedLine = try await TriageChild.run(["outbox", "enqueue", "--db", db, "--to", "http://127.0.0.1:9/", "--from-file", file])
         #expect(injectedLine.status == 2, "\(injectedLine.stderr)")
+        // A line longer than the store's bound (256 MiB) is refused while it is read: it was read whole,
+        // about 1.9 GB for a 300 MB line, before the batch was refused.
+        var huge = Data("{\"body\": \"".utf8)
+        huge.append(Data(repeating: UInt8(ascii: "a"), count: (256 << 20) + (1 << 20)))
+        huge.append(Data("\"}\n".utf8))
+        try huge.write(to: URL(fileURLWithPath: file))
+        huge = Data()
+        let hugeLine = try await TriageChild.run(["outbox", "enqueue", "--db", db, "--to", "http://127.0.0.1:9/", "--from-file", file])
+        try FileManager.default.removeItem(atPath: file)
+        #expect(hugeLine.status == 1, "\(hugeLine.stderr)")
+        #expect(hugeLine.stderr.contains("line 1 is longer than 268435456 bytes"), "\(hugeLine.stderr)")
         // SQLite opens "" as a temporary database: the message would be acknowledged, then gone.
         let noFile = try await TriageChild.run(["outbox", "enqueue", "--db", "", "--to", "http://127.0.0.1:9/", "-d", "x"])
         #expect(noFile.status == 2, "\(noFile.stderr)")
@@ -40,7 +51,8 @@ struct OutboxCommandLineTests {
         let db = try temporaryDirectory() + "/o.sqlite"
         let file = try temporaryDirectory() + "/in.ndjson"
         let lines = (1...5).map { "{\"key\": \"robot\", \"idempotency_key\": \"r-\($0)\", \"body\": \"\($0 == 3 ? "reject" : "m\($0)")\"}" }
-        try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: file))
+        // CRLF line ends too (a Swift String split on "\n" missed them: "\r\n" is one Character).
+        try Data(lines.joined(separator: "\r\n").utf8).write(to: URL(fileURLWithPath: file))
         let batch = try await TriageChild.run(["outbox", "enqueue", "--db", db, "--to", receiver.url(), "--from-file", file])
         #expect(batch.status == 0, "\(batch.stderr)")
         let ids = batch.stdout.split(separator: "\n").map(String.init)
