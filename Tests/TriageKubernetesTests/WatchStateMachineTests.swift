@@ -42,6 +42,20 @@ import TriageTestKit
         #expect(machine.failures == 0)
     }
 
+    @Test func earlyEndWithEventsThatDidNotAdvanceTheVersionBacksOff() {
+        var machine = WatchStateMachine()
+        var random = SeededRandom(seed: 1)
+        var replayed = outcome(.seconds(10), events: 3, .clean)
+        replayed.advanced = false
+        let verdict = machine.streamEnded(replayed, using: &random)
+        #expect(verdict.kind == .streamEndedEarly)
+        #expect(verdict.delay > .zero)
+        #expect(machine.failures == 1)
+        // At the server's timeout the same stream is a normal end.
+        replayed.lasted = .seconds(95)
+        #expect(machine.streamEnded(replayed, using: &random).kind == .streamEnded)
+    }
+
     @Test func ladderDoublesToTheCapAndResetsAfterTwoHealthyMinutes() {
         var machine = WatchStateMachine()
         var random = SeededRandom(seed: 7)

@@ -57,6 +57,29 @@ import TriageTestKit
         }
     }
 
+    /// A server that replays an event the client has seen and closes: the stream carries an event, but
+    /// the resourceVersion stays where it was, so it is fail-fast and backs off. It was "progress made,
+    /// resume at once": a reconnect loop as fast as the server answered.
+    @Test func aStreamThatOnlyReplaysAnEventBacksOff() async throws {
+        let clock = ManualClock()
+        try await FakeCluster.withManualClient(clock) { server, client in
+            server.create(in: FakeCluster.configmaps, name: "a")
+            server.injectWatchFaults([.replay, .replay])
+            let supervisor = WatchSupervisor(client: client, path: FakeCluster.configmaps, policy: Self.policy(), seed: 3)
+            let recorder = UpdateRecorder()
+            try await running(supervisor, into: recorder) {
+                for index in 1...2 {
+                    let verdict = try await verdict(index, recorder, clock)
+                    #expect(verdict.kind == .streamEndedEarly, "\(verdict.reason)")
+                    #expect(verdict.delaySource == .backoff(rung: index, ceiling: .milliseconds(800 << (index - 1)), random: verdict.delaySource.random))
+                    #expect(verdict.reason.contains("left the resourceVersion where it was"), "\(verdict.reason)")
+                }
+                #expect(await eventually { FakeCluster.watchRequests(server).count == 3 })
+            }
+            #expect(supervisor.statistics.lists == 1)
+        }
+    }
+
     /// Bookmarks keep an idle stream alive: after each one the clock moves 1.5 s, under the 2 s
     /// watchdog, so only the bookmarks can keep it from stalling; the server ends each stream at its
     /// 4 s timeout (real time), and no stream stalls or relists across three of them.

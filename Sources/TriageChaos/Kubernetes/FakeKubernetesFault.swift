@@ -27,4 +27,8 @@ public enum FakeKubernetesFault: Sendable, Hashable {
     /// Stream `count` synthetic ADDED events as fast as the connection takes them, then end cleanly
     /// (benchmarks). Each object carries `padding` bytes of data.
     case flood(count: Int, padding: Int)
+    /// Answer 200, send the collection's newest object again as a MODIFIED event at the resourceVersion
+    /// the watch asked for (an event the client has seen), then end cleanly: a server that replays and
+    /// closes, so the stream carries events and no progress.
+    case replay
 }

@@ -94,6 +94,17 @@ final class FakeKubernetesHandler: ChannelInboundHandler, RemovableChannelHandle
         case .loopingContinue:
             let metadata: [String: Any] = ["resourceVersion": String(server.store.revision), "continue": query["continue"] ?? ""]
             respond(200, ["kind": "List", "apiVersion": "v1", "metadata": metadata, "items": [Any]()] as [String: Any], context: context)
+        case .replay:
+            writeStreamHead(context: context)
+            if let newest = server.store.snapshot(of: route.collection).objects.max(by: { $0.resourceVersion < $1.resourceVersion }) {
+                var object = newest.json
+                var metadata = object["metadata"] as? [String: any Sendable] ?? [:]
+                metadata["resourceVersion"] = query["resourceVersion"] ?? String(newest.resourceVersion)
+                object["metadata"] = metadata
+                let line = FakeKubernetesStore.eventLine("MODIFIED", object)
+                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: line)))), promise: nil)
+            }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         case .cutWithoutTerminalChunk, .resetMidStream:
             startWatch(route: route, query: query, context: context, ending: fault)
         }

@@ -3,8 +3,9 @@ import Triage
 /// How a ``WatchSupervisor`` judges streams and waits. Copy ``standard`` and adjust.
 ///
 /// - A stream that lasts at least `normalEndFraction × timeoutSeconds` (default 0.8) ended normally,
-///   cleanly or cut (`stream.ended`: reconnect at once). One that ends before that with no events is
-///   fail-fast (`stream.endedEarly`: back off).
+///   cleanly or cut (`stream.ended`: reconnect at once). One that ends before that with no events, or
+///   with events that left the resourceVersion where it was (a server replaying what the client saw),
+///   is fail-fast (`stream.endedEarly`: back off).
 /// - Backoff between failed requests: equal jitter, `t/2 + random(0, t/2)` with
 ///   `t = min(30 s, 800 ms × 2^(n−1))` for failure n, as client-go's reflector (800 ms × 2, cap 30 s, jittered),
 ///   never zero. The ladder goes back to its first rung after `backoffResetAfter` (default 2 min) of

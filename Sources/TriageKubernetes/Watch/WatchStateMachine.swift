@@ -25,14 +25,22 @@ public struct WatchStateMachine: Sendable {
         public var events: Int
         public var bookmarks: Int
         public var end: StreamEnd
+        /// Whether the stream moved the resourceVersion the next watch resumes from (default `true`).
+        /// Events that leave it where it was are a server replaying what it sent before: no progress, so
+        /// a stream that replays and ends early backs off like one with no events.
+        public var advanced: Bool
 
-        public init(lasted: Duration, requestedTimeout: Duration, events: Int, bookmarks: Int = 0, end: StreamEnd) {
+        public init(lasted: Duration, requestedTimeout: Duration, events: Int, bookmarks: Int = 0, end: StreamEnd, advanced: Bool = true) {
             self.lasted = lasted
             self.requestedTimeout = requestedTimeout
             self.events = events
             self.bookmarks = bookmarks
             self.end = end
+            self.advanced = advanced
         }
+
+        /// Changes came and the resume point moved.
+        var madeProgress: Bool { events > 0 && advanced }
     }
 
     public let policy: WatchPolicy
@@ -59,7 +67,7 @@ public struct WatchStateMachine: Sendable {
     /// Judges a stream by how long it lasted, how many events came and how it ended, together.
     public mutating func streamEnded(_ outcome: StreamOutcome, using random: inout some RandomNumberGenerator) -> WatchVerdict {
         if outcome.bookmarks > 0 { bookmarksSeen = true }
-        if outcome.events > 0 { expiredWithoutProgress = false }
+        if outcome.madeProgress { expiredWithoutProgress = false }
         let normal = outcome.lasted.triageSeconds >= outcome.requestedTimeout.triageSeconds * policy.normalEndFraction
         let lasted = "\(Self.seconds(outcome.lasted)) s of \(Self.seconds(outcome.requestedTimeout)) s"
         switch outcome.end {
@@ -77,13 +85,14 @@ public struct WatchStateMachine: Sendable {
                 return WatchVerdict(kind: .streamEnded, decision: .reconnect, next: .watch,
                                     reason: "\(how) after \(lasted), \(outcome.events) events: the server's timeout, resume at once")
             }
-            if outcome.events > 0 {
+            if outcome.madeProgress {
                 markHealthy(outcome.lasted)
                 return WatchVerdict(kind: cutKind ?? .streamEnded, decision: cutKind == nil ? .reconnect : .retry, next: .watch,
                                     reason: "\(how) after \(lasted) with \(outcome.events) events: progress made, resume at once")
             }
             var verdict = backingOff(kind: .streamEndedEarly, decision: .retry, next: .watch, using: &random)
-            verdict.reason = "\(how) after \(lasted) with no events: fail-fast, back off"
+            let carried = outcome.events == 0 ? "no events" : "\(outcome.events) events that left the resourceVersion where it was"
+            verdict.reason = "\(how) after \(lasted) with \(carried): fail-fast, back off"
             return verdict
         }
     }

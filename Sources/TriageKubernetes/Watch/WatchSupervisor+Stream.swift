@@ -128,7 +128,8 @@ extension WatchSupervisor {
             if let at = values.4 { last.at = at }
         }
         func outcome(_ end: WatchStateMachine.StreamEnd) -> StreamResult.Ending {
-            .outcome(WatchStateMachine.StreamOutcome(lasted: lasted, requestedTimeout: requested, events: values.0, bookmarks: values.1, end: end))
+            .outcome(WatchStateMachine.StreamOutcome(lasted: lasted, requestedTimeout: requested, events: values.0, bookmarks: values.1, end: end,
+                                                     advanced: values.2.map { $0 != resourceVersion } ?? false))
         }
         let ending: StreamResult.Ending = switch finish {
         case .ended(let summary): summary.errorStatus.map { outcome(.errorEvent($0)) } ?? outcome(.clean)
