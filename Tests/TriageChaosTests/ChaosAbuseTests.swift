@@ -128,7 +128,6 @@ import Testing
     @Test func aSlowHeadIsCutOffByTheIdleTimeout() async throws {
         let server = try await ChaosServer.start(idleTimeout: .milliseconds(300))
         let port = server.port
-        let started = ContinuousClock.now
         let closed = try await offPool {
             let socket = try RawSocket(port: port, timeout: 10)
             socket.send("GET / HTTP/1.1\r\n")
@@ -138,8 +137,9 @@ import Testing
             }
             return socket.peerClosed()
         }
+        // The server closed it: on the socket's own 10 s timeout `peerClosed()` is false. (A bound on the
+        // elapsed time added nothing to that and failed under a loaded full run, at 8.6 s.)
         #expect(closed)
-        #expect(ContinuousClock.now - started < .seconds(8), "safety net: closed by the read timeout, not the server")
         await server.shutdown()
     }
 
