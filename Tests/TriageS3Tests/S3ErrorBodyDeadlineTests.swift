@@ -26,7 +26,7 @@ import TriageS3
         let elapsed = result.elapsed
         await server.shutdown()
         #expect(failure?.status == 503)
-        // Unbounded it would take days; bounded, about the 1 s attempt (slack for a loaded machine).
-        #expect(elapsed < .seconds(10), "the call took \(elapsed) under a 1 s attempt timeout")
+        // Unbounded it would take days; bounded, about the 1 s attempt (60 s: slack for a loaded full run).
+        #expect(elapsed < .seconds(60), "the call took \(elapsed) under a 1 s attempt timeout")
     }
 }
