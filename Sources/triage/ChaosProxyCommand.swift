@@ -57,10 +57,15 @@ struct ChaosProxyCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        do throws(ChaosAddressError) {
-            _ = try ChaosAddressError.parse(upstream, role: "--upstream")
-            _ = try ChaosAddressError.parse(listen, role: "--listen", allowAnyPort: true)
-        } catch { throw ValidationError(error.description) }
+        do {
+            let target = try ChaosAddressError.parse(upstream, role: "--upstream")
+            let own = try ChaosAddressError.parse(listen, role: "--listen", allowAnyPort: true)
+            // A proxy relaying to itself opened connections to itself until it ran out of descriptors.
+            let named = { (host: String) in host == "localhost" ? "127.0.0.1" : host }
+            if target.port == own.port, named(target.host) == named(own.host) {
+                throw ValidationError("--upstream \(upstream) is the proxy's own --listen address")
+            }
+        } catch let error as ChaosAddressError { throw ValidationError(error.description) }
         do throws(ChaosScenarioError) { _ = try toxics() } catch { throw ValidationError(error.message) }
         if let duration, !(duration > 0 && duration <= 86_400) { throw ValidationError("--duration must be within 0…86400 seconds") }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 
 // A hand-written entry point, so usage errors exit with 2 (probe-json.md) rather than
 // ArgumentParser's 64, and a failed probe exits with 1 after its report, with no message of its own.
@@ -17,6 +18,10 @@ do {
     }
 } catch let probeExit as ProbeExit {
     exit(probeExit.code)
+} catch let io as IOError where io.errnoCode == EADDRINUSE {
+    // `chaos serve --port P`, `chaos proxy --listen A`: a usage problem, not a failure of the run.
+    FileHandle.standardError.write(Data("Error: the address is already in use: pick another port (or 0 for any free one)\n".utf8))
+    exit(2)
 } catch let validation as ValidationError {
     // Found while running (a kubeconfig that does not parse, a file that cannot be read): the
     // arguments parsed, so the root command's usage text would only mislead.

@@ -25,6 +25,8 @@ import TriageTestSupport
         (["chaos", "proxy", "--upstream", "10.0.0.1:80"], "loopback"),
         (["chaos", "proxy", "--upstream", "127.0.0.1:80", "--reset", "--blackhole"], "reset and blackhole"),
         (["chaos", "proxy"], "--upstream"),
+        // It connected to itself until it ran out of descriptors (5,418 connections in 3 s).
+        (["chaos", "proxy", "--listen", "127.0.0.1:18777", "--upstream", "localhost:18777"], "own --listen"),
         (["bench", "storm", "--step", "7"], "--step"),
         (["bench", "storm", "--target", "http://192.0.2.1/"], "loopback"),
         (["demo", "--requests", "0"], "--requests"),
@@ -33,6 +35,18 @@ import TriageTestSupport
         let result = try await Self.run(arguments)
         #expect(result.status == 2, "\(arguments): \(result.stderr)")
         #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+    }
+
+    /// A port another process holds is bad usage with a plain message; it was exit 1 with NIO's bind error.
+    @Test func aPortInUseExitsTwo() async throws {
+        let holder = try await ChaosServer.start()
+        let serve = try await Self.run(["chaos", "serve", "--port", String(holder.port), "--duration", "0.3"])
+        let proxy = try await Self.run(["chaos", "proxy", "--listen", "127.0.0.1:\(holder.port)", "--upstream", "127.0.0.1:9", "--duration", "0.3"])
+        await holder.shutdown()
+        for result in [serve, proxy] {
+            #expect(result.status == 2, "\(result.stderr)")
+            #expect(result.stderr.contains("already in use"), "\(result.stderr)")
+        }
     }
 
     @Test func serveAnnouncesItsAddressAndStops() async throws {
