@@ -53,7 +53,12 @@ struct ChaosKubeCommand: AsyncParsableCommand {
         for object in objects {
             if let (collection, name, data) = Self.parse(object) { server.create(in: collection, name: name, data: data) }
         }
-        _ = try server.writeKubeconfig(to: kubeconfig)
+        do {
+            _ = try server.writeKubeconfig(to: kubeconfig)
+        } catch {
+            await server.shutdown()
+            throw ValidationError("--kubeconfig \(kubeconfig): cannot write it (\((error as NSError).localizedDescription))")
+        }
         say("fake Kubernetes API server on \(server.url); kubeconfig written to \(kubeconfig)")
         _ = await signal.wait(limit: nil)
         await server.shutdown()

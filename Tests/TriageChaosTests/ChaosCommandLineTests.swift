@@ -27,6 +27,8 @@ import TriageTestSupport
         (["chaos", "proxy"], "--upstream"),
         // It connected to itself until it ran out of descriptors (5,418 connections in 3 s).
         (["chaos", "proxy", "--listen", "127.0.0.1:18777", "--upstream", "localhost:18777"], "own --listen"),
+        // It printed a raw NSCocoaErrorDomain error and exited 1.
+        (["chaos", "kube", "--kubeconfig", "/nonexistent/dir/kc"], "cannot write"),
         (["bench", "storm", "--step", "7"], "--step"),
         (["bench", "storm", "--target", "http://192.0.2.1/"], "loopback"),
         (["demo", "--requests", "0"], "--requests"),
